@@ -1,0 +1,430 @@
+// One Durable Object per ticket: the single writer of its message log. It gives every message
+// its gap-free `seq`, acks only what is durable, fans frames out over hibernatable WebSockets,
+// and owes D1 (the inbox index) a coalesced, retried write of every change.
+import { DurableObject } from "cloudflare:workers";
+import {
+  ClientFrame,
+  MAX_FRAME_BYTES,
+  type AttachmentT,
+  type ClientFrameT,
+  type FrameErrorCodeT,
+  type MessageT,
+  type ServerFrame,
+  type SideT,
+  type TicketStatusT,
+  type TicketT,
+} from "../worker/contract";
+import { db } from "../worker/db/client";
+import { newId, nowIso } from "../worker/lib/ids";
+import { closedPeriodId } from "../worker/lib/office-hours";
+import { loadSettings } from "../worker/lib/settings";
+import { inboxStub } from "../worker/lib/stubs";
+import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
+import {
+  SCHEMA,
+  messageFromRow,
+  previewOf,
+  publicTicket,
+  ticketRecord,
+  type ConversationState,
+  type MessageRow,
+  type Participant,
+} from "./conversation-state";
+
+/** Identity the Worker proved before forwarding an upgrade; it travels in these headers. */
+export const PARTICIPANT_HEADER = "x-parley-participant";
+
+type SocketAttachment = Participant & { expiresAt: number; origin: string };
+
+export type SendInput = { clientId: string; body: string; attachments?: Array<{ key: string }> };
+export type Refusal = { ok: false; code: FrameErrorCodeT | "not_found" | "invalid_request"; message: string };
+export type PostResult = { ok: true; message: MessageT; duplicate: boolean } | Refusal;
+export type UpdateResult = { ok: true; ticket: TicketT } | Refusal;
+export type TicketPatch = { status?: TicketStatusT; snoozeUntil?: string | null; assigneeId?: string | null };
+
+const SETTINGS_CACHE_MS = 10_000;
+const MAX_SYNC_BACKOFF_MS = 60_000;
+
+const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false, code, message });
+
+export class Conversation extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Per-socket send budgets; a fresh bucket after hibernation only forgives a little. */
+  private readonly buckets = new Map<WebSocket, { tokens: number; at: number }>();
+  private settingsCache: { value: Awaited<ReturnType<typeof loadSettings>>; at: number } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  private load(): ConversationState | null {
+    const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
+    return row ? (JSON.parse(row.data) as ConversationState) : null;
+  }
+
+  private save(state: ConversationState): void {
+    this.sql.exec("INSERT INTO state (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", JSON.stringify(state));
+  }
+
+  /** Records a change: bumps the version and makes sure a D1 write of it is scheduled. */
+  private commit(state: ConversationState): void {
+    state.version += 1;
+    if (state.syncDueAt === null) state.syncDueAt = Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250);
+    this.save(state);
+  }
+
+  /** One alarm serves both the owed D1 write and the snooze wake-up: whichever is due first. */
+  private async armAlarm(state: ConversationState): Promise<void> {
+    const due: number[] = [];
+    if (state.syncDueAt !== null) due.push(state.syncDueAt);
+    if (state.status === "snoozed" && state.snoozeUntil) due.push(Date.parse(state.snoozeUntil));
+    if (due.length === 0) return;
+    const next = Math.min(...due);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  // ---- RPC from the Worker -----------------------------------------------------------------
+
+  /** Creates the conversation from the ticket D1 just accepted; on an existing one, a no-op. */
+  async init(record: TicketRecord): Promise<TicketT> {
+    const existing = this.load();
+    if (existing) return publicTicket(existing);
+    const state: ConversationState = {
+      ...record,
+      lastSeq: 0,
+      lastCustomerSeq: 0,
+      reads: { customer: 0, agent: 0 },
+      closedReplyPeriod: null,
+      syncedVersion: record.version,
+      syncDueAt: null,
+      syncAttempts: 0,
+    };
+    this.save(state);
+    return publicTicket(state);
+  }
+
+  async record(): Promise<TicketRecord | null> {
+    const state = this.load();
+    return state ? ticketRecord(state) : null;
+  }
+
+  async history(before: number | null, limit: number): Promise<MessageT[]> {
+    const rows = this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)
+      .toArray();
+    return rows.reverse().map(messageFromRow);
+  }
+
+  async post(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
+    const result = await this.append(author, input, origin);
+    if (result.ok && !result.duplicate && author.side === "customer") this.ctx.waitUntil(this.replyIfClosed());
+    return result;
+  }
+
+  async update(patch: TicketPatch): Promise<UpdateResult> {
+    const state = this.load();
+    if (!state) return refuse("not_found", "Ticket was not found.");
+    if (state.status === "closed") {
+      const onlyCloses = patch.status === "closed" && patch.snoozeUntil === undefined && patch.assigneeId === undefined;
+      if (onlyCloses) return { ok: true, ticket: publicTicket(state) };
+      return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
+    }
+    const status = patch.status ?? state.status;
+    let snoozeUntil = patch.snoozeUntil !== undefined ? patch.snoozeUntil : state.snoozeUntil;
+    if (status === "snoozed") {
+      if (!snoozeUntil) return refuse("invalid_request", "snoozeUntil: a snoozed ticket needs a time to wake up.");
+      if (Date.parse(snoozeUntil) <= Date.now()) return refuse("invalid_request", "snoozeUntil: must be in the future.");
+    } else {
+      if (patch.snoozeUntil) return refuse("invalid_request", "snoozeUntil: only a snoozed ticket has one; set status to \"snoozed\".");
+      snoozeUntil = null;
+    }
+    const before = { status: state.status, assigneeId: state.assigneeId };
+    state.status = status;
+    state.snoozeUntil = snoozeUntil;
+    if (patch.assigneeId !== undefined) state.assigneeId = patch.assigneeId;
+    if (status === "closed") state.closedAt = nowIso();
+    this.commit(state);
+    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    await this.armAlarm(state);
+    return { ok: true, ticket: publicTicket(state) };
+  }
+
+  // ---- the message log ---------------------------------------------------------------------
+
+  private async resolveAttachments(author: Participant, refs: Array<{ key: string }>, origin: string): Promise<AttachmentT[] | Refusal> {
+    const owner = `${author.side}:${author.id}`;
+    const heads = await Promise.all(refs.map((ref) => this.env.UPLOADS.head(ref.key)));
+    const attachments: AttachmentT[] = [];
+    for (const [i, head] of heads.entries()) {
+      if (!head || head.customMetadata?.owner !== owner) {
+        return refuse("invalid_frame", `attachments.${i}: no upload of yours has that key; upload the file with POST /api/uploads first.`);
+      }
+      const key = refs[i]!.key;
+      attachments.push({ key, url: `${origin}/api/uploads/${key}`, contentType: head.httpMetadata?.contentType ?? "application/octet-stream", size: head.size });
+    }
+    return attachments;
+  }
+
+  /**
+   * Stores a message and delivers it. Everything after the attachment look-up runs without an
+   * await, so no other event can interleave: `seq` is allocated, stored and broadcast as one step.
+   */
+  private async append(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
+    const attachments = input.attachments?.length ? await this.resolveAttachments(author, input.attachments, origin) : [];
+    if (!Array.isArray(attachments)) return attachments;
+
+    const state = this.load();
+    if (!state) return refuse("not_found", "Ticket was not found.");
+    const stored = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE client_id = ?", input.clientId).toArray()[0];
+    if (stored) {
+      if (stored.author_kind !== author.side || stored.author_id !== author.id) {
+        return refuse("invalid_frame", "clientId: already used by another sender; generate a unique clientId per message.");
+      }
+      return { ok: true, message: messageFromRow(stored), duplicate: true };
+    }
+    if (state.status === "closed") return refuse("conversation_closed", "This conversation has ended; start a new chat.");
+
+    const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, input.body.trim(), attachments, input.clientId);
+    const before = { status: state.status, assigneeId: state.assigneeId };
+    if (author.side === "customer") {
+      state.lastCustomerSeq = message.seq;
+      state.visible = true;
+      if (state.status === "snoozed") {
+        state.status = "open";
+        state.snoozeUntil = null;
+      }
+    } else {
+      state.assigneeId ??= author.id;
+      // Replying is reading: the agent has seen what they answer.
+      state.reads.agent = message.seq;
+    }
+    this.commit(state);
+    this.broadcast({ type: "message", ...message });
+    if (author.side === "agent") this.broadcast({ type: "read", by: "agent", seq: message.seq });
+    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    await this.armAlarm(state);
+    return { ok: true, message, duplicate: false };
+  }
+
+  private insertMessage(state: ConversationState, author: MessageT["author"], body: string, attachments: AttachmentT[], clientId: string | null): MessageT {
+    const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso() };
+    this.sql.exec(
+      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      message.seq,
+      message.id,
+      clientId,
+      author.kind,
+      author.id,
+      author.name,
+      body,
+      JSON.stringify(attachments),
+      message.createdAt,
+    );
+    state.lastSeq = message.seq;
+    state.preview = previewOf(body);
+    state.lastMessageAt = message.createdAt;
+    return message;
+  }
+
+  /** Outside office hours, the first customer message of each closed period gets the reply. */
+  private async replyIfClosed(): Promise<void> {
+    const settings = await this.settings();
+    const period = closedPeriodId(settings.officeHours);
+    const state = this.load();
+    if (!period || !state || state.status === "closed" || state.closedReplyPeriod === period) return;
+    state.closedReplyPeriod = period;
+    const message = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.officeHours.closedMessage, [], null);
+    this.commit(state);
+    this.broadcast({ type: "message", ...message });
+    await this.armAlarm(state);
+  }
+
+  private async settings() {
+    if (!this.settingsCache || Date.now() - this.settingsCache.at > SETTINGS_CACHE_MS) {
+      this.settingsCache = { value: await loadSettings(db(this.env.DB)), at: Date.now() };
+    }
+    return this.settingsCache.value;
+  }
+
+  // ---- WebSockets ----------------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    const participant = JSON.parse(request.headers.get(PARTICIPANT_HEADER) ?? "null") as SocketAttachment | null;
+    if (!participant || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
+    }
+    const state = this.load();
+    if (!state) return Response.json({ error: { code: "not_found", message: "Ticket was not found." } }, { status: 404 });
+    if (participant.side === "customer" && participant.id !== state.profileId) {
+      return Response.json({ error: { code: "forbidden", message: "This conversation belongs to another customer." } }, { status: 403 });
+    }
+    const after = Math.max(0, Number(new URL(request.url).searchParams.get("after") ?? 0) || 0);
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [participant.side, `${participant.side}:${participant.id}`]);
+    server.serializeAttachment(participant);
+    this.send(server, { type: "hello", ticketId: state.id, status: state.status, lastSeq: state.lastSeq, reads: state.reads });
+    for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq", after)) {
+      this.send(server, { type: "message", ...messageFromRow(row) });
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const who = ws.deserializeAttachment() as SocketAttachment;
+    if (Date.now() > who.expiresAt) {
+      this.send(ws, { type: "error", code: "unauthorized", message: "Your session has expired; sign in again." });
+      ws.close(4001, "unauthorized");
+      return;
+    }
+    if (typeof raw !== "string") return this.send(ws, { type: "error", code: "invalid_frame", message: "Frames are JSON text." });
+    if (raw.length > MAX_FRAME_BYTES / 3 && new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES) {
+      return this.send(ws, { type: "error", code: "too_large", message: `A frame is at most ${MAX_FRAME_BYTES} bytes.` });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return this.send(ws, { type: "error", code: "invalid_frame", message: "The frame is not valid JSON." });
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const clientId = typeof (json as { clientId?: unknown })?.clientId === "string" ? (json as { clientId: string }).clientId : undefined;
+      const code: FrameErrorCodeT = issue.code === "too_big" && issue.path[0] === "body" ? "too_large" : "invalid_frame";
+      const field = issue.path.join(".") || "type";
+      return this.send(ws, { type: "error", code, message: `${field}: ${issue.message}`, ...(clientId ? { clientId } : {}) });
+    }
+    await this.handleFrame(ws, who, parsed.data);
+  }
+
+  private async handleFrame(ws: WebSocket, who: SocketAttachment, frame: ClientFrameT): Promise<void> {
+    switch (frame.type) {
+      case "ping":
+        return this.send(ws, { type: "pong" });
+      case "typing":
+        return this.broadcast({ type: "typing", by: who.side, name: who.name }, ws);
+      case "read":
+        return this.markRead(ws, who.side, frame.seq);
+      case "end":
+        if (who.side !== "customer") {
+          return this.send(ws, { type: "error", code: "invalid_frame", message: "type: agents close tickets with PATCH /api/tickets/:id." });
+        }
+        await this.update({ status: "closed" });
+        return;
+      case "send": {
+        if (!this.takeSendToken(ws)) {
+          return this.send(ws, { type: "error", code: "rate_limited", message: "You are sending too fast; wait a moment.", clientId: frame.clientId });
+        }
+        const result = await this.post(who, frame, who.origin);
+        if (!result.ok) {
+          const code = result.code === "not_found" || result.code === "invalid_request" ? "invalid_frame" : result.code;
+          return this.send(ws, { type: "error", code, message: result.message, clientId: frame.clientId });
+        }
+        return this.send(ws, { type: "ack", clientId: frame.clientId, seq: result.message.seq });
+      }
+    }
+  }
+
+  private async markRead(ws: WebSocket, side: SideT, seq: number): Promise<void> {
+    const state = this.load();
+    if (!state) return;
+    if (seq > state.lastSeq) {
+      return this.send(ws, { type: "error", code: "invalid_frame", message: `seq: the newest message is ${state.lastSeq}.` });
+    }
+    if (seq <= state.reads[side]) return;
+    state.reads[side] = seq;
+    this.commit(state);
+    this.broadcast({ type: "read", by: side, seq }, ws);
+    await this.armAlarm(state);
+  }
+
+  private takeSendToken(ws: WebSocket): boolean {
+    const capacity = Number(this.env.SEND_RATE_PER_10S ?? 60);
+    const now = Date.now();
+    const bucket = this.buckets.get(ws) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 10_000) * capacity);
+    bucket.at = now;
+    this.buckets.set(ws, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.buckets.delete(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      // Already closed by the runtime.
+    }
+  }
+
+  private send(ws: WebSocket, frame: ServerFrame): void {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      // A socket that is closing just misses the frame; it resumes with `after` on reconnect.
+    }
+  }
+
+  private broadcast(frame: ServerFrame, except?: WebSocket): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except) continue;
+      try {
+        ws.send(text);
+      } catch {
+        // See send().
+      }
+    }
+  }
+
+  private broadcastStatus(state: ConversationState): void {
+    this.broadcast({ type: "status", status: state.status, assigneeId: state.assigneeId });
+  }
+
+  // ---- alarm: snooze wake-up and the owed D1 write -------------------------------------------
+
+  override async alarm(): Promise<void> {
+    let state = this.load();
+    if (!state) return;
+    if (state.status === "snoozed" && state.snoozeUntil && Date.parse(state.snoozeUntil) <= Date.now()) {
+      state.status = "open";
+      state.snoozeUntil = null;
+      this.commit(state);
+      this.broadcastStatus(state);
+    }
+    if (state.syncDueAt !== null && state.syncDueAt <= Date.now()) await this.syncToD1(state);
+    state = this.load()!;
+    await this.armAlarm(state);
+  }
+
+  /**
+   * Writes the newest version to D1 and tells the inbox. On failure nothing is lost: the write
+   * stays owed and is retried with backoff. Changes made during the write get a write of their own.
+   */
+  private async syncToD1(snapshot: ConversationState): Promise<void> {
+    const record = ticketRecord(snapshot);
+    try {
+      await writeTicketRecord(db(this.env.DB), record);
+      if (record.visible) await inboxStub(this.env).ticketChanged(publicTicket(snapshot));
+      const state = this.load()!;
+      state.syncedVersion = Math.max(state.syncedVersion, record.version);
+      state.syncAttempts = 0;
+      state.syncDueAt = state.version > state.syncedVersion ? Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250) : null;
+      this.save(state);
+    } catch (error) {
+      const state = this.load()!;
+      state.syncAttempts += 1;
+      state.syncDueAt = Date.now() + Math.min(MAX_SYNC_BACKOFF_MS, 500 * 2 ** state.syncAttempts);
+      this.save(state);
+      console.warn(`ticket ${state.id}: D1 write of version ${record.version} failed (attempt ${state.syncAttempts}); retrying`, error);
+    }
+  }
+}

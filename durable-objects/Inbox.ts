@@ -1,0 +1,105 @@
+// The one inbox object: every connected agent gets `ticket` and `counts` frames live. It keeps
+// the newest change of each ticket under a revision number, so an agent who reconnects with
+// `?since=<rev>` gets exactly what changed while they were away.
+import { DurableObject } from "cloudflare:workers";
+import type { InboxFrame, TicketT } from "../worker/contract";
+import { db } from "../worker/db/client";
+import { countTickets } from "../worker/lib/tickets";
+import { PARTICIPANT_HEADER } from "./Conversation";
+
+/** How many revisions of changes are kept for catching up; older clients reload the list. */
+const RETAINED_CHANGES = 20_000;
+
+export class Inbox extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS changes (rev INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL UNIQUE, ticket TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);`);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  private currentRev(): number {
+    return this.sql.exec<{ rev: number | null }>("SELECT max(rev) AS rev FROM changes").one().rev ?? this.prunedRev();
+  }
+
+  private prunedRev(): number {
+    return this.sql.exec<{ rev: number }>("SELECT rev FROM pruned WHERE id = 1").toArray()[0]?.rev ?? 0;
+  }
+
+  /** Called by a ticket's object once D1 holds the change. */
+  async ticketChanged(ticket: TicketT): Promise<void> {
+    this.sql.exec("DELETE FROM changes WHERE ticket_id = ?", ticket.id);
+    this.sql.exec("INSERT INTO changes (ticket_id, ticket) VALUES (?, ?)", ticket.id, JSON.stringify(ticket));
+    const rev = this.currentRev();
+    if (rev % 1000 === 0) this.prune(rev);
+    this.broadcast({ type: "ticket", ticket, rev });
+    this.broadcast({ type: "counts", rev, ...(await countTickets(db(this.env.DB))) });
+  }
+
+  private prune(rev: number): void {
+    const floor = rev - RETAINED_CHANGES;
+    if (floor <= this.prunedRev()) return;
+    this.sql.exec("DELETE FROM changes WHERE rev <= ?", floor);
+    this.sql.exec("INSERT INTO pruned (id, rev) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev", floor);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (!request.headers.get(PARTICIPANT_HEADER) || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
+    }
+    const sinceParam = new URL(request.url).searchParams.get("since");
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, ["agent"]);
+    server.serializeAttachment(JSON.parse(request.headers.get(PARTICIPANT_HEADER)!));
+    const counts = await countTickets(db(this.env.DB));
+    const rev = this.currentRev();
+    if (sinceParam !== null) {
+      const since = Number(sinceParam);
+      if (!Number.isInteger(since) || since < this.prunedRev() || since > rev) {
+        this.send(server, { type: "resync", rev });
+      } else {
+        for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
+          this.send(server, { type: "ticket", ticket: JSON.parse(row.ticket) as TicketT, rev: row.rev });
+        }
+      }
+    }
+    this.send(server, { type: "counts", rev, ...counts });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    // The inbox socket only listens; a ping in any spelling still gets its pong.
+    if (typeof raw === "string" && raw.includes('"ping"')) ws.send('{"type":"pong"}');
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  private send(ws: WebSocket, frame: InboxFrame): void {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      // The agent catches up with `since` on reconnect.
+    }
+  }
+
+  private broadcast(frame: InboxFrame): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // See send().
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// WebSocket frames of the public contract. Client frames are validated with these schemas
+// inside the ticket's Durable Object; server frames are typed for the widget and the inbox.
+import { z } from "@hono/zod-openapi";
+import { AttachmentRef, ClientId, MessageBody } from "./models";
+import type { CountsT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
+
+export const FrameErrorCode = z.enum(["invalid_frame", "too_large", "conversation_closed", "rate_limited", "unauthorized"]);
+export type FrameErrorCodeT = z.infer<typeof FrameErrorCode>;
+
+export const SendFrame = z.object({
+  type: z.literal("send"),
+  clientId: ClientId,
+  body: MessageBody,
+  attachments: z.array(AttachmentRef).max(10).optional(),
+});
+
+export const ClientFrame = z.discriminatedUnion("type", [
+  SendFrame,
+  z.object({ type: z.literal("read"), seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("typing") }),
+  z.object({ type: z.literal("end") }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type ClientFrameT = z.infer<typeof ClientFrame>;
+export type SendFrameT = z.infer<typeof SendFrame>;
+
+export type HelloFrame = {
+  type: "hello";
+  ticketId: string;
+  status: TicketStatusT;
+  lastSeq: number;
+  reads: { customer: number; agent: number };
+};
+export type MessageFrame = { type: "message" } & MessageT;
+export type AckFrame = { type: "ack"; clientId: string; seq: number };
+export type ReadFrame = { type: "read"; by: SideT; seq: number };
+export type TypingFrame = { type: "typing"; by: SideT; name: string | null };
+export type StatusFrame = { type: "status"; status: TicketStatusT; assigneeId: string | null };
+export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string; clientId?: string };
+export type PongFrame = { type: "pong" };
+export type ServerFrame = HelloFrame | MessageFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | ErrorFrame | PongFrame;
+
+/** Inbox frames. `rev` (a Parley extension) lets a reconnecting agent resume with `?since=`. */
+export type InboxTicketFrame = { type: "ticket"; ticket: TicketT; rev: number };
+export type InboxCountsFrame = { type: "counts"; rev: number } & CountsT;
+/** Sent instead of a replay when `since` is older than the retained change log: reload the list. */
+export type InboxResyncFrame = { type: "resync"; rev: number };
+export type InboxFrame = InboxTicketFrame | InboxCountsFrame | InboxResyncFrame;

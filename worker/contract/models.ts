@@ -1,0 +1,208 @@
+// The public contract's models (../shared/spec/api.md), written once. The worker validates
+// with these schemas, the OpenAPI document is generated from them, and the widget and inbox
+// import their types.
+import { z } from "@hono/zod-openapi";
+
+export const MAX_BODY_CHARS = 4000;
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
+
+export const Channel = z.enum(["webchat", "sms"]);
+export const TicketStatus = z.enum(["open", "snoozed", "closed"]);
+export const AuthorKind = z.enum(["customer", "agent", "bot", "system"]);
+export const Side = z.enum(["customer", "agent"]);
+export const Role = z.enum(["admin", "agent"]);
+export const LoginStatus = z.enum(["all", "logged_in"]);
+export const HandoffTarget = z.enum(["inbox", "zendesk", "gorgias", "message"]);
+
+export const Profile = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    name: z.string().nullable(),
+    createdAt: isoTime,
+  })
+  .openapi("Profile");
+
+export const Ticket = z
+  .object({
+    id: z.string(),
+    channel: Channel,
+    status: TicketStatus,
+    snoozeUntil: isoTime.nullable(),
+    assigneeId: z.string().nullable(),
+    profileId: z.string(),
+    customerName: z.string().nullable().openapi({ description: "The profile's name when the ticket last changed (Parley extension)." }),
+    preview: z.string().nullable(),
+    unread: z.boolean(),
+    lastMessageAt: isoTime.nullable(),
+    createdAt: isoTime,
+    closedAt: isoTime.nullable(),
+  })
+  .openapi("Ticket");
+
+export const Attachment = z
+  .object({ key: z.string(), url: z.string(), contentType: z.string(), size: z.number().int() })
+  .openapi("Attachment");
+
+export const Author = z.object({ kind: AuthorKind, id: z.string().nullable(), name: z.string().nullable() });
+
+export const Message = z
+  .object({
+    seq: z.number().int().positive(),
+    id: z.string(),
+    clientId: z.string().nullable(),
+    author: Author,
+    body: z.string(),
+    attachments: z.array(Attachment),
+    createdAt: isoTime,
+  })
+  .openapi("Message");
+
+export const StoreEvent = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    value: z.number().nullable(),
+    properties: z.record(z.string(), z.unknown()).nullable(),
+    occurredAt: isoTime,
+  })
+  .openapi("StoreEvent");
+
+export const Agent = z
+  .object({ id: z.string(), email: z.string(), name: z.string(), role: Role, createdAt: isoTime })
+  .openapi("Agent");
+
+export const Faq = z
+  .object({ id: z.string(), question: z.string(), answer: z.string(), published: z.boolean(), position: z.number().int() })
+  .openapi("Faq");
+
+export const Macro = z.object({ id: z.string(), name: z.string(), body: z.string() }).openapi("Macro");
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as Europe/Stockholm");
+
+const webUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .max(2000);
+
+const origin = z.string().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, "must be an origin such as https://shop.example.com (scheme, host and port only)");
+
+export const OfficeHours = z.object({
+  enabled: z.boolean(),
+  timezone,
+  weekly: z
+    .array(z.object({ day: z.number().int().min(0).max(6), open: hhmm, close: hhmm }))
+    .max(50)
+    .refine((rows) => rows.every((row) => row.open !== row.close), "a day's open and close times must differ"),
+  closedMessage: z.string().trim().min(1).max(MAX_BODY_CHARS),
+});
+
+export const Settings = z
+  .object({
+    webchatEnabled: z.boolean(),
+    loginStatus: LoginStatus,
+    welcomeMessage: z.string().trim().max(MAX_BODY_CHARS),
+    links: z.object({ privacy: webUrl.nullable(), terms: webUrl.nullable() }),
+    officeHours: OfficeHours,
+    allowedOrigins: z.array(origin).max(100),
+    notifyEmails: z.array(z.email()).max(50),
+    ai: z.object({ enabled: z.boolean(), handoff: HandoffTarget, handoffMessage: z.string().trim().max(MAX_BODY_CHARS) }),
+  })
+  .openapi("Settings");
+
+/** PATCH /api/settings: any top-level field; nested objects may be partial. */
+export const SettingsPatch = z
+  .object({
+    webchatEnabled: Settings.shape.webchatEnabled,
+    loginStatus: Settings.shape.loginStatus,
+    welcomeMessage: Settings.shape.welcomeMessage,
+    links: Settings.shape.links.partial(),
+    officeHours: OfficeHours.partial(),
+    allowedOrigins: Settings.shape.allowedOrigins,
+    notifyEmails: Settings.shape.notifyEmails,
+    ai: Settings.shape.ai.partial(),
+  })
+  .partial()
+  .strict()
+  .openapi("SettingsPatch");
+
+export const WidgetConfig = z
+  .object({
+    enabled: z.boolean(),
+    loginStatus: LoginStatus,
+    welcomeMessage: z.string(),
+    faqs: z.array(Faq.pick({ id: true, question: true, answer: true })),
+    links: z.object({ privacy: z.string().nullable(), terms: z.string().nullable() }),
+    officeHours: z.object({ open: z.boolean(), message: z.string().nullable() }),
+    ai: z.object({ enabled: z.boolean() }),
+  })
+  .openapi("WidgetConfig");
+
+export const Counts = z
+  .object({ unread: z.number().int(), open: z.number().int(), snoozed: z.number().int() })
+  .openapi("Counts");
+
+export const ErrorCode = z.enum([
+  "invalid_request",
+  "invalid_identity",
+  "unauthorized",
+  "forbidden",
+  "login_required",
+  "chat_disabled",
+  "not_found",
+  "already_exists",
+  "conversation_closed",
+  "too_large",
+  "unsupported_media_type",
+  "rate_limited",
+  "internal_error",
+]);
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: ErrorCode, message: z.string() }) })
+  .openapi("Error");
+
+/** A message body as senders give it: trimmed, 1 to 4,000 characters. */
+export const MessageBody = z.string().trim().min(1, "body must not be empty").max(MAX_BODY_CHARS, `body is at most ${MAX_BODY_CHARS} characters`);
+export const ClientId = z.string().min(1).max(100);
+/** Attachments are named by the key `POST /api/uploads` returned; the server fills in the rest. */
+export const AttachmentRef = z.object({ key: z.string().regex(/^[0-9a-f]{32}$/, "is not an upload key") }).loose();
+
+export type ChannelT = z.infer<typeof Channel>;
+export type TicketStatusT = z.infer<typeof TicketStatus>;
+export type AuthorKindT = z.infer<typeof AuthorKind>;
+export type SideT = z.infer<typeof Side>;
+export type RoleT = z.infer<typeof Role>;
+export type ProfileT = z.infer<typeof Profile>;
+export type TicketT = z.infer<typeof Ticket>;
+export type AttachmentT = z.infer<typeof Attachment>;
+export type AuthorT = z.infer<typeof Author>;
+export type MessageT = z.infer<typeof Message>;
+export type StoreEventT = z.infer<typeof StoreEvent>;
+export type AgentT = z.infer<typeof Agent>;
+export type FaqT = z.infer<typeof Faq>;
+export type MacroT = z.infer<typeof Macro>;
+export type SettingsT = z.infer<typeof Settings>;
+export type SettingsPatchT = z.infer<typeof SettingsPatch>;
+export type WidgetConfigT = z.infer<typeof WidgetConfig>;
+export type CountsT = z.infer<typeof Counts>;
+export type ErrorCodeT = z.infer<typeof ErrorCode>;

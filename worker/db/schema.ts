@@ -1,0 +1,128 @@
+// D1 schema. drizzle-kit generates migrations/ from this file (`npm run db:generate`).
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const profiles = sqliteTable(
+  "profiles",
+  {
+    id: text("id").primaryKey(),
+    externalId: text("external_id"),
+    email: text("email"),
+    phone: text("phone"),
+    name: text("name"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("profiles_external_id_idx").on(t.externalId), index("profiles_phone_idx").on(t.phone)],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    profileId: text("profile_id")
+      .notNull()
+      .references(() => profiles.id),
+    name: text("name").notNull(),
+    value: real("value"),
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>(),
+    occurredAt: text("occurred_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("events_profile_time_idx").on(t.profileId, t.occurredAt)],
+);
+
+/**
+ * The inbox index of tickets. The ticket's Durable Object owns the truth and writes here
+ * (coalesced, retried); `version` lets a late write never overwrite a newer one.
+ * `visible` turns on with the customer's first message: only visible tickets reach agents.
+ */
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    channel: text("channel", { enum: ["webchat", "sms"] }).notNull(),
+    status: text("status", { enum: ["open", "snoozed", "closed"] }).notNull(),
+    snoozeUntil: text("snooze_until"),
+    assigneeId: text("assignee_id"),
+    profileId: text("profile_id")
+      .notNull()
+      .references(() => profiles.id),
+    customerName: text("customer_name"),
+    preview: text("preview"),
+    unread: integer("unread", { mode: "boolean" }).notNull().default(false),
+    visible: integer("visible", { mode: "boolean" }).notNull().default(false),
+    lastMessageAt: text("last_message_at"),
+    createdAt: text("created_at").notNull(),
+    closedAt: text("closed_at"),
+    version: integer("version").notNull().default(0),
+  },
+  (t) => [
+    // Inbox list: newest activity first, by status, optionally by assignee or channel.
+    index("tickets_status_activity_idx").on(t.visible, t.status, t.lastMessageAt, t.id),
+    index("tickets_assignee_activity_idx").on(t.visible, t.status, t.assigneeId, t.lastMessageAt, t.id),
+    index("tickets_channel_activity_idx").on(t.visible, t.status, t.channel, t.lastMessageAt, t.id),
+    index("tickets_activity_idx").on(t.visible, t.lastMessageAt, t.id),
+    // Counts: a covering index over what they group by.
+    index("tickets_counts_idx").on(t.visible, t.status, t.unread),
+    // One open ticket per profile and channel, enforced by the database, not by luck.
+    uniqueIndex("tickets_one_open_per_channel_idx")
+      .on(t.profileId, t.channel)
+      .where(sql`status <> 'closed'`),
+    index("tickets_profile_idx").on(t.profileId, t.createdAt),
+  ],
+);
+
+export const agents = sqliteTable("agents", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  role: text("role", { enum: ["admin", "agent"] }).notNull(),
+  passwordHash: text("password_hash").notNull(),
+  passwordSalt: text("password_salt").notNull(),
+  passwordIterations: integer("password_iterations").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Sessions are stored by the SHA-256 of their token, so a database leak leaks no session. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("sessions_agent_idx").on(t.agentId)],
+);
+
+/** One row (`id = 1`) holding the whole settings object, validated by the contract's schema. */
+export const settings = sqliteTable("settings", {
+  id: integer("id").primaryKey(),
+  data: text("data", { mode: "json" }).notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const faqs = sqliteTable(
+  "faqs",
+  {
+    id: text("id").primaryKey(),
+    question: text("question").notNull(),
+    answer: text("answer").notNull(),
+    published: integer("published", { mode: "boolean" }).notNull(),
+    position: integer("position").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("faqs_published_position_idx").on(t.published, t.position)],
+);
+
+export const macros = sqliteTable("macros", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  body: text("body").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});

@@ -1,0 +1,18 @@
+import type { AgentT } from "./contract";
+import type { SettingsT } from "./contract";
+
+/** Who a widget token speaks for: an identified customer, or an anonymous visitor (FAQs only). */
+export type WidgetIdentity =
+  | { kind: "customer"; profileId: string; externalId: string; name: string | null; expiresAt: number }
+  | { kind: "anonymous"; expiresAt: number };
+
+export type AgentSession = AgentT & { sessionExpiresAt: number };
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    agent: AgentSession;
+    widget: WidgetIdentity;
+    settings: SettingsT;
+  };
+};

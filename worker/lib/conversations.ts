@@ -1,0 +1,66 @@
+// Opening tickets and reaching their conversation objects from the Worker.
+import type { ChannelT, TicketT } from "../contract";
+import { PARTICIPANT_HEADER } from "../../durable-objects/Conversation";
+import type { Participant } from "../../durable-objects/conversation-state";
+import type { Db } from "../db/client";
+import { tickets } from "../db/schema";
+import { ApiError } from "./errors";
+import { newId, nowIso } from "./ids";
+import { conversationStub } from "./stubs";
+import { findOpenTicket, writeTicketRecord, type TicketRecord } from "./tickets";
+
+/**
+ * The profile's open ticket on a channel, as its conversation object sees it. D1 may lag
+ * behind the object (a close not yet written); then the object's truth is written first.
+ */
+export async function currentOpenTicket(env: Env, database: Db, profileId: string, channel: ChannelT): Promise<TicketT | null> {
+  const indexed = await findOpenTicket(database, profileId, channel);
+  if (!indexed) return null;
+  const stub = conversationStub(env, indexed.id);
+  const truth = (await stub.record()) ?? { ...indexed, visible: false, version: 0 };
+  if (truth.status !== "closed") return (await stub.init(truth)) as TicketT;
+  await writeTicketRecord(database, truth);
+  return null;
+}
+
+/** Returns the open ticket, or opens one; `created` tells which. */
+export async function openTicket(
+  env: Env,
+  database: Db,
+  profile: { id: string; name: string | null },
+  channel: ChannelT,
+): Promise<{ ticket: TicketT; created: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const open = await currentOpenTicket(env, database, profile.id, channel);
+    if (open) return { ticket: open, created: false };
+    const record: TicketRecord = {
+      id: newId("tkt"),
+      channel,
+      status: "open",
+      snoozeUntil: null,
+      assigneeId: null,
+      profileId: profile.id,
+      customerName: profile.name,
+      preview: null,
+      unread: false,
+      lastMessageAt: null,
+      createdAt: nowIso(),
+      closedAt: null,
+      visible: false,
+      version: 1,
+    };
+    // The partial unique index admits one open ticket per profile and channel: a concurrent
+    // open loses here and takes the winner's ticket on the next pass.
+    const inserted = await database.insert(tickets).values(record).onConflictDoNothing().returning({ id: tickets.id });
+    if (inserted.length === 0) continue;
+    return { ticket: (await conversationStub(env, record.id).init(record)) as TicketT, created: true };
+  }
+  throw new ApiError(500, "internal_error", "Could not open a ticket; try again.");
+}
+
+/** Hands a WebSocket upgrade to an object, with the identity the Worker has proven. */
+export function forwardUpgrade(stub: { fetch(request: Request): Promise<Response> }, request: Request, participant: Participant & { expiresAt: number }) {
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw new ApiError(426, "invalid_request", "This path takes a WebSocket upgrade.");
+  const headers = new Headers({ Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify({ ...participant, origin: new URL(request.url).origin }) });
+  return stub.fetch(new Request(request.url, { headers }));
+}

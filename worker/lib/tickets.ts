@@ -1,0 +1,107 @@
+// The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
+import { and, desc, eq, ne, sql, type SQL } from "drizzle-orm";
+import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../contract";
+import type { Db } from "../db/client";
+import { tickets } from "../db/schema";
+
+/** What the ticket's object owes D1: the public ticket plus inbox visibility and a version. */
+export type TicketRecord = TicketT & { visible: boolean; version: number };
+
+type Row = typeof tickets.$inferSelect;
+
+export function ticketFromRow(row: Row): TicketT {
+  return {
+    id: row.id,
+    channel: row.channel,
+    status: row.status,
+    snoozeUntil: row.snoozeUntil,
+    assigneeId: row.assigneeId,
+    profileId: row.profileId,
+    customerName: row.customerName,
+    preview: row.preview,
+    unread: row.unread,
+    lastMessageAt: row.lastMessageAt,
+    createdAt: row.createdAt,
+    closedAt: row.closedAt,
+  };
+}
+
+/** Writes the record unless D1 already holds the same or a newer version of it. */
+export async function writeTicketRecord(database: Db, record: TicketRecord): Promise<void> {
+  const { id, ...fields } = record;
+  await database
+    .insert(tickets)
+    .values(record)
+    .onConflictDoUpdate({ target: tickets.id, set: fields, setWhere: sql`excluded.version > ${tickets.version}` });
+}
+
+export async function findOpenTicket(database: Db, profileId: string, channel: ChannelT) {
+  const row = await database
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel), ne(tickets.status, "closed")))
+    .get();
+  return row ? ticketFromRow(row) : null;
+}
+
+export type TicketFilter = {
+  status?: TicketStatusT;
+  channel?: ChannelT;
+  /** An agent id, or null for unassigned tickets. */
+  assigneeId?: string | null;
+  limit: number;
+  cursor?: { lastMessageAt: string; id: string };
+};
+
+export function encodeCursor(ticket: Pick<TicketT, "lastMessageAt" | "id">): string {
+  return btoa(JSON.stringify([ticket.lastMessageAt, ticket.id])).replaceAll("=", "");
+}
+
+export function decodeCursor(cursor: string): TicketFilter["cursor"] | null {
+  try {
+    const [lastMessageAt, id] = JSON.parse(atob(cursor)) as unknown[];
+    return typeof lastMessageAt === "string" && typeof id === "string" ? { lastMessageAt, id } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The conditions of the inbox list, shaped so that SQLite walks one of the activity indexes. */
+export function listConditions(filter: Omit<TicketFilter, "limit">): SQL {
+  const conditions: SQL[] = [eq(tickets.visible, true)];
+  if (filter.status) conditions.push(eq(tickets.status, filter.status));
+  if (filter.channel) conditions.push(eq(tickets.channel, filter.channel));
+  if (filter.assigneeId !== undefined) {
+    conditions.push(filter.assigneeId === null ? sql`${tickets.assigneeId} IS NULL` : eq(tickets.assigneeId, filter.assigneeId));
+  }
+  if (filter.cursor) {
+    conditions.push(sql`(${tickets.lastMessageAt}, ${tickets.id}) < (${filter.cursor.lastMessageAt}, ${filter.cursor.id})`);
+  }
+  return and(...conditions)!;
+}
+
+export async function listTickets(database: Db, filter: TicketFilter) {
+  const rows = await database
+    .select()
+    .from(tickets)
+    .where(listConditions(filter))
+    .orderBy(desc(tickets.lastMessageAt), desc(tickets.id))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit).map(ticketFromRow);
+  const last = page.at(-1);
+  return { tickets: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
+}
+
+export const COUNTS_SQL = sql`SELECT status, unread, count(*) AS n FROM ${tickets}
+  WHERE ${tickets.visible} = 1 AND ${tickets.status} IN ('open', 'snoozed') GROUP BY status, unread`;
+
+export async function countTickets(database: Db): Promise<CountsT> {
+  const rows = await database.all<{ status: TicketStatusT; unread: number; n: number }>(COUNTS_SQL);
+  const counts: CountsT = { unread: 0, open: 0, snoozed: 0 };
+  for (const row of rows) {
+    if (row.status === "open") counts.open += row.n;
+    if (row.status === "snoozed") counts.snoozed += row.n;
+    if (row.unread) counts.unread += row.n;
+  }
+  return counts;
+}

@@ -1,0 +1,75 @@
+// Who is calling: an agent (session cookie), a widget visitor (bearer token) or the store's
+// server (API key). Each guard answers the contract's 401/403 and changes nothing.
+import { and, eq, gt } from "drizzle-orm";
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, AgentSession, WidgetIdentity } from "../env";
+import { db } from "../db/client";
+import { agents, sessions } from "../db/schema";
+import { constantTimeEqual, sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { readWidgetToken } from "../lib/widget-token";
+
+export const SESSION_COOKIE = "parley_session";
+
+export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession | null> {
+  const token = getCookie(c, SESSION_COOKIE);
+  if (!token) return null;
+  const row = await db(c.env.DB)
+    .select({ agent: agents, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(agents, eq(agents.id, sessions.agentId))
+    .where(and(eq(sessions.tokenHash, await sha256Hex(token)), gt(sessions.expiresAt, new Date().toISOString())))
+    .get();
+  if (!row) return null;
+  const { id, email, name, role, createdAt } = row.agent;
+  return { id, email, name, role, createdAt, sessionExpiresAt: Date.parse(row.expiresAt) };
+}
+
+export const requireAgent = createMiddleware<AppEnv>(async (c, next) => {
+  const agent = await agentFromCookie(c);
+  if (!agent) throw new ApiError(401, "unauthorized", "Sign in first: this needs an agent session.");
+  c.set("agent", agent);
+  await next();
+});
+
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.agent.role !== "admin") throw new ApiError(403, "forbidden", "Only admins can do this.");
+  await next();
+});
+
+export async function widgetFromToken(env: Env, token: string | null | undefined): Promise<WidgetIdentity | null> {
+  return token ? readWidgetToken(env.IDENTITY_SECRET, token) : null;
+}
+
+const bearer = (c: Context<AppEnv>) => c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+
+export const requireWidgetToken = createMiddleware<AppEnv>(async (c, next) => {
+  const identity = await widgetFromToken(c.env, bearer(c));
+  if (!identity) throw new ApiError(401, "unauthorized", "Missing, invalid or expired widget token; call POST /api/widget/session.");
+  c.set("widget", identity);
+  await next();
+});
+
+export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearer(c);
+  if (!key || !c.env.API_KEY || !constantTimeEqual(key, c.env.API_KEY)) {
+    throw new ApiError(401, "unauthorized", "Missing or wrong API key.");
+  }
+  await next();
+});
+
+/** Uploads accept either an agent or an identified customer. */
+export const requireUploader = createMiddleware<AppEnv>(async (c, next) => {
+  const agent = await agentFromCookie(c);
+  if (agent) {
+    c.set("agent", agent);
+    return next();
+  }
+  const identity = await widgetFromToken(c.env, bearer(c));
+  if (!identity) throw new ApiError(401, "unauthorized", "Uploads need an agent session or a widget token.");
+  if (identity.kind !== "customer") throw new ApiError(403, "login_required", "Log in to the store to send images.");
+  c.set("widget", identity);
+  await next();
+});

@@ -1,0 +1,57 @@
+// Store integration: the store's server records customer events (orders, emails) by API key.
+import { createRoute, z } from "@hono/zod-openapi";
+import { db } from "../db/client";
+import { events } from "../db/schema";
+import { requireApiKey } from "../middleware/auth";
+import { newId, nowIso } from "../lib/ids";
+import { apiKeyAuth, errors, json, jsonBody } from "../lib/openapi";
+import { upsertProfile } from "../lib/profiles";
+import { router } from "../lib/router";
+
+const EventRequest = z
+  .object({
+    profile: z.object({
+      externalId: z.string().trim().min(1).max(200),
+      email: z.email().max(320).optional(),
+      phone: z.string().trim().min(1).max(40).optional(),
+      name: z.string().trim().min(1).max(200).optional(),
+    }),
+    event: z.object({
+      name: z.string().trim().min(1).max(200),
+      value: z.number().finite().optional(),
+      properties: z.record(z.string(), z.unknown()).optional(),
+      occurredAt: z.iso.datetime().optional(),
+    }),
+  })
+  .openapi("EventRequest");
+
+export const eventRoutes = router();
+eventRoutes.use("/events", requireApiKey);
+
+eventRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/events",
+    tags: ["store"],
+    summary: "Record a customer event (e.g. Placed Order, Received Email); upserts the profile",
+    security: apiKeyAuth,
+    request: { body: jsonBody(EventRequest, "The profile and the event") },
+    responses: { 202: json(z.object({ profileId: z.string(), eventId: z.string() }), "Recorded"), 400: errors[400], 401: errors[401] },
+  }),
+  async (c) => {
+    const { profile: input, event } = c.req.valid("json");
+    const database = db(c.env.DB);
+    const profile = await upsertProfile(database, input);
+    const eventId = newId("evt");
+    await database.insert(events).values({
+      id: eventId,
+      profileId: profile.id,
+      name: event.name,
+      value: event.value ?? null,
+      properties: event.properties ?? null,
+      occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : nowIso(),
+      createdAt: nowIso(),
+    });
+    return c.json({ profileId: profile.id, eventId }, 202);
+  },
+);
