@@ -24,6 +24,10 @@ export default defineConfig({
         ],
         test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/apply-migrations.ts"] },
       },
+      {
+        // Against `npm start` itself: real HTTP, real WebSocket clients (and, later, Chromium).
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], globalSetup: ["test/e2e/server.ts"], testTimeout: 60_000, hookTimeout: 200_000 },
+      },
     ],
   },
 });

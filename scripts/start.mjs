@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 
 const port = process.env.PORT ?? "8787";
+// Local D1, Durable Object and R2 state; PARLEY_STATE_DIR gives a separate one (tests, benchmarks).
+const persist = process.env.PARLEY_STATE_DIR ? ["--persist-to", process.env.PARLEY_STATE_DIR] : [];
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 function run(command, args) {
@@ -34,9 +36,9 @@ if (!existsSync(".dev.vars")) {
 
 run("npx", ["vite", "build", "--logLevel", "warn", "--config", "admin-ui/vite.config.ts"]);
 run("npx", ["vite", "build", "--logLevel", "warn", "--config", "widget/vite.config.ts"]);
-run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
+run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...persist]);
 
-const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",
   env,
 });

@@ -48,8 +48,8 @@ uploadRoutes.openapi(
     },
   }),
   async (c) => {
-    const form = await c.req.formData().catch(() => null);
-    const file = form?.get("file");
+    const form = await Promise.resolve(c.req.parseBody()).catch(() => null);
+    const file = form?.file;
     if (!(file instanceof File)) throw new ApiError(400, "invalid_request", "file: attach the image as multipart field `file`.");
     if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
     const bytes = new Uint8Array(await file.arrayBuffer());
