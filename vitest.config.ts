@@ -5,6 +5,7 @@ const migrations = await readD1Migrations("./migrations");
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         // Real workerd with real D1, Durable Objects and R2, configured from wrangler.toml.
