@@ -30,6 +30,7 @@ import {
   type MessageRow,
   type Participant,
 } from "./conversation-state";
+import { answerClose, broadcastFrame, sendFrame } from "./sockets";
 
 /** Identity the Worker proved before forwarding an upgrade; it travels in these headers. */
 export const PARTICIPANT_HEADER = "x-parley-participant";
@@ -358,31 +359,15 @@ export class Conversation extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.buckets.delete(ws);
-    try {
-      ws.close(code === 1005 ? 1000 : code, reason);
-    } catch {
-      // Already closed by the runtime.
-    }
+    answerClose(ws, code, reason);
   }
 
   private send(ws: WebSocket, frame: ServerFrame): void {
-    try {
-      ws.send(JSON.stringify(frame));
-    } catch {
-      // A socket that is closing just misses the frame; it resumes with `after` on reconnect.
-    }
+    sendFrame(ws, frame);
   }
 
   private broadcast(frame: ServerFrame, except?: WebSocket): void {
-    const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue;
-      try {
-        ws.send(text);
-      } catch {
-        // See send().
-      }
-    }
+    broadcastFrame(this.ctx.getWebSockets(), frame, except);
   }
 
   private broadcastStatus(state: ConversationState): void {

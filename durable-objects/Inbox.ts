@@ -6,6 +6,7 @@ import type { InboxFrame, TicketT } from "../worker/contract";
 import { db } from "../worker/db/client";
 import { countTickets } from "../worker/lib/tickets";
 import { PARTICIPANT_HEADER } from "./Conversation";
+import { answerClose, broadcastFrame, sendFrame } from "./sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;
@@ -77,29 +78,14 @@ export class Inbox extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    try {
-      ws.close(code === 1005 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
+    answerClose(ws, code, reason);
   }
 
   private send(ws: WebSocket, frame: InboxFrame): void {
-    try {
-      ws.send(JSON.stringify(frame));
-    } catch {
-      // The agent catches up with `since` on reconnect.
-    }
+    sendFrame(ws, frame);
   }
 
   private broadcast(frame: InboxFrame): void {
-    const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(text);
-      } catch {
-        // See send().
-      }
-    }
+    broadcastFrame(this.ctx.getWebSockets(), frame);
   }
 }
