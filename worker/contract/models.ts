@@ -135,11 +135,11 @@ export const SettingsPatch = z
     webchatEnabled: Settings.shape.webchatEnabled,
     loginStatus: Settings.shape.loginStatus,
     welcomeMessage: Settings.shape.welcomeMessage,
-    links: Settings.shape.links.partial(),
-    officeHours: OfficeHours.partial(),
+    links: Settings.shape.links.partial().strict(),
+    officeHours: OfficeHours.partial().strict(),
     allowedOrigins: Settings.shape.allowedOrigins,
     notifyEmails: Settings.shape.notifyEmails,
-    ai: Settings.shape.ai.partial(),
+    ai: Settings.shape.ai.partial().strict(),
   })
   .partial()
   .strict()

@@ -6,6 +6,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { Attachment, MAX_UPLOAD_BYTES } from "../contract";
 import { requireUploader } from "../middleware/auth";
+import { widgetCors, withSettings } from "../middleware/origin";
 import { enforceLimit } from "../middleware/rate-limit";
 import { randomHex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -27,6 +28,8 @@ const guardUpload = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const uploadRoutes = router();
+// Customers upload from the store's pages: the same origin allowlist and CORS as the widget API.
+uploadRoutes.use("/uploads", withSettings, widgetCors);
 
 uploadRoutes.openapi(
   createRoute({
@@ -61,17 +64,31 @@ uploadRoutes.openapi(
   },
 );
 
-uploadRoutes.get("/uploads/:key{[0-9a-f]{32}}", async (c) => {
-  const object = await c.env.UPLOADS.get(c.req.param("key"));
-  if (!object) throw new ApiError(404, "not_found", "No such file.");
-  return new Response(object.body, {
-    headers: {
-      "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
-      "Content-Length": String(object.size),
-      "X-Content-Type-Options": "nosniff",
-      "Content-Security-Policy": "default-src 'none'; sandbox",
-      "Cache-Control": "private, max-age=31536000, immutable",
-      ETag: object.httpEtag,
+uploadRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/uploads/{key}",
+    tags: ["uploads"],
+    summary: "The uploaded file (no credentials: the key is the secret)",
+    request: { params: z.object({ key: z.string().regex(/^[0-9a-f]{32}$/, "is not an upload key") }) },
+    responses: {
+      200: { content: { "image/*": { schema: z.string().openapi({ type: "string", format: "binary" }) } }, description: "The stored bytes" },
+      400: errors[400],
+      404: errors[404],
     },
-  });
-});
+  }),
+  async (c) => {
+    const object = await c.env.UPLOADS.get(c.req.valid("param").key);
+    if (!object) throw new ApiError(404, "not_found", "No such file.");
+    return new Response(object.body, {
+      headers: {
+        "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
+        "Content-Length": String(object.size),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=31536000, immutable",
+        ETag: object.httpEtag,
+      },
+    });
+  },
+);
