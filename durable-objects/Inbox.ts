@@ -53,10 +53,12 @@ export class Inbox extends DurableObject<Env> {
       return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     }
     const sinceParam = new URL(request.url).searchParams.get("since");
+    // Read D1 before the socket joins: from accepting it to the last replayed frame nothing
+    // awaits, so no live frame can slip in between and no revision is sent twice.
+    const counts = await countTickets(db(this.env.DB));
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, ["agent"]);
     server.serializeAttachment(JSON.parse(request.headers.get(PARTICIPANT_HEADER)!));
-    const counts = await countTickets(db(this.env.DB));
     const rev = this.currentRev();
     if (sinceParam !== null) {
       const since = Number(sinceParam);

@@ -63,6 +63,9 @@ export const tickets = sqliteTable(
     index("tickets_assignee_activity_idx").on(t.visible, t.status, t.assigneeId, t.lastMessageAt, t.id),
     index("tickets_channel_activity_idx").on(t.visible, t.status, t.channel, t.lastMessageAt, t.id),
     index("tickets_activity_idx").on(t.visible, t.lastMessageAt, t.id),
+    // "Mine" or "SMS" across every status.
+    index("tickets_any_status_assignee_idx").on(t.visible, t.assigneeId, t.lastMessageAt, t.id),
+    index("tickets_any_status_channel_idx").on(t.visible, t.channel, t.lastMessageAt, t.id),
     // Counts: a covering index over what they group by.
     index("tickets_counts_idx").on(t.visible, t.status, t.unread),
     // One open ticket per profile and channel, enforced by the database, not by luck.

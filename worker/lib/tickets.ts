@@ -59,7 +59,9 @@ export function encodeCursor(ticket: Pick<TicketT, "lastMessageAt" | "id">): str
 
 export function decodeCursor(cursor: string): TicketFilter["cursor"] | null {
   try {
-    const [lastMessageAt, id] = JSON.parse(atob(cursor)) as unknown[];
+    const value: unknown = JSON.parse(atob(cursor));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [lastMessageAt, id] = value as unknown[];
     return typeof lastMessageAt === "string" && typeof id === "string" ? { lastMessageAt, id } : null;
   } catch {
     return null;

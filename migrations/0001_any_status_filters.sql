@@ -1,0 +1,2 @@
+CREATE INDEX `tickets_any_status_assignee_idx` ON `tickets` (`visible`,`assignee_id`,`last_message_at`,`id`);--> statement-breakpoint
+CREATE INDEX `tickets_any_status_channel_idx` ON `tickets` (`visible`,`channel`,`last_message_at`,`id`);

@@ -1,0 +1,410 @@
+// The inbox as agents see it: live `ticket` and `counts` frames on /api/inbox/ws, catch-up with
+// `?since=<rev>`, GET /api/inbox/counts, and the filtered, paginated GET /api/tickets.
+// Storage is shared by the tests of this file, so they run in order and build on each other.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { TicketT } from "../../worker/contract";
+import { db } from "../../worker/db/client";
+import { writeTicketRecord, type TicketRecord } from "../../worker/lib/tickets";
+import { addAgent, agentSocket, call, Client, connect, customer, customerSocket, expectError, json, login, sleep, startChat } from "./helpers";
+
+const inboxSocket = (cookie: string, since?: number) => connect(`/api/inbox/ws${since === undefined ? "" : `?since=${since}`}`, { cookie });
+
+/** The next ticket frame about `ticketId` that satisfies `match`, and the counts frame of the same rev. */
+async function ticketChange(socket: Client, ticketId: string, match: (ticket: TicketT) => boolean = () => true, timeoutMs = 4000) {
+  const frame = await socket.next((f) => f.type === "ticket" && f.ticket.id === ticketId && match(f.ticket), timeoutMs);
+  expect(typeof frame.rev).toBe("number");
+  const counts = await socket.next((f) => f.type === "counts" && f.rev === frame.rev, timeoutMs);
+  return { ticket: frame.ticket as TicketT, rev: frame.rev as number, counts: { unread: counts.unread, open: counts.open, snoozed: counts.snoozed } };
+}
+
+async function getCounts(cookie: string) {
+  return json<{ unread: number; open: number; snoozed: number }>(await call("/api/inbox/counts", { cookie }), 200);
+}
+
+async function listAll(cookie: string, query: string, limit = 100): Promise<TicketT[]> {
+  const all: TicketT[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 1000; page++) {
+    const sep = query ? "&" : "";
+    const body: { tickets: TicketT[]; nextCursor: string | null } = await json(
+      await call(`/api/tickets?${query}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie }),
+      200,
+    );
+    expect(body.tickets.length).toBeLessThanOrEqual(limit);
+    all.push(...body.tickets);
+    if (!body.nextCursor) return all;
+    expect(body.tickets.length).toBe(limit);
+    cursor = body.nextCursor;
+  }
+  throw new Error("pagination did not end");
+}
+
+/** Newest activity first: (lastMessageAt, id) strictly descending. */
+function expectNewestFirst(tickets: TicketT[]) {
+  for (let i = 1; i < tickets.length; i++) {
+    const a = tickets[i - 1]!;
+    const b = tickets[i]!;
+    const ordered = a.lastMessageAt! > b.lastMessageAt! || (a.lastMessageAt === b.lastMessageAt && a.id > b.id);
+    expect(ordered, `${a.id}@${a.lastMessageAt} before ${b.id}@${b.lastMessageAt}`).toBe(true);
+  }
+}
+
+// State carried from test to test (they share storage and run in order).
+let admin = "";
+let adminId = "";
+let lastRev = 0;
+let firstTicketId = "";
+let openTicketId = "";
+
+describe("inbox frames and counts", () => {
+  it("follows one ticket from the first customer message to close, on two agents' sockets, matching GET /api/inbox/counts", async () => {
+    admin = await login();
+    adminId = (await json(await call("/api/me", { cookie: admin }), 200)).agent.id;
+    const other = await addAgent(admin);
+
+    const a = await inboxSocket(admin);
+    const b = await inboxSocket(other.cookie);
+    // Counts on connect (nothing is visible yet).
+    expect(await a.nextOfType("counts")).toMatchObject({ type: "counts", unread: 0, open: 0, snoozed: 0 });
+    expect(await b.nextOfType("counts")).toMatchObject({ type: "counts", unread: 0, open: 0, snoozed: 0 });
+    expect(a.frames).toHaveLength(1);
+
+    // A chat the customer opens but never writes in stays out of the inbox, even when it changes
+    // (the customer ends it) and its change is synced to D1.
+    const silent = await customer();
+    const silentTicket = await startChat(silent.token);
+    const silentSocket = await customerSocket(silentTicket.id, silent.token);
+    await silentSocket.nextOfType("hello");
+    silentSocket.send({ type: "end" });
+    expect(await silentSocket.nextOfType("status")).toMatchObject({ status: "closed" });
+    silentSocket.close();
+
+    const shopper = await customer();
+    const ticket = await startChat(shopper.token);
+    firstTicketId = ticket.id;
+    await sleep(800); // well past the D1 sync delay
+    // The silent ticket's close did reach D1 (so it was synced, just never shown).
+    expect(await env.DB.prepare("SELECT status, visible FROM tickets WHERE id = ?").bind(silentTicket.id).first()).toEqual({ status: "closed", visible: 0 });
+    for (const query of ["", "status=open", "status=closed", "status=snoozed", "assignee=unassigned", "channel=webchat"]) {
+      const { tickets } = await json(await call(`/api/tickets?${query}`, { cookie: admin }), 200);
+      expect(tickets.map((t: TicketT) => t.id), query).not.toContain(ticket.id);
+      expect(tickets.map((t: TicketT) => t.id), query).not.toContain(silentTicket.id);
+    }
+    expect(await getCounts(admin)).toEqual({ unread: 0, open: 0, snoozed: 0 });
+    await expectError(await call(`/api/tickets/${ticket.id}`, { cookie: admin }), 404, "not_found");
+    expect(a.frames).toHaveLength(1);
+    expect(b.frames).toHaveLength(1);
+
+    // The customer's first message brings the ticket into the inbox.
+    const chat = await customerSocket(ticket.id, shopper.token);
+    await chat.nextOfType("hello");
+    chat.send({ type: "send", clientId: "m1", body: "My parcel never arrived" });
+    expect(await chat.nextOfType("ack")).toMatchObject({ seq: 1 });
+    const first = await ticketChange(a, ticket.id);
+    expect(first.ticket).toMatchObject({ id: ticket.id, status: "open", unread: true, preview: "My parcel never arrived", assigneeId: null, channel: "webchat" });
+    expect(first.counts).toEqual({ unread: 1, open: 1, snoozed: 0 });
+
+    // An agent's reply assigns the ticket and reads it.
+    const reply = await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, json: { clientId: "r1", body: "Let me check." } });
+    expect(reply.status).toBe(201);
+    const replied = await ticketChange(a, ticket.id, (t) => t.assigneeId !== null);
+    expect(replied.ticket).toMatchObject({ assigneeId: adminId, unread: false, preview: "Let me check." });
+    expect(replied.counts).toEqual({ unread: 0, open: 1, snoozed: 0 });
+
+    // The customer writes again (unread), then an agent reads it on the ticket's socket.
+    chat.send({ type: "send", clientId: "m2", body: "Thanks, it was order 1001" });
+    expect(await chat.nextOfType("ack")).toMatchObject({ seq: 3 });
+    const again = await ticketChange(a, ticket.id, (t) => t.unread);
+    expect(again.ticket).toMatchObject({ unread: true, preview: "Thanks, it was order 1001" });
+    expect(again.counts).toEqual({ unread: 1, open: 1, snoozed: 0 });
+
+    const agentChat = await agentSocket(ticket.id, other.cookie);
+    await agentChat.nextOfType("hello");
+    agentChat.send({ type: "read", seq: 3 });
+    expect(await chat.nextOfType("read")).toEqual({ type: "read", by: "agent", seq: 3 });
+    const read = await ticketChange(a, ticket.id, (t) => !t.unread);
+    expect(read.ticket).toMatchObject({ unread: false, status: "open", assigneeId: adminId });
+    expect(read.counts.unread).toBeLessThan(again.counts.unread);
+    expect(read.counts).toEqual({ unread: 0, open: 1, snoozed: 0 });
+    agentChat.close();
+
+    // Snooze.
+    const snoozeUntil = new Date(Date.now() + 3_600_000).toISOString();
+    await json(await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { status: "snoozed", snoozeUntil } }), 200);
+    const snoozed = await ticketChange(a, ticket.id, (t) => t.status === "snoozed");
+    expect(snoozed.ticket.snoozeUntil).toBe(snoozeUntil);
+    expect(snoozed.counts).toEqual({ unread: 0, open: 0, snoozed: 1 });
+    expect(await getCounts(admin)).toEqual(snoozed.counts);
+
+    // Close.
+    await json(await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { status: "closed" } }), 200);
+    const closed = await ticketChange(a, ticket.id, (t) => t.status === "closed");
+    expect(closed.ticket.closedAt).not.toBeNull();
+    expect(closed.counts).toEqual({ unread: 0, open: 0, snoozed: 0 });
+    chat.close();
+
+    // GET /api/inbox/counts agrees with the last counts frame.
+    const lastCounts = a.frames.filter((f) => f.type === "counts").at(-1);
+    expect(await getCounts(admin)).toEqual({ unread: lastCounts.unread, open: lastCounts.open, snoozed: lastCounts.snoozed });
+
+    // The second agent saw the same frames, in the same order; nobody saw the silent ticket.
+    await b.next((f) => f.type === "counts" && f.rev === closed.rev);
+    const ticketFrames = (s: Client) => s.frames.filter((f) => f.type === "ticket").map((f) => [f.rev, f.ticket.id, f.ticket.status, f.ticket.unread]);
+    expect(ticketFrames(b)).toEqual(ticketFrames(a));
+    expect(ticketFrames(a).length).toBeGreaterThanOrEqual(5);
+    for (const s of [a, b]) expect(s.frames.some((f) => f.type === "ticket" && f.ticket.id === silentTicket.id)).toBe(false);
+    const { tickets: closedList } = await json(await call("/api/tickets?status=closed", { cookie: admin }), 200);
+    expect(closedList.map((t: TicketT) => t.id)).toEqual([ticket.id]);
+
+    lastRev = a.frames.at(-1).rev;
+    a.close();
+    b.close();
+  }, 30_000);
+
+  it("catches a reconnecting agent up with ?since=<rev>: the changed tickets' newest versions in rev order, then counts", async () => {
+    expect(lastRev).toBeGreaterThan(0);
+    // A watcher that stays connected, only to know when the changes reached the inbox.
+    const other = await addAgent(admin);
+    const watcher = await inboxSocket(other.cookie);
+    expect((await watcher.nextOfType("counts")).rev).toBe(lastRev);
+
+    const one = await customer();
+    const t1 = await startChat(one.token);
+    const two = await customer();
+    const t2 = await startChat(two.token);
+
+    const c1 = await customerSocket(t1.id, one.token);
+    await c1.nextOfType("hello");
+    c1.send({ type: "send", clientId: "x1", body: "first ticket, first message" });
+    await c1.nextOfType("ack");
+    await ticketChange(watcher, t1.id);
+
+    const c2 = await customerSocket(t2.id, two.token);
+    await c2.nextOfType("hello");
+    c2.send({ type: "send", clientId: "y1", body: "second ticket here" });
+    await c2.nextOfType("ack");
+    await ticketChange(watcher, t2.id);
+
+    // Ticket 1 changes again after ticket 2: its newest version comes last.
+    await json(await call(`/api/tickets/${t1.id}/messages`, { method: "POST", cookie: admin, json: { clientId: "z1", body: "On it." } }), 201);
+    const newest1 = await ticketChange(watcher, t1.id, (t) => t.assigneeId === adminId);
+    c1.close();
+    c2.close();
+
+    const back = await inboxSocket(admin, lastRev);
+    const countsFrame = await back.nextOfType("counts");
+    const newest2 = watcher.frames.filter((f) => f.type === "ticket" && f.ticket.id === t2.id).at(-1);
+    expect(back.frames).toEqual([
+      { type: "ticket", ticket: newest2.ticket, rev: newest2.rev },
+      { type: "ticket", ticket: newest1.ticket, rev: newest1.rev },
+      countsFrame,
+    ]);
+    expect(newest2.rev).toBeLessThan(newest1.rev);
+    expect(back.frames[1].ticket).toMatchObject({ preview: "On it.", assigneeId: adminId, unread: false });
+    expect(countsFrame).toEqual({ type: "counts", rev: newest1.rev, unread: 1, open: 2, snoozed: 0 });
+    expect(await getCounts(admin)).toEqual({ unread: 1, open: 2, snoozed: 0 });
+    back.close();
+
+    // Up to date: nothing to replay, just counts.
+    const current = await inboxSocket(admin, newest1.rev);
+    expect(await current.nextOfType("counts")).toMatchObject({ rev: newest1.rev });
+    expect(current.frames).toHaveLength(1);
+    current.close();
+
+    // A since newer than anything the inbox has (or not a revision at all) → resync.
+    for (const since of ["999999", "-1", "abc"]) {
+      const stale = await connect(`/api/inbox/ws?since=${since}`, { cookie: admin });
+      expect(await stale.next(), `since=${since}`).toEqual({ type: "resync", rev: newest1.rev });
+      stale.close();
+    }
+    lastRev = newest1.rev;
+    openTicketId = t2.id;
+    watcher.close();
+  }, 30_000);
+
+  it("announces a snoozed ticket waking up when snoozeUntil passes", async () => {
+    const a = await inboxSocket(admin);
+    const before = await a.nextOfType("counts");
+    expect(before).toMatchObject({ unread: 1, open: 2, snoozed: 0 });
+    const snoozeUntil = new Date(Date.now() + 1500).toISOString();
+    await json(await call(`/api/tickets/${openTicketId}`, { method: "PATCH", cookie: admin, json: { status: "snoozed", snoozeUntil } }), 200);
+    const snoozed = await ticketChange(a, openTicketId, (t) => t.status === "snoozed");
+    expect(snoozed.ticket).toMatchObject({ snoozeUntil, unread: true });
+    expect(snoozed.counts).toEqual({ unread: 1, open: 1, snoozed: 1 });
+
+    const woke = await ticketChange(a, openTicketId, (t) => t.status === "open", 6000);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(snoozeUntil));
+    expect(woke.ticket).toMatchObject({ snoozeUntil: null, unread: true });
+    expect(woke.counts).toEqual({ unread: 1, open: 2, snoozed: 0 });
+    expect(await getCounts(admin)).toEqual(woke.counts);
+    lastRev = woke.rev;
+    a.close();
+  }, 15_000);
+});
+
+describe("GET /api/tickets filters and pagination", () => {
+  it("filters by status, channel and assignee, newest activity first, and pages through every ticket exactly once", async () => {
+    const other = await addAgent(admin);
+    const otherId = other.agent.id as string;
+    const database = db(env.DB);
+    const stamp = (minute: number) => `2099-01-01T00:${String(minute).padStart(2, "0")}:00.000Z`;
+
+    // Index rows as an SMS integration or a ticket's object would write them, with activity in
+    // the future so they sort before every other ticket, and ties on lastMessageAt.
+    const specs: Array<Partial<TicketRecord> & { minute: number }> = [
+      { minute: 50, channel: "webchat", status: "open", assigneeId: null, unread: true },
+      { minute: 49, channel: "sms", status: "open", assigneeId: adminId, unread: true },
+      { minute: 49, channel: "sms", status: "open", assigneeId: otherId },
+      { minute: 49, channel: "webchat", status: "open", assigneeId: adminId },
+      { minute: 48, channel: "sms", status: "snoozed", assigneeId: null, snoozeUntil: "2099-02-01T00:00:00.000Z" },
+      { minute: 47, channel: "webchat", status: "closed", assigneeId: otherId, closedAt: stamp(47) },
+      { minute: 46, channel: "sms", status: "open", assigneeId: null },
+      { minute: 46, channel: "webchat", status: "snoozed", assigneeId: adminId, snoozeUntil: "2099-02-01T00:00:00.000Z" },
+      { minute: 45, channel: "sms", status: "closed", assigneeId: null, closedAt: stamp(45) },
+      { minute: 44, channel: "webchat", status: "open", assigneeId: otherId },
+      { minute: 44, channel: "webchat", status: "open", assigneeId: null },
+      { minute: 43, channel: "sms", status: "open", assigneeId: adminId },
+    ];
+    const seeded: TicketT[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const profileId = `prf_list_${i}_${crypto.randomUUID().slice(0, 8)}`;
+      await env.DB.prepare("INSERT INTO profiles (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)").bind(profileId, `List ${i}`, stamp(0), stamp(0)).run();
+      const { minute, ...fields } = spec;
+      const record: TicketRecord = {
+        id: `tkt_list_${String(i).padStart(2, "0")}_${crypto.randomUUID().replaceAll("-", "")}`,
+        channel: "webchat",
+        status: "open",
+        snoozeUntil: null,
+        assigneeId: null,
+        profileId,
+        customerName: `List ${i}`,
+        preview: `seeded ${i}`,
+        unread: false,
+        lastMessageAt: stamp(minute),
+        createdAt: stamp(0),
+        closedAt: null,
+        visible: true,
+        version: 2,
+        ...fields,
+      };
+      await writeTicketRecord(database, record);
+      const { visible: _, version: __, ...ticket } = record;
+      seeded.push(ticket);
+    }
+    // A ticket nobody wrote in is never listed, however recent.
+    const hiddenProfile = `prf_list_hidden_${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare("INSERT INTO profiles (id, name, created_at, updated_at) VALUES (?, 'Hidden', ?, ?)").bind(hiddenProfile, stamp(0), stamp(0)).run();
+    const hiddenId = `tkt_list_hidden_${crypto.randomUUID().replaceAll("-", "")}`;
+    await writeTicketRecord(database, { ...seeded[0]!, id: hiddenId, profileId: hiddenProfile, lastMessageAt: stamp(59), visible: false, version: 1 });
+
+    const byActivity = [...seeded].sort((x, y) => (x.lastMessageAt! === y.lastMessageAt! ? (x.id < y.id ? 1 : -1) : x.lastMessageAt! < y.lastMessageAt! ? 1 : -1));
+    const variants: Array<{ query: string; keep: (t: TicketT) => boolean }> = [
+      { query: "", keep: () => true },
+      { query: "status=open", keep: (t) => t.status === "open" },
+      { query: "status=snoozed", keep: (t) => t.status === "snoozed" },
+      { query: "status=closed", keep: (t) => t.status === "closed" },
+      { query: "channel=sms", keep: (t) => t.channel === "sms" },
+      { query: "status=open&channel=webchat", keep: (t) => t.status === "open" && t.channel === "webchat" },
+      { query: "status=open&channel=sms", keep: (t) => t.status === "open" && t.channel === "sms" },
+      { query: "assignee=me", keep: (t) => t.assigneeId === adminId },
+      { query: "status=open&assignee=me", keep: (t) => t.status === "open" && t.assigneeId === adminId },
+      { query: "assignee=unassigned", keep: (t) => t.assigneeId === null },
+      { query: "status=open&assignee=unassigned", keep: (t) => t.status === "open" && t.assigneeId === null },
+      { query: `assignee=${otherId}`, keep: (t) => t.assigneeId === otherId },
+      { query: `status=open&assignee=${otherId}`, keep: (t) => t.status === "open" && t.assigneeId === otherId },
+      { query: "status=snoozed&channel=sms&assignee=unassigned", keep: (t) => t.status === "snoozed" && t.channel === "sms" && t.assigneeId === null },
+    ];
+    const seededIds = new Set(seeded.map((t) => t.id));
+
+    for (const { query, keep } of variants) {
+      const expected = byActivity.filter(keep);
+      expect(expected.length, query).toBeGreaterThan(0);
+      // One big page: the seeded tickets lead (they are the newest), every ticket matches the filter.
+      const whole = await listAll(admin, query, 100);
+      expect(whole.slice(0, expected.length), query).toEqual(expected);
+      expect(whole.filter((t) => seededIds.has(t.id)), query).toEqual(expected);
+      for (const t of whole) expect(keep(t), `${query}: ${JSON.stringify(t)}`).toBe(true);
+      expect(whole.map((t) => t.id), query).not.toContain(hiddenId);
+      expectNewestFirst(whole);
+      // Small pages (boundaries inside ties): the same tickets, each exactly once, in the same order.
+      for (const limit of [1, 2, 3]) {
+        const paged = await listAll(admin, query, limit);
+        expect(paged.map((t) => t.id), `${query} limit=${limit}`).toEqual(whole.map((t) => t.id));
+        expect(new Set(paged.map((t) => t.id)).size).toBe(paged.length);
+      }
+    }
+
+    // The tickets made through the chat earlier in this file are listed too, after the seeded ones.
+    const everything = await listAll(admin, "", 2);
+    expect(everything.map((t) => t.id)).toContain(firstTicketId);
+    expect(everything.length).toBe(seeded.length + 3);
+
+    // The default page size is 25 and a page says where to go on.
+    const first = await json(await call("/api/tickets?limit=5", { cookie: admin }), 200);
+    expect(first.tickets.map((t: TicketT) => t.id)).toEqual(byActivity.slice(0, 5).map((t) => t.id));
+    expect(typeof first.nextCursor).toBe("string");
+    const second = await json(await call(`/api/tickets?limit=5&cursor=${encodeURIComponent(first.nextCursor)}`, { cookie: admin }), 200);
+    expect(second.tickets.map((t: TicketT) => t.id)).toEqual(byActivity.slice(5, 10).map((t) => t.id));
+    const last = await json(await call("/api/tickets?status=closed&limit=100", { cookie: admin }), 200);
+    expect(last.nextCursor).toBeNull();
+  }, 60_000);
+
+  it("answers bad filters with 400 invalid_request", async () => {
+    for (const query of [
+      "status=pending",
+      "status=OPEN",
+      "channel=fax",
+      "limit=0",
+      "limit=101",
+      "limit=abc",
+      "limit=2.5",
+      "cursor=not-a-cursor",
+      `cursor=${btoa("{}")}`,
+      `cursor=${btoa("[1,2]")}`,
+      `cursor=${"x".repeat(600)}`,
+    ]) {
+      await expectError(await call(`/api/tickets?${query}`, { cookie: admin }), 400, "invalid_request");
+    }
+    await expectError(await call("/api/tickets"), 401, "unauthorized");
+    await expectError(await call("/api/inbox/counts"), 401, "unauthorized");
+    expect((await call("/api/inbox/ws", { headers: { Upgrade: "websocket" } })).status).toBe(401);
+  });
+
+  it("refuses a cursor that decodes to a JSON string (not a [lastMessageAt, id] pair) with 400", async () => {
+    // base64 of the JSON string "2099-01-01": not a [lastMessageAt, id] pair the API hands out.
+    const cursor = btoa(JSON.stringify("2099-01-01")).replaceAll("=", "");
+    await expectError(await call(`/api/tickets?cursor=${cursor}`, { cookie: admin }), 400, "invalid_request");
+  });
+});
+
+describe("inbox catch-up racing a live change", () => {
+  it("never sends one socket a revision twice or out of order, even when a change lands while it connects", async () => {
+    // The Inbox object is driven directly: its upgrade (as the Worker forwards it) and the
+    // ticketChanged() call a ticket's object makes after a D1 write, arriving together.
+    const inbox = env.INBOX.get(env.INBOX.idFromName("inbox"));
+    const record = await env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(openTicketId)).record();
+    expect(record?.visible).toBe(true);
+    const { visible: _, version: __, ...ticket } = record!;
+    const participant = JSON.stringify({ side: "agent", id: adminId, name: "Admin", expiresAt: Date.now() + 3_600_000, origin: "http://parley.test" });
+    const problems: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const since = lastRev - 2; // a couple of changes to replay
+      const request = new Request(`http://parley.test/api/inbox/ws?since=${since}`, { headers: { Upgrade: "websocket", "x-parley-participant": participant } });
+      const [response] = await Promise.all([inbox.fetch(request), inbox.ticketChanged(ticket)]);
+      expect(response.status).toBe(101);
+      const socket = new Client(response.webSocket!);
+      await sleep(200);
+      const ticketRevs = socket.frames.filter((f) => f.type === "ticket").map((f) => f.rev as number);
+      const countsRevs = socket.frames.filter((f) => f.type === "counts").map((f) => f.rev as number);
+      const increasing = ticketRevs.every((rev, i) => i === 0 || rev > ticketRevs[i - 1]!);
+      const countsInOrder = countsRevs.every((rev, i) => i === 0 || rev >= countsRevs[i - 1]!);
+      if (!increasing || !countsInOrder || ticketRevs[0]! <= since) {
+        problems.push(`since=${since}: ${JSON.stringify(socket.frames.map((f) => [f.type, f.rev]))}`);
+      }
+      lastRev = Math.max(lastRev, ...ticketRevs);
+      socket.close();
+    }
+    expect(problems, problems.join("\n")).toEqual([]);
+  }, 30_000);
+});
