@@ -45,6 +45,7 @@ export type TicketPatch = { status?: TicketStatusT; snoozeUntil?: string | null;
 
 const SETTINGS_CACHE_MS = 10_000;
 const MAX_SYNC_BACKOFF_MS = 60_000;
+const MIN_SYNC_INTERVAL_MS = 1_000;
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false, code, message });
 
@@ -53,6 +54,10 @@ export class Conversation extends DurableObject<Env> {
   /** Per-socket send budgets; a fresh bucket after hibernation only forgives a little. */
   private readonly buckets = new Map<WebSocket, { tokens: number; at: number }>();
   private settingsCache: { value: Awaited<ReturnType<typeof loadSettings>>; at: number } | null = null;
+  /** The stored state as last read or written; undefined until first needed after a wake-up. */
+  private state: ConversationState | null | undefined;
+  /** The alarm as last read or set; undefined until first needed after a wake-up. */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,20 +68,36 @@ export class Conversation extends DurableObject<Env> {
 
   // ---- state -------------------------------------------------------------------------------
 
+  /**
+   * Storage is the truth; the object is its only writer, so a copy read once per wake-up stays
+   * exact (every save writes through). After hibernation or eviction it is read again.
+   */
   private load(): ConversationState | null {
-    const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
-    return row ? (JSON.parse(row.data) as ConversationState) : null;
+    if (this.state === undefined) {
+      const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
+      this.state = row ? (JSON.parse(row.data) as ConversationState) : null;
+    }
+    return this.state;
   }
 
   private save(state: ConversationState): void {
     this.sql.exec("INSERT INTO state (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", JSON.stringify(state));
+    this.state = state;
   }
 
   /** Records a change: bumps the version and makes sure a D1 write of it is scheduled. */
   private commit(state: ConversationState): void {
     state.version += 1;
-    if (state.syncDueAt === null) state.syncDueAt = Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250);
+    state.syncDueAt ??= this.nextSyncAt(state);
     this.save(state);
+  }
+
+  /**
+   * A change waits D1_SYNC_DELAY_MS to gather the rest of its burst; a conversation that keeps
+   * going is written at most once per MIN_SYNC_INTERVAL_MS, so D1 load stays per ticket, not per message.
+   */
+  private nextSyncAt(state: ConversationState): number {
+    return Math.max(Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250), state.lastSyncAt + MIN_SYNC_INTERVAL_MS);
   }
 
   /** One alarm serves both the owed D1 write and the snooze wake-up: whichever is due first. */
@@ -86,8 +107,13 @@ export class Conversation extends DurableObject<Env> {
     if (state.status === "snoozed" && state.snoozeUntil) due.push(Date.parse(state.snoozeUntil));
     if (due.length === 0) return;
     const next = Math.min(...due);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    // Messages in a burst all find the alarm already armed early enough: no storage call.
+    if (this.alarmAt != null && this.alarmAt <= next) return;
+    this.alarmAt ??= await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > next) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
   }
 
   // ---- RPC from the Worker -----------------------------------------------------------------
@@ -105,6 +131,7 @@ export class Conversation extends DurableObject<Env> {
       syncedVersion: record.version,
       syncDueAt: null,
       syncAttempts: 0,
+      lastSyncAt: 0,
     };
     this.save(state);
     return publicTicket(state);
@@ -377,6 +404,7 @@ export class Conversation extends DurableObject<Env> {
   // ---- alarm: snooze wake-up and the owed D1 write -------------------------------------------
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     let state = this.load();
     if (!state) return;
     if (state.status === "snoozed" && state.snoozeUntil && Date.parse(state.snoozeUntil) <= Date.now()) {
@@ -402,7 +430,8 @@ export class Conversation extends DurableObject<Env> {
       const state = this.load()!;
       state.syncedVersion = Math.max(state.syncedVersion, record.version);
       state.syncAttempts = 0;
-      state.syncDueAt = state.version > state.syncedVersion ? Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250) : null;
+      state.lastSyncAt = Date.now();
+      state.syncDueAt = state.version > state.syncedVersion ? this.nextSyncAt(state) : null;
       this.save(state);
     } catch (error) {
       const state = this.load()!;

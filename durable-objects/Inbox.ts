@@ -10,6 +10,8 @@ import { answerClose, broadcastFrame, sendFrame } from "./sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;
+/** How long ticket changes gather before one counts frame follows them. */
+const COUNTS_DELAY_MS = 50;
 
 export class Inbox extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -37,7 +39,15 @@ export class Inbox extends DurableObject<Env> {
     this.sql.exec("INSERT INTO changes (ticket_id, ticket) VALUES (?, ?)", ticket.id, JSON.stringify(ticket));
     const rev = this.currentRev();
     if (rev % 1000 === 0) this.prune(rev);
+    if (this.ctx.getWebSockets().length === 0) return;
     this.broadcast({ type: "ticket", ticket, rev });
+    // Counts scan an index in D1: changes arriving together share one count.
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.ctx.getWebSockets().length === 0) return;
+    const rev = this.currentRev();
     this.broadcast({ type: "counts", rev, ...(await countTickets(db(this.env.DB))) });
   }
 

@@ -13,6 +13,8 @@ export type ConversationState = TicketRecord & {
   syncedVersion: number;
   syncDueAt: number | null;
   syncAttempts: number;
+  /** When the last D1 write landed (ms since the epoch; 0 before the first). */
+  lastSyncAt: number;
 };
 
 export type Participant = { side: SideT; id: string; name: string | null };

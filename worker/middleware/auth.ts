@@ -13,18 +13,36 @@ import { readWidgetToken } from "../lib/widget-token";
 
 export const SESSION_COOKIE = "parley_session";
 
+/**
+ * Sessions this isolate verified in the last few seconds, so an agent's burst of calls costs one
+ * D1 read. Logout forgets the session here at once; another isolate may accept it for at most
+ * SESSION_CACHE_MS more.
+ */
+const SESSION_CACHE_MS = 10_000;
+const SESSION_CACHE_SIZE = 1_000;
+const recentSessions = new Map<string, { agent: AgentSession; until: number }>();
+
+export const forgetSession = (tokenHash: string) => recentSessions.delete(tokenHash);
+
 export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
+  const tokenHash = await sha256Hex(token);
+  const now = Date.now();
+  const cached = recentSessions.get(tokenHash);
+  if (cached && cached.until > now) return cached.agent;
   const row = await db(c.env.DB)
     .select({ agent: agents, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(agents, eq(agents.id, sessions.agentId))
-    .where(and(eq(sessions.tokenHash, await sha256Hex(token)), gt(sessions.expiresAt, new Date().toISOString())))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, new Date(now).toISOString())))
     .get();
   if (!row) return null;
   const { id, email, name, role, createdAt } = row.agent;
-  return { id, email, name, role, createdAt, sessionExpiresAt: Date.parse(row.expiresAt) };
+  const agent = { id, email, name, role, createdAt, sessionExpiresAt: Date.parse(row.expiresAt) };
+  if (recentSessions.size >= SESSION_CACHE_SIZE) recentSessions.delete(recentSessions.keys().next().value!);
+  recentSessions.set(tokenHash, { agent, until: Math.min(now + SESSION_CACHE_MS, agent.sessionExpiresAt) });
+  return agent;
 }
 
 export const requireAgent = createMiddleware<AppEnv>(async (c, next) => {

@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { Agent } from "../contract";
 import { db } from "../db/client";
 import { agents, sessions } from "../db/schema";
-import { requireAgent, SESSION_COOKIE } from "../middleware/auth";
+import { forgetSession, requireAgent, SESSION_COOKIE } from "../middleware/auth";
 import { clientIp, enforceLimit } from "../middleware/rate-limit";
 import { ensureFirstAdmin, toAgent } from "../lib/agents";
 import { PBKDF2_ITERATIONS, hashPassword, randomHex, sha256Hex, verifyPassword } from "../lib/crypto";
@@ -59,7 +59,11 @@ authRoutes.openapi(
   }),
   async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
-    if (token) await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, await sha256Hex(token)));
+    if (token) {
+      const tokenHash = await sha256Hex(token);
+      forgetSession(tokenHash);
+      await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+    }
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
     return c.body(null, 204);
   },
