@@ -10,11 +10,13 @@ import {
   type FrameErrorCodeT,
   type MessageT,
   type ServerFrame,
+  type SettingsT,
   type SideT,
   type TicketStatusT,
   type TicketT,
 } from "../worker/contract";
 import { db } from "../worker/db/client";
+import { errorBody } from "../worker/lib/errors";
 import { newId, nowIso } from "../worker/lib/ids";
 import { closedPeriodId } from "../worker/lib/office-hours";
 import { loadSettings } from "../worker/lib/settings";
@@ -30,10 +32,7 @@ import {
   type MessageRow,
   type Participant,
 } from "./conversation-state";
-import { answerClose, broadcastFrame, sendFrame } from "./sockets";
-
-/** Identity the Worker proved before forwarding an upgrade; it travels in these headers. */
-export const PARTICIPANT_HEADER = "x-parley-participant";
+import { PARTICIPANT_HEADER, answerClose, broadcastFrame, sendFrame } from "./sockets";
 
 type SocketAttachment = Participant & { expiresAt: number; origin: string };
 
@@ -53,7 +52,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Per-socket send budgets; a fresh bucket after hibernation only forgives a little. */
   private readonly buckets = new Map<WebSocket, { tokens: number; at: number }>();
-  private settingsCache: { value: Awaited<ReturnType<typeof loadSettings>>; at: number } | null = null;
+  private settingsCache: { value: SettingsT; at: number } | null = null;
   /** The stored state as last read or written; undefined until first needed after a wake-up. */
   private state: ConversationState | null | undefined;
   /** The alarm as last read or set; undefined until first needed after a wake-up. */
@@ -174,7 +173,7 @@ export class Conversation extends DurableObject<Env> {
     }
     const before = { status: state.status, assigneeId: state.assigneeId };
     state.status = status;
-    state.snoozeUntil = snoozeUntil;
+    state.snoozeUntil = snoozeUntil && new Date(snoozeUntil).toISOString();
     if (patch.assigneeId !== undefined) state.assigneeId = patch.assigneeId;
     if (status === "closed") state.closedAt = nowIso();
     this.commit(state);
@@ -288,9 +287,9 @@ export class Conversation extends DurableObject<Env> {
       return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     }
     const state = this.load();
-    if (!state) return Response.json({ error: { code: "not_found", message: "Ticket was not found." } }, { status: 404 });
+    if (!state) return Response.json(errorBody("not_found", "Ticket was not found."), { status: 404 });
     if (participant.side === "customer" && participant.id !== state.profileId) {
-      return Response.json({ error: { code: "forbidden", message: "This conversation belongs to another customer." } }, { status: 403 });
+      return Response.json(errorBody("forbidden", "This conversation belongs to another customer."), { status: 403 });
     }
     const after = Math.max(0, Number(new URL(request.url).searchParams.get("after") ?? 0) || 0);
     const { 0: client, 1: server } = new WebSocketPair();

@@ -5,8 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { InboxFrame, TicketT } from "../worker/contract";
 import { db } from "../worker/db/client";
 import { countTickets } from "../worker/lib/tickets";
-import { PARTICIPANT_HEADER } from "./Conversation";
-import { answerClose, broadcastFrame, sendFrame } from "./sockets";
+import { PARTICIPANT_HEADER, answerClose, broadcastFrame, sendFrame } from "./sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;

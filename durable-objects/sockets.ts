@@ -1,3 +1,6 @@
+/** The identity the Worker proved before forwarding an upgrade travels in this header, which only the Worker sets. */
+export const PARTICIPANT_HEADER = "x-parley-participant";
+
 // Frame delivery shared by the objects. A socket that is closing just misses a frame: its
 // client resumes (`after` for tickets, `since` for the inbox) when it reconnects.
 

@@ -5,7 +5,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MessageT } from "../../worker/contract";
-import { Client, agentSocket, call, customer, customerSocket, eventually, json, login, sleep, startChat } from "./helpers";
+import { Client, agentSocket, call, customer, customerSocket, json, login, seen, sendAndWait, sleep, startChat } from "./helpers";
 
 const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -17,18 +17,7 @@ async function barrier(c: Client) {
   await c.nextOfType("pong");
 }
 
-async function send(c: Client, clientId: string, body: string): Promise<any> {
-  c.send({ type: "send", clientId, body });
-  return c.next((f) => (f.type === "ack" || f.type === "error") && f.clientId === clientId);
-}
 
-function seen(c: Client, match: (f: any) => boolean, from = 0, timeoutMs = 3000): Promise<any> {
-  return eventually(async () => {
-    const frame = c.frames.slice(from).find(match);
-    expect(frame, `no matching frame yet; frames: ${JSON.stringify(c.frames.slice(from))}`).toBeDefined();
-    return frame;
-  }, timeoutMs);
-}
 
 async function waitClosed(c: Client, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
@@ -60,11 +49,11 @@ async function twoSided() {
   const ticket = await startChat(shopper.token);
   const c = await customerSocket(ticket.id, shopper.token);
   await c.nextOfType("hello");
-  expect(await send(c, "c-1", "Hi, my parcel is late")).toEqual({ type: "ack", clientId: "c-1", seq: 1 });
+  expect(await sendAndWait(c, "c-1", "Hi, my parcel is late")).toEqual({ type: "ack", clientId: "c-1", seq: 1 });
   const a = await agentSocket(ticket.id, admin);
   await a.nextOfType("hello");
   await seen(a, (f) => f.type === "message" && f.seq === 1);
-  expect(await send(a, "a-1", "Let me check")).toEqual({ type: "ack", clientId: "a-1", seq: 2 });
+  expect(await sendAndWait(a, "a-1", "Let me check")).toEqual({ type: "ack", clientId: "a-1", seq: 2 });
   await seen(c, (f) => f.type === "message" && f.seq === 2);
   return { shopper, ticket, c, a, stub: stubOf(ticket.id) };
 }
@@ -85,16 +74,16 @@ describe("eviction with hibernated sockets", () => {
     expect(c.closed).toBeNull();
     expect(a.closed).toBeNull();
 
-    expect(await send(c, "c-2", "Any news?")).toEqual({ type: "ack", clientId: "c-2", seq: 3 });
+    expect(await sendAndWait(c, "c-2", "Any news?")).toEqual({ type: "ack", clientId: "c-2", seq: 3 });
     await seen(a, (f) => f.type === "message" && f.seq === 3, aMark);
-    expect(await send(a, "a-2", "It arrives tomorrow")).toEqual({ type: "ack", clientId: "a-2", seq: 4 });
+    expect(await sendAndWait(a, "a-2", "It arrives tomorrow")).toEqual({ type: "ack", clientId: "a-2", seq: 4 });
     await seen(c, (f) => f.type === "message" && f.seq === 4, cMark);
 
     // Evicted again between two messages: still the same sockets, still in order.
     await evictDurableObject(stub);
-    expect(await send(c, "c-3", "Thanks!")).toEqual({ type: "ack", clientId: "c-3", seq: 5 });
+    expect(await sendAndWait(c, "c-3", "Thanks!")).toEqual({ type: "ack", clientId: "c-3", seq: 5 });
     // A resend after the eviction is still recognised.
-    expect(await send(c, "c-2", "Any news?")).toEqual({ type: "ack", clientId: "c-2", seq: 3 });
+    expect(await sendAndWait(c, "c-2", "Any news?")).toEqual({ type: "ack", clientId: "c-2", seq: 3 });
     await barrier(c);
     await barrier(a);
 
@@ -157,7 +146,7 @@ describe("eviction with closed sockets", () => {
     expect(a2.frames.slice(1, -1)).toEqual(log.filter((m) => m.seq > agentLast).map((m) => ({ type: "message", ...m })));
 
     // The customer resends c-2 (it never saw the ack): the original ack, no new message.
-    expect(await send(c2, "c-2", "Is it lost?")).toEqual({ type: "ack", clientId: "c-2", seq: c2Seq });
+    expect(await sendAndWait(c2, "c-2", "Is it lost?")).toEqual({ type: "ack", clientId: "c-2", seq: c2Seq });
     await barrier(c2);
     await barrier(a2);
     expect(msgSeqs(c2)).toEqual(range(customerLast + 1, 5));
@@ -173,7 +162,7 @@ describe("eviction with closed sockets", () => {
     expect(agentSeen.filter((f) => f.type === "message").map((f) => f.seq).sort((x, y) => x - y)).toEqual(range(1, 5));
 
     // Live again on both sides.
-    expect(await send(c2, "c-3", "Got it, thanks")).toEqual({ type: "ack", clientId: "c-3", seq: 6 });
+    expect(await sendAndWait(c2, "c-3", "Got it, thanks")).toEqual({ type: "ack", clientId: "c-3", seq: 6 });
     await seen(a2, (f) => f.type === "message" && f.seq === 6);
 
     const full = await history(ticket.id, admin);
@@ -194,7 +183,7 @@ describe("eviction with closed sockets", () => {
 
     const c2 = await customerSocket(ticket.id, shopper.token, 2);
     await barrier(c2);
-    const ack = await send(c2, "c-inflight", "Sent while the object goes away");
+    const ack = await sendAndWait(c2, "c-inflight", "Sent while the object goes away");
     expect(ack).toEqual({ type: "ack", clientId: "c-inflight", seq: 3 });
     if (earlyAck) expect(earlyAck.seq).toBe(ack.seq);
     await barrier(c2);
@@ -220,7 +209,7 @@ describe("eviction with closed sockets", () => {
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 3; i++) {
         const sender = i % 2 === 0 ? customerSocketNow : agentSocketNow;
-        expect(await send(sender, `r${round}-m${i}`, `round ${round} message ${i}`)).toEqual({ type: "ack", clientId: `r${round}-m${i}`, seq: next++ });
+        expect(await sendAndWait(sender, `r${round}-m${i}`, `round ${round} message ${i}`)).toEqual({ type: "ack", clientId: `r${round}-m${i}`, seq: next++ });
       }
       await evictDurableObject(stub, round % 2 === 0 ? { webSockets: "close" } : undefined);
       if (round % 2 === 0) {

@@ -158,3 +158,18 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): 
     }
   }
 }
+
+/** Sends and waits for this clientId's ack (or error), returning the frame. */
+export async function sendAndWait(c: Client, clientId: string, body: string): Promise<any> {
+  c.send({ type: "send", clientId, body });
+  return c.next((f) => (f.type === "ack" || f.type === "error") && f.clientId === clientId);
+}
+
+/** Waits for a frame matching `match` among all frames from index `from` (independent of next()'s cursor). */
+export function seen(c: Client, match: (f: any) => boolean, from = 0, timeoutMs = 3000): Promise<any> {
+  return eventually(async () => {
+    const frame = c.frames.slice(from).find(match);
+    expect(frame, `no matching frame yet; frames: ${JSON.stringify(c.frames.slice(from))}`).toBeDefined();
+    return frame;
+  }, timeoutMs);
+}

@@ -15,6 +15,8 @@ import {
   expectError,
   json,
   login,
+  seen,
+  sendAndWait,
   sleep,
   startChat,
 } from "./helpers";
@@ -31,26 +33,13 @@ async function barrier(c: Client): Promise<void> {
   await c.nextOfType("pong");
 }
 
-/** Sends and waits for this clientId's ack (or error), returning the frame. */
-async function send(c: Client, clientId: string, body: string): Promise<any> {
-  c.send({ type: "send", clientId, body });
-  return c.next((f) => (f.type === "ack" || f.type === "error") && f.clientId === clientId);
-}
 
 async function expectAck(c: Client, clientId: string, body: string, seq: number) {
-  expect(await send(c, clientId, body)).toEqual({ type: "ack", clientId, seq });
+  expect(await sendAndWait(c, clientId, body)).toEqual({ type: "ack", clientId, seq });
 }
 
 const framesAfter = (c: Client, from: number) => c.frames.slice(from);
 
-/** Waits for a frame matching `match` among all frames from index `from` (independent of next()'s cursor). */
-function seen(c: Client, match: (f: any) => boolean, from = 0, timeoutMs = 3000): Promise<any> {
-  return eventually(async () => {
-    const frame = c.frames.slice(from).find(match);
-    expect(frame, `no matching frame yet; frames: ${JSON.stringify(c.frames.slice(from))}`).toBeDefined();
-    return frame;
-  }, timeoutMs);
-}
 
 const statusFrames = (c: Client, from = 0) => c.frames.slice(from).filter((f) => f.type === "status");
 const msgSeqs = (c: Client) => c.messages().map((m) => m.seq);
@@ -232,10 +221,10 @@ describe("idempotent sends", () => {
   it("answers a repeated clientId with the same ack, without a second message", async () => {
     const { ticket, c, a } = await twoSided();
     // Same clientId again (even with another body): same ack, nothing new.
-    expect(await send(c, "c-first", "Hello there")).toEqual({ type: "ack", clientId: "c-first", seq: 1 });
-    expect(await send(c, "c-first", "a different body")).toEqual({ type: "ack", clientId: "c-first", seq: 1 });
+    expect(await sendAndWait(c, "c-first", "Hello there")).toEqual({ type: "ack", clientId: "c-first", seq: 1 });
+    expect(await sendAndWait(c, "c-first", "a different body")).toEqual({ type: "ack", clientId: "c-first", seq: 1 });
     await expectAck(a, "a-1", "reply", 2);
-    expect(await send(a, "a-1", "reply")).toEqual({ type: "ack", clientId: "a-1", seq: 2 });
+    expect(await sendAndWait(a, "a-1", "reply")).toEqual({ type: "ack", clientId: "a-1", seq: 2 });
     await barrier(c);
     await barrier(a);
     expect(msgSeqs(c)).toEqual([1, 2]);
@@ -260,7 +249,7 @@ describe("idempotent sends", () => {
     const viaRest = await json(await restReply(ticket.id, admin, "a-1", "over ws"), 200);
     expect(viaRest.message).toMatchObject({ seq: 3, clientId: "a-1", body: "over ws" });
     // ...and a REST clientId repeated over the WebSocket gets the original ack.
-    expect(await send(a, "r-1", "over REST")).toEqual({ type: "ack", clientId: "r-1", seq: 2 });
+    expect(await sendAndWait(a, "r-1", "over REST")).toEqual({ type: "ack", clientId: "r-1", seq: 2 });
 
     await barrier(c);
     await barrier(a);
@@ -273,15 +262,15 @@ describe("idempotent sends", () => {
 
   it("refuses a clientId that another sender already used with invalid_frame", async () => {
     const { ticket, c, a } = await twoSided();
-    expect(await send(a, "c-first", "stolen id")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "c-first" });
+    expect(await sendAndWait(a, "c-first", "stolen id")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "c-first" });
     await expectAck(a, "a-1", "mine", 2);
-    expect(await send(c, "a-1", "stolen by the customer")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "a-1" });
+    expect(await sendAndWait(c, "a-1", "stolen by the customer")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "a-1" });
 
     // Another agent reusing the first agent's clientId is another sender too.
     const other = await addAgent(admin);
     const b = await agentSocket(ticket.id, other.cookie, 2);
     await b.nextOfType("hello");
-    expect(await send(b, "a-1", "mine too")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "a-1" });
+    expect(await sendAndWait(b, "a-1", "mine too")).toMatchObject({ type: "error", code: "invalid_frame", clientId: "a-1" });
 
     await barrier(c);
     await barrier(a);
@@ -510,8 +499,8 @@ describe("ending a chat", () => {
       expect(statusFrames(s)).toEqual([{ type: "status", status: "closed", assigneeId: null }]);
     }
 
-    expect(await send(c, "c-late", "wait, one more thing")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "c-late" });
-    expect(await send(a, "a-late", "too late")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "a-late" });
+    expect(await sendAndWait(c, "c-late", "wait, one more thing")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "c-late" });
+    expect(await sendAndWait(a, "a-late", "too late")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "a-late" });
     await expectError(await restReply(ticket.id, admin, "r-late", "too late"), 409, "conversation_closed");
     await expectError(await patchTicket(ticket.id, admin, { status: "open" }), 409, "conversation_closed");
     await expectError(await patchTicket(ticket.id, admin, { status: "snoozed", snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }), 409, "conversation_closed");
@@ -548,8 +537,8 @@ describe("closing from the inbox", () => {
       await barrier(s);
       expect(statusFrames(s)).toEqual([{ type: "status", status: "closed", assigneeId: null }]);
     }
-    expect(await send(c, "c-late", "hello?")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "c-late" });
-    expect(await send(a, "a-late", "bye")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "a-late" });
+    expect(await sendAndWait(c, "c-late", "hello?")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "c-late" });
+    expect(await sendAndWait(a, "a-late", "bye")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "a-late" });
     await expectError(await patchTicket(ticket.id, admin, { status: "open" }), 409, "conversation_closed");
     expect((await history(ticket.id, admin)).map((m) => m.clientId)).toEqual(["c-first"]);
     c.close();

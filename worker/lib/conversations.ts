@@ -1,6 +1,6 @@
 // Opening tickets and reaching their conversation objects from the Worker.
 import type { ChannelT, TicketT } from "../contract";
-import { PARTICIPANT_HEADER } from "../../durable-objects/Conversation";
+import { PARTICIPANT_HEADER } from "../../durable-objects/sockets";
 import type { Participant } from "../../durable-objects/conversation-state";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
