@@ -30,11 +30,19 @@ import {
   ticketRecord,
   type ConversationState,
   type MessageRow,
-  type Participant,
 } from "./conversation-state";
-import { PARTICIPANT_HEADER, answerClose, broadcastFrame, sendFrame } from "./sockets";
-
-type SocketAttachment = Participant & { expiresAt: number; origin: string };
+import {
+  answerClose,
+  broadcastFrame,
+  endSession,
+  endSocket,
+  identityTags,
+  liveSockets,
+  readIdentity,
+  sendFrame,
+  type Participant,
+  type SocketIdentity,
+} from "./sockets";
 
 export type SendInput = { clientId: string; body: string; attachments?: Array<{ key: string }> };
 export type Refusal = { ok: false; code: FrameErrorCodeT | "not_found" | "invalid_request"; message: string };
@@ -50,8 +58,11 @@ const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false
 
 export class Conversation extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Per-socket send budgets; a fresh bucket after hibernation only forgives a little. */
-  private readonly buckets = new Map<WebSocket, { tokens: number; at: number }>();
+  /**
+   * Send budgets per sender and per IP, however many sockets they open. They live in memory:
+   * the object only hibernates after its sockets have been quiet, when a bucket is full anyway.
+   */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private settingsCache: { value: SettingsT; at: number } | null = null;
   /** The stored state as last read or written; undefined until first needed after a wake-up. */
   private state: ConversationState | null | undefined;
@@ -282,10 +293,8 @@ export class Conversation extends DurableObject<Env> {
   // ---- WebSockets ----------------------------------------------------------------------------
 
   override async fetch(request: Request): Promise<Response> {
-    const participant = JSON.parse(request.headers.get(PARTICIPANT_HEADER) ?? "null") as SocketAttachment | null;
-    if (!participant || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
-    }
+    const participant = readIdentity(request);
+    if (!participant) return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     const state = this.load();
     if (!state) return Response.json(errorBody("not_found", "Ticket was not found."), { status: 404 });
     if (participant.side === "customer" && participant.id !== state.profileId) {
@@ -293,7 +302,7 @@ export class Conversation extends DurableObject<Env> {
     }
     const after = Math.max(0, Number(new URL(request.url).searchParams.get("after") ?? 0) || 0);
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [participant.side, `${participant.side}:${participant.id}`]);
+    this.ctx.acceptWebSocket(server, identityTags(participant));
     server.serializeAttachment(participant);
     this.send(server, { type: "hello", ticketId: state.id, status: state.status, lastSeq: state.lastSeq, reads: state.reads });
     for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq", after)) {
@@ -303,12 +312,8 @@ export class Conversation extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const who = ws.deserializeAttachment() as SocketAttachment;
-    if (Date.now() > who.expiresAt) {
-      this.send(ws, { type: "error", code: "unauthorized", message: "Your session has expired; sign in again." });
-      ws.close(4001, "unauthorized");
-      return;
-    }
+    const who = ws.deserializeAttachment() as SocketIdentity;
+    if (Date.now() > who.expiresAt) return endSocket(ws, "Your session has expired; sign in again.");
     if (typeof raw !== "string") return this.send(ws, { type: "error", code: "invalid_frame", message: "Frames are JSON text." });
     if (raw.length > MAX_FRAME_BYTES / 3 && new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES) {
       return this.send(ws, { type: "error", code: "too_large", message: `A frame is at most ${MAX_FRAME_BYTES} bytes.` });
@@ -330,7 +335,7 @@ export class Conversation extends DurableObject<Env> {
     await this.handleFrame(ws, who, parsed.data);
   }
 
-  private async handleFrame(ws: WebSocket, who: SocketAttachment, frame: ClientFrameT): Promise<void> {
+  private async handleFrame(ws: WebSocket, who: SocketIdentity, frame: ClientFrameT): Promise<void> {
     switch (frame.type) {
       case "ping":
         return this.send(ws, { type: "pong" });
@@ -345,7 +350,7 @@ export class Conversation extends DurableObject<Env> {
         await this.update({ status: "closed" });
         return;
       case "send": {
-        if (!this.takeSendToken(ws)) {
+        if (!this.takeSendToken([`${who.side}:${who.id}`, `ip:${who.ip}`])) {
           return this.send(ws, { type: "error", code: "rate_limited", message: "You are sending too fast; wait a moment.", clientId: frame.clientId });
         }
         const result = await this.post(who, frame, who.origin);
@@ -371,20 +376,28 @@ export class Conversation extends DurableObject<Env> {
     await this.armAlarm(state);
   }
 
-  private takeSendToken(ws: WebSocket): boolean {
+  /** Takes one token from every bucket named, or none when any of them is empty. */
+  private takeSendToken(keys: string[]): boolean {
     const capacity = Number(this.env.SEND_RATE_PER_10S ?? 60);
     const now = Date.now();
-    const bucket = this.buckets.get(ws) ?? { tokens: capacity, at: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 10_000) * capacity);
-    bucket.at = now;
-    this.buckets.set(ws, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    const buckets = keys.map((key) => {
+      const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+      bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 10_000) * capacity);
+      bucket.at = now;
+      this.buckets.set(key, bucket);
+      return bucket;
+    });
+    if (buckets.some((bucket) => bucket.tokens < 1)) return false;
+    for (const bucket of buckets) bucket.tokens -= 1;
     return true;
   }
 
+  /** Logout: the session's sockets on this ticket are ended. */
+  async endSession(session: string): Promise<void> {
+    endSession(this.ctx, session);
+  }
+
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.buckets.delete(ws);
     answerClose(ws, code, reason);
   }
 
@@ -393,7 +406,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private broadcast(frame: ServerFrame, except?: WebSocket): void {
-    broadcastFrame(this.ctx.getWebSockets(), frame, except);
+    broadcastFrame(liveSockets(this.ctx), frame, except);
   }
 
   private broadcastStatus(state: ConversationState): void {

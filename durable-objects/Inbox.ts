@@ -5,7 +5,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { InboxFrame, TicketT } from "../worker/contract";
 import { db } from "../worker/db/client";
 import { countTickets } from "../worker/lib/tickets";
-import { PARTICIPANT_HEADER, answerClose, broadcastFrame, sendFrame } from "./sockets";
+import { conversationStub } from "../worker/lib/stubs";
+import { answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "./sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;
@@ -20,7 +21,9 @@ export class Inbox extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS changes (rev INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL UNIQUE, ticket TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS session_tickets (
+        session TEXT NOT NULL, ticket_id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session, ticket_id));`);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -38,14 +41,14 @@ export class Inbox extends DurableObject<Env> {
     this.sql.exec("INSERT INTO changes (ticket_id, ticket) VALUES (?, ?)", ticket.id, JSON.stringify(ticket));
     const rev = this.currentRev();
     if (rev % 1000 === 0) this.prune(rev);
-    if (this.ctx.getWebSockets().length === 0) return;
+    if (liveSockets(this.ctx).length === 0) return;
     this.broadcast({ type: "ticket", ticket, rev });
     // Counts scan an index in D1: changes arriving together share one count.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
   }
 
   override async alarm(): Promise<void> {
-    if (this.ctx.getWebSockets().length === 0) return;
+    if (liveSockets(this.ctx).length === 0) return;
     const rev = this.currentRev();
     this.broadcast({ type: "counts", rev, ...(await countTickets(db(this.env.DB))) });
   }
@@ -57,29 +60,47 @@ export class Inbox extends DurableObject<Env> {
     this.sql.exec("INSERT INTO pruned (id, rev) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev", floor);
   }
 
+  /** Remembers which tickets an agent session has a socket on, so logout can reach them. */
+  async noteSessionTicket(session: string, ticketId: string, expiresAt: number): Promise<void> {
+    this.sql.exec("DELETE FROM session_tickets WHERE expires_at < ?", Date.now());
+    this.sql.exec(
+      "INSERT INTO session_tickets (session, ticket_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      session,
+      ticketId,
+      expiresAt,
+    );
+  }
+
+  /** Logout: ends the session's inbox sockets and its sockets on every ticket it opened. */
+  async endSession(session: string): Promise<void> {
+    endSession(this.ctx, session);
+    const tickets = this.sql.exec<{ ticket_id: string }>("SELECT ticket_id FROM session_tickets WHERE session = ?", session).toArray();
+    await Promise.all(tickets.map(({ ticket_id }) => conversationStub(this.env, ticket_id).endSession(session)));
+    this.sql.exec("DELETE FROM session_tickets WHERE session = ?", session);
+  }
+
   override async fetch(request: Request): Promise<Response> {
-    if (!request.headers.get(PARTICIPANT_HEADER) || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
-    }
+    const agent = readIdentity(request);
+    if (!agent) return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     const sinceParam = new URL(request.url).searchParams.get("since");
-    // Read D1 before the socket joins: from accepting it to the last replayed frame nothing
-    // awaits, so no live frame can slip in between and no revision is sent twice.
+    // Counts cover the changes up to `counted`; anything that lands while D1 answers is
+    // replayed below as ticket frames, and a fresh count follows it.
+    const counted = this.currentRev();
     const counts = await countTickets(db(this.env.DB));
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, ["agent"]);
-    server.serializeAttachment(JSON.parse(request.headers.get(PARTICIPANT_HEADER)!));
+    this.ctx.acceptWebSocket(server, identityTags(agent));
+    server.serializeAttachment(agent);
     const rev = this.currentRev();
-    if (sinceParam !== null) {
-      const since = Number(sinceParam);
-      if (!Number.isInteger(since) || since < this.prunedRev() || since > rev) {
-        this.send(server, { type: "resync", rev });
-      } else {
-        for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
-          this.send(server, { type: "ticket", ticket: JSON.parse(row.ticket) as TicketT, rev: row.rev });
-        }
+    const since = sinceParam === null ? counted : Number(sinceParam);
+    if (!Number.isInteger(since) || since < this.prunedRev() || since > rev) {
+      this.send(server, { type: "resync", rev });
+    } else {
+      for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
+        this.send(server, { type: "ticket", ticket: JSON.parse(row.ticket) as TicketT, rev: row.rev });
       }
     }
-    this.send(server, { type: "counts", rev, ...counts });
+    this.send(server, { type: "counts", rev: counted, ...counts });
+    if (rev > counted && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -97,6 +118,6 @@ export class Inbox extends DurableObject<Env> {
   }
 
   private broadcast(frame: InboxFrame): void {
-    broadcastFrame(this.ctx.getWebSockets(), frame);
+    broadcastFrame(liveSockets(this.ctx), frame);
   }
 }

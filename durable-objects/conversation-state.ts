@@ -17,8 +17,6 @@ export type ConversationState = TicketRecord & {
   lastSyncAt: number;
 };
 
-export type Participant = { side: SideT; id: string; name: string | null };
-
 export type MessageRow = {
   seq: number;
   id: string;

@@ -1,5 +1,30 @@
+import type { SideT } from "../worker/contract";
+
 /** The identity the Worker proved before forwarding an upgrade travels in this header, which only the Worker sets. */
 export const PARTICIPANT_HEADER = "x-parley-participant";
+
+export type Participant = { side: SideT; id: string; name: string | null };
+
+/** What a socket carries through hibernation (its serialized attachment). */
+export type SocketIdentity = Participant & {
+  expiresAt: number;
+  /** The Parley origin the client reached, for absolute attachment URLs. */
+  origin: string;
+  ip: string;
+  /** The agent session's token hash, so that logging out can close the session's sockets. */
+  session: string | null;
+};
+
+export const sessionTag = (session: string) => `session:${session}`;
+
+export function identityTags(identity: SocketIdentity): string[] {
+  return [identity.side, `${identity.side}:${identity.id}`, ...(identity.session ? [sessionTag(identity.session)] : [])];
+}
+
+export function readIdentity(request: Request): SocketIdentity | null {
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return null;
+  return JSON.parse(request.headers.get(PARTICIPANT_HEADER) ?? "null") as SocketIdentity | null;
+}
 
 // Frame delivery shared by the objects. A socket that is closing just misses a frame: its
 // client resumes (`after` for tickets, `since` for the inbox) when it reconnects.
@@ -31,4 +56,36 @@ export function answerClose(ws: WebSocket, code: number, reason: string): void {
   } catch {
     // already closed by the runtime
   }
+}
+
+/** Tells the client its credentials ended, and closes the socket (4001). */
+export function endSocket(ws: WebSocket, message: string): void {
+  sendFrame(ws, { type: "error", code: "unauthorized", message });
+  try {
+    ws.close(4001, "unauthorized");
+  } catch {
+    // already closed
+  }
+}
+
+const expiries = new WeakMap<WebSocket, number>();
+
+/** The object's sockets whose credentials are still valid; expired ones are ended on the way. */
+export function liveSockets(ctx: DurableObjectState): WebSocket[] {
+  const now = Date.now();
+  return ctx.getWebSockets().filter((ws) => {
+    let expiresAt = expiries.get(ws);
+    if (expiresAt === undefined) {
+      expiresAt = (ws.deserializeAttachment() as SocketIdentity | null)?.expiresAt ?? 0;
+      expiries.set(ws, expiresAt);
+    }
+    if (expiresAt > now) return true;
+    endSocket(ws, "Your session has expired; sign in again.");
+    return false;
+  });
+}
+
+/** Ends every socket of an agent session (after logout). */
+export function endSession(ctx: DurableObjectState, session: string): void {
+  for (const ws of ctx.getWebSockets(sessionTag(session))) endSocket(ws, "You signed out.");
 }

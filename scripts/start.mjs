@@ -38,7 +38,7 @@ run("npx", ["vite", "build", "--logLevel", "warn", "--config", "admin-ui/vite.co
 run("npx", ["vite", "build", "--logLevel", "warn", "--config", "widget/vite.config.ts"]);
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...persist]);
 
-const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...persist, ...process.argv.slice(2)], {
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "DEMO:on", ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",
   env,
 });

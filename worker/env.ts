@@ -6,7 +6,8 @@ export type WidgetIdentity =
   | { kind: "customer"; profileId: string; externalId: string; name: string | null; expiresAt: number }
   | { kind: "anonymous"; expiresAt: number };
 
-export type AgentSession = AgentT & { sessionExpiresAt: number };
+/** The signed-in agent, with the session (its token's hash) the request came with. */
+export type AgentSession = AgentT & { session: string; sessionExpiresAt: number };
 
 export type AppEnv = {
   Bindings: Env;

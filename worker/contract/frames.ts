@@ -45,4 +45,4 @@ export type InboxTicketFrame = { type: "ticket"; ticket: TicketT; rev: number };
 export type InboxCountsFrame = { type: "counts"; rev: number } & CountsT;
 /** Sent instead of a replay when `since` is older than the retained change log: reload the list. */
 export type InboxResyncFrame = { type: "resync"; rev: number };
-export type InboxFrame = InboxTicketFrame | InboxCountsFrame | InboxResyncFrame;
+export type InboxFrame = InboxTicketFrame | InboxCountsFrame | InboxResyncFrame | ErrorFrame;

@@ -1,7 +1,6 @@
 // Opening tickets and reaching their conversation objects from the Worker.
 import type { ChannelT, TicketT } from "../contract";
-import { PARTICIPANT_HEADER } from "../../durable-objects/sockets";
-import type { Participant } from "../../durable-objects/conversation-state";
+import { PARTICIPANT_HEADER, type Participant, type SocketIdentity } from "../../durable-objects/sockets";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
 import { ApiError } from "./errors";
@@ -17,7 +16,9 @@ export async function currentOpenTicket(env: Env, database: Db, profileId: strin
   const indexed = await findOpenTicket(database, profileId, channel);
   if (!indexed) return null;
   const stub = conversationStub(env, indexed.id);
-  const truth = (await stub.record()) ?? { ...indexed, visible: false, version: 0 };
+  // An object that was never initialised (its opener failed or is still on its way) starts
+  // from the D1 row, version included, so its next change outranks what D1 holds.
+  const truth = (await stub.record()) ?? indexed;
   if (truth.status !== "closed") return (await stub.init(truth)) as TicketT;
   await writeTicketRecord(database, truth);
   return null;
@@ -59,8 +60,17 @@ export async function openTicket(
 }
 
 /** Hands a WebSocket upgrade to an object, with the identity the Worker has proven. */
-export function forwardUpgrade(stub: { fetch(request: Request): Promise<Response> }, request: Request, participant: Participant & { expiresAt: number }) {
+export function forwardUpgrade(
+  stub: { fetch(request: Request): Promise<Response> },
+  request: Request,
+  participant: Participant & { expiresAt: number; session?: string },
+) {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw new ApiError(426, "invalid_request", "This path takes a WebSocket upgrade.");
-  const headers = new Headers({ Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify({ ...participant, origin: new URL(request.url).origin }) });
-  return stub.fetch(new Request(request.url, { headers }));
+  const identity: SocketIdentity = {
+    ...participant,
+    session: participant.session ?? null,
+    origin: new URL(request.url).origin,
+    ip: request.headers.get("CF-Connecting-IP") ?? "unknown",
+  };
+  return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(identity) } }));
 }

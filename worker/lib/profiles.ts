@@ -15,18 +15,27 @@ export const toProfile = (row: typeof profiles.$inferSelect): ProfileT => ({
   createdAt: row.createdAt,
 });
 
-/** Finds the profile by the store's customer id and refreshes the fields given; creates it if new. */
-export async function upsertProfile(database: Db, input: ProfileInput): Promise<ProfileT> {
+/**
+ * Finds the profile by the store's customer id, or creates it. The store's server (`trusted`)
+ * overwrites the fields it gives; the shopper's browser only fills fields still empty, so a
+ * shopper cannot rewrite the email or phone the store recorded.
+ */
+export function profileUpsert(database: Db, input: ProfileInput, source: "trusted" | "browser") {
   const now = nowIso();
-  const keep = (column: typeof profiles.email | typeof profiles.phone | typeof profiles.name) =>
-    sql`coalesce(excluded.${sql.identifier(column.name)}, ${column})`;
-  const row = await database
+  const merge = (column: typeof profiles.email | typeof profiles.phone | typeof profiles.name) => {
+    const given = sql`excluded.${sql.identifier(column.name)}`;
+    return source === "trusted" ? sql`coalesce(${given}, ${column})` : sql`coalesce(${column}, ${given})`;
+  };
+  return database
     .insert(profiles)
     .values({ id: newId("prf"), externalId: input.externalId, email: input.email ?? null, phone: input.phone ?? null, name: input.name ?? null, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: profiles.externalId, set: { email: keep(profiles.email), phone: keep(profiles.phone), name: keep(profiles.name), updatedAt: now } })
-    .returning()
-    .get();
-  return toProfile(row);
+    .onConflictDoUpdate({ target: profiles.externalId, set: { email: merge(profiles.email), phone: merge(profiles.phone), name: merge(profiles.name), updatedAt: now } })
+    .returning();
+}
+
+export async function upsertProfile(database: Db, input: ProfileInput, source: "trusted" | "browser"): Promise<ProfileT> {
+  const [row] = await profileUpsert(database, input, source);
+  return toProfile(row!);
 }
 
 export async function getProfile(database: Db, id: string): Promise<ProfileT | null> {

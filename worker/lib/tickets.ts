@@ -35,13 +35,14 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
     .onConflictDoUpdate({ target: tickets.id, set: fields, setWhere: sql`excluded.version > ${tickets.version}` });
 }
 
-export async function findOpenTicket(database: Db, profileId: string, channel: ChannelT) {
+/** The open ticket D1 knows of, with its index fields, so it can seed its object exactly. */
+export async function findOpenTicket(database: Db, profileId: string, channel: ChannelT): Promise<TicketRecord | null> {
   const row = await database
     .select()
     .from(tickets)
     .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel), ne(tickets.status, "closed")))
     .get();
-  return row ? ticketFromRow(row) : null;
+  return row ? { ...ticketFromRow(row), visible: row.visible, version: row.version } : null;
 }
 
 export type TicketFilter = {

@@ -39,7 +39,7 @@ export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession 
     .get();
   if (!row) return null;
   const { id, email, name, role, createdAt } = row.agent;
-  const agent = { id, email, name, role, createdAt, sessionExpiresAt: Date.parse(row.expiresAt) };
+  const agent = { id, email, name, role, createdAt, session: tokenHash, sessionExpiresAt: Date.parse(row.expiresAt) };
   if (recentSessions.size >= SESSION_CACHE_SIZE) recentSessions.delete(recentSessions.keys().next().value!);
   recentSessions.set(tokenHash, { agent, until: Math.min(now + SESSION_CACHE_MS, agent.sessionExpiresAt) });
   return agent;

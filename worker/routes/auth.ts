@@ -12,6 +12,7 @@ import { ApiError } from "../lib/errors";
 import { nowIso } from "../lib/ids";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
 import { router } from "../lib/router";
+import { inboxStub } from "../lib/stubs";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 const Credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1000) }).openapi("Credentials");
@@ -63,6 +64,7 @@ authRoutes.openapi(
       const tokenHash = await sha256Hex(token);
       forgetSession(tokenHash);
       await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+      await inboxStub(c.env).endSession(tokenHash);
     }
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
     return c.body(null, 204);
@@ -80,7 +82,7 @@ authRoutes.openapi(
     responses: { 200: json(AgentBody, "The agent"), 401: errors[401] },
   }),
   async (c) => {
-    const { sessionExpiresAt: _, ...agent } = c.var.agent;
+    const { session: _, sessionExpiresAt: __, ...agent } = c.var.agent;
     return c.json({ agent }, 200);
   },
 );

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { html, raw } from "hono/html";
 import type { AppEnv } from "../env";
 import { hmacHex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
 
 export const DEMO_CUSTOMERS = [
   { id: "demo-1001", name: "Ada Lindqvist", email: "ada@example.com" },
@@ -14,6 +15,8 @@ export const DEMO_CUSTOMERS = [
 const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\u003c");
 
 export const demoRoutes = new Hono<AppEnv>().get("/demo", async (c) => {
+  // The demo signs sample customers in with the real identity secret: local use only.
+  if (c.env.DEMO !== "on") throw new ApiError(404, "not_found", "The demo store is off (set DEMO=on to serve it).");
   const as = c.req.query("as");
   const customer = DEMO_CUSTOMERS.find((candidate) => candidate.id === as) ?? null;
   const boot = customer ? { customer, userHash: await hmacHex(c.env.IDENTITY_SECRET, customer.id) } : {};

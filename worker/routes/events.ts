@@ -1,12 +1,15 @@
 // Store integration: the store's server records customer events (orders, emails) by API key.
 import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { db } from "../db/client";
-import { events } from "../db/schema";
+import { events, profiles } from "../db/schema";
 import { requireApiKey } from "../middleware/auth";
 import { newId, nowIso } from "../lib/ids";
 import { apiKeyAuth, errors, json, jsonBody } from "../lib/openapi";
-import { upsertProfile } from "../lib/profiles";
+import { profileUpsert } from "../lib/profiles";
 import { router } from "../lib/router";
+
+const MAX_PROPERTIES_CHARS = 16 * 1024;
 
 const EventRequest = z
   .object({
@@ -19,7 +22,10 @@ const EventRequest = z
     event: z.object({
       name: z.string().trim().min(1).max(200),
       value: z.number().finite().optional(),
-      properties: z.record(z.string(), z.unknown()).optional(),
+      properties: z
+        .record(z.string(), z.unknown())
+        .refine((value) => JSON.stringify(value).length <= MAX_PROPERTIES_CHARS, `must be at most ${MAX_PROPERTIES_CHARS / 1024} KiB as JSON`)
+        .optional(),
       occurredAt: z.iso.datetime().optional(),
     }),
   })
@@ -41,17 +47,20 @@ eventRoutes.openapi(
   async (c) => {
     const { profile: input, event } = c.req.valid("json");
     const database = db(c.env.DB);
-    const profile = await upsertProfile(database, input);
     const eventId = newId("evt");
-    await database.insert(events).values({
-      id: eventId,
-      profileId: profile.id,
-      name: event.name,
-      value: event.value ?? null,
-      properties: event.properties ?? null,
-      occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : nowIso(),
-      createdAt: nowIso(),
-    });
-    return c.json({ profileId: profile.id, eventId }, 202);
+    // One batch, one transaction: the event and the profile change land together or not at all.
+    const [[profile]] = await database.batch([
+      profileUpsert(database, input, "trusted"),
+      database.insert(events).values({
+        id: eventId,
+        profileId: sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.externalId} = ${input.externalId})`,
+        name: event.name,
+        value: event.value ?? null,
+        properties: event.properties ?? null,
+        occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : nowIso(),
+        createdAt: nowIso(),
+      }),
+    ]);
+    return c.json({ profileId: profile!.id, eventId }, 202);
   },
 );

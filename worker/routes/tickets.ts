@@ -17,16 +17,19 @@ import { ApiError, notFound } from "../lib/errors";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
 import { getProfile } from "../lib/profiles";
 import { router } from "../lib/router";
-import { conversationStub } from "../lib/stubs";
+import { conversationStub, inboxStub } from "../lib/stubs";
 import { decodeCursor, listTickets } from "../lib/tickets";
 
 const RECENT_EVENTS = 20;
 const TicketParam = z.object({ id: z.string().min(1).max(100) });
 
+/** `?status=` (empty, as the contract writes it) means no filter. */
+const filterParam = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
 const ListQuery = z.object({
-  status: TicketStatus.optional(),
-  channel: Channel.optional(),
-  assignee: z.string().min(1).max(100).optional().openapi({ description: "`me`, `unassigned` or an agent id" }),
+  status: filterParam(TicketStatus),
+  channel: filterParam(Channel),
+  assignee: filterParam(z.string().min(1).max(100)).openapi({ description: "`me`, `unassigned` or an agent id" }),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(500).optional(),
 });
@@ -179,7 +182,9 @@ ticketRoutes.openapi(
 );
 
 ticketRoutes.get("/tickets/:id/ws", withSettings, requireAllowedOrigin, async (c) => {
-  const { stub } = await visibleTicket(c, c.req.param("id"));
+  const { stub, ticket } = await visibleTicket(c, c.req.param("id"));
   const agent = c.var.agent;
-  return forwardUpgrade(stub, c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt });
+  const response = await forwardUpgrade(stub, c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt, session: agent.session });
+  if (response.status === 101) c.executionCtx.waitUntil(inboxStub(c.env).noteSessionTicket(agent.session, ticket.id, agent.sessionExpiresAt));
+  return response;
 });

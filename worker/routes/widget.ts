@@ -25,11 +25,12 @@ const SessionRequest = z
       .object({
         id: z.string().trim().min(1).max(200),
         email: z.email().max(320).optional(),
-        name: z.string().trim().max(200).optional(),
-        phone: z.string().trim().max(40).optional(),
+        name: z.string().trim().min(1).max(200).optional(),
+        phone: z.string().trim().min(1).max(40).optional(),
       })
       .optional(),
-    userHash: z.string().max(200).optional(),
+    // Any string: a wrong one, whatever its length, is a wrong identity (401), not a bad request.
+    userHash: z.string().max(100_000).optional(),
   })
   .openapi("WidgetSessionRequest");
 const SessionResponse = z.object({ token: z.string(), expiresAt: z.string(), profileId: z.string().nullable() }).openapi("WidgetSession");
@@ -98,7 +99,7 @@ widgetRoutes.openapi(
     if (!userHash || !(await verifyHmacHex(c.env.IDENTITY_SECRET, customer.id, userHash))) {
       throw new ApiError(401, "invalid_identity", "userHash does not match this customer; compute it on your server with IDENTITY_SECRET.");
     }
-    const profile = await upsertProfile(db(c.env.DB), { externalId: customer.id, email: customer.email, name: customer.name, phone: customer.phone });
+    const profile = await upsertProfile(db(c.env.DB), { externalId: customer.id, email: customer.email, name: customer.name, phone: customer.phone }, "browser");
     const issued = await issueWidgetToken(c.env.IDENTITY_SECRET, { profileId: profile.id, externalId: customer.id, name: profile.name });
     return c.json({ ...issued, profileId: profile.id }, 200);
   },
