@@ -1,29 +1,35 @@
 // The storefront entry: takes over the `Parley(...)` queue the page set up, and mounts the
 // widget inside a shadow root so the store's CSS and ours never meet.
 import { mount } from "svelte";
-import Widget from "./Widget.svelte";
-import { widget } from "./state.svelte";
+import Widget from "./components/Widget.svelte";
+import { WidgetStore, type BootOptions } from "./store.svelte";
 
-type Call = [command: string, ...args: unknown[]];
-type Queued = ((...args: unknown[]) => void) & { q?: IArguments[] };
+type Queued = ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[] };
 
 const script = document.currentScript as HTMLScriptElement | null;
-const base = script ? new URL(script.src).origin : location.origin;
+const store = new WidgetStore(script?.src ? new URL(script.src).origin : location.origin);
 
 const host = document.createElement("div");
 host.id = "parley-widget";
+// Inline !important outranks any store stylesheet, and `all: initial` stops inherited styles at the host.
+host.style.cssText = "all: initial !important; display: block !important;";
 document.body.appendChild(host);
-mount(Widget, { target: host.attachShadow({ mode: "open" }), props: { base } });
+mount(Widget, { target: host.attachShadow({ mode: "open" }), props: { store } });
 
-function run([command, ...args]: Call) {
-  if (command === "boot") widget.boot(base, args[0] as Parameters<typeof widget.boot>[1]);
-  else if (command === "open") widget.open = true;
-  else if (command === "close") widget.open = false;
-  else if (command === "shutdown") widget.shutdown();
+function run(command: unknown, options?: unknown) {
+  if (command === "boot") void store.boot((options ?? {}) as BootOptions).catch((error) => console.warn("Parley: boot failed", error));
+  else if (command === "open") store.setOpen(true);
+  else if (command === "close") store.setOpen(false);
+  else if (command === "shutdown") store.shutdown();
+  else console.warn(`Parley: unknown command ${String(command)}`);
 }
 
 const w = window as unknown as { Parley?: Queued };
 const queued = w.Parley?.q ?? [];
-w.Parley = ((...args: unknown[]) => run(args as Call)) as Queued;
-for (const call of queued) run([...call] as Call);
-window.dispatchEvent(new CustomEvent("parley:ready"));
+w.Parley = (command: unknown, options?: unknown) => run(command, options);
+for (const call of queued) run(call[0], call[1]);
+if (!queued.length) void store.boot().catch((error) => console.warn("Parley: boot failed", error));
+
+document.addEventListener("visibilitychange", () => store.markRead());
+addEventListener("online", () => void store.deliver());
+dispatchEvent(new CustomEvent("parley:ready"));

@@ -19,7 +19,8 @@ export const demoRoutes = new Hono<AppEnv>().get("/demo", async (c) => {
   if (c.env.DEMO !== "on") throw new ApiError(404, "not_found", "The demo store is off (set DEMO=on to serve it).");
   const as = c.req.query("as");
   const customer = DEMO_CUSTOMERS.find((candidate) => candidate.id === as) ?? null;
-  const boot = customer ? { customer, userHash: await hmacHex(c.env.IDENTITY_SECRET, customer.id) } : {};
+  // Logged-out visitors are sent to the sample log-in, as a store would send them to its own.
+  const boot = customer ? { customer, userHash: await hmacHex(c.env.IDENTITY_SECRET, customer.id) } : { loginUrl: `/demo?as=${DEMO_CUSTOMERS[0].id}` };
   const choices = [...DEMO_CUSTOMERS.map((p) => ({ href: `/demo?as=${p.id}`, label: p.name, active: p === customer })), { href: "/demo", label: "Logged out", active: !customer }];
   return c.html(html`<!doctype html>
     <html lang="en">

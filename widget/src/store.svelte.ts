@@ -1,0 +1,309 @@
+// The widget's state, in one place: who the shopper is, what the panel shows, the thread, and
+// the outbox of messages not yet acknowledged (kept in storage so a reload loses nothing).
+import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../worker/contract";
+import { ApiError, createApi, type Api, type Customer } from "./api";
+import { Connection } from "./connection";
+import * as storage from "./storage";
+
+export type BootOptions = { customer?: Customer; userHash?: string; loginUrl?: string };
+export type View = "faqs" | "faq" | "login" | "chat";
+export type OutboxItem = { clientId: string; body: string; attachments: AttachmentT[]; createdAt: string; failed?: string };
+type Faq = Pick<FaqT, "id" | "question" | "answer">;
+
+const TYPING_SHOWN_MS = 4_000;
+
+export class WidgetStore {
+  config = $state<WidgetConfigT | null>(null);
+  identified = $state(false);
+  booted = $state(false);
+  open = $state(false);
+  view = $state<View>("faqs");
+  faq = $state<Faq | null>(null);
+  ticket = $state<TicketT | null>(null);
+  messages = $state<MessageT[]>([]);
+  outbox = $state<OutboxItem[]>([]);
+  agentRead = $state(0);
+  customerRead = $state(0);
+  agentTyping = $state<string | null>(null);
+  connected = $state(false);
+  ended = $state(false);
+  notice = $state<string | null>(null);
+  loginUrl = $state("/account/login");
+
+  private api: Api;
+  private options: BootOptions = {};
+  private token: string | null = null;
+  private profileId: string | null = null;
+  private connection: Connection | null = null;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly base: string) {
+    this.api = createApi(base, () => this.token);
+  }
+
+  /** The chat tab shows for identified shoppers, and for everyone when loginStatus is "all". */
+  get visible(): boolean {
+    const config = this.config;
+    if (!config || !this.booted) return false;
+    const chat = config.enabled && (config.loginStatus === "all" || this.identified);
+    return chat || (config.faqs.length > 0 && (config.loginStatus === "all" || this.identified));
+  }
+
+  get away(): boolean {
+    return this.config?.officeHours.open === false || this.messages.some((m) => m.author.kind === "bot");
+  }
+
+  get unread(): number {
+    return this.messages.filter((m) => m.author.kind !== "customer" && m.seq > this.customerRead).length;
+  }
+
+  /** Whether the shopper has written yet in this chat (the legal links show until then). */
+  get hasWritten(): boolean {
+    return this.outbox.length > 0 || this.messages.some((m) => m.author.kind === "customer");
+  }
+
+  async boot(options: BootOptions = {}): Promise<void> {
+    this.teardown();
+    this.options = options;
+    if (options.loginUrl) this.loginUrl = options.loginUrl;
+    const [config, session] = await Promise.all([
+      this.api.config(),
+      // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
+      this.api.session(options.customer, options.userHash).catch(() => this.api.session()),
+    ]);
+    this.config = config;
+    this.token = session.token;
+    this.profileId = session.profileId;
+    this.identified = session.profileId !== null;
+    this.booted = true;
+    if (this.identified) await this.resume();
+  }
+
+  shutdown(): void {
+    this.teardown();
+    storage.clearAll();
+    this.token = null;
+    this.profileId = null;
+    this.identified = false;
+    this.open = false;
+    this.view = "faqs";
+  }
+
+  private teardown(): void {
+    this.connection?.stop();
+    this.connection = null;
+    this.ticket = null;
+    this.messages = [];
+    this.outbox = [];
+    this.agentRead = 0;
+    this.customerRead = 0;
+    this.ended = false;
+    this.connected = false;
+  }
+
+  private key(name: string): string {
+    return `${name}:${this.profileId}`;
+  }
+
+  /** Brings back the open chat (after a reload or on another store page), if there is one. */
+  private async resume(): Promise<void> {
+    this.outbox = storage.read<OutboxItem[]>(this.key("outbox")) ?? [];
+    try {
+      this.ticket = await this.api.activeTicket();
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "not_found")) throw error;
+      this.ticket = null;
+    }
+    if (this.ticket) {
+      this.view = "chat";
+      this.connect();
+    } else if (this.outbox.length) {
+      // Messages typed before the ticket existed: they start the chat now.
+      this.view = "chat";
+      void this.deliver();
+    }
+  }
+
+  setOpen(open: boolean): void {
+    this.open = open;
+    if (open) this.markRead();
+  }
+
+  showFaq(faq: Faq | null): void {
+    this.faq = faq;
+    this.view = faq ? "faq" : "faqs";
+  }
+
+  needHelp(): void {
+    this.view = this.identified ? "chat" : "login";
+  }
+
+  async send(body: string, attachments: AttachmentT[] = []): Promise<void> {
+    const text = body.trim();
+    if (!text) return;
+    this.outbox = [...this.outbox, { clientId: crypto.randomUUID(), body: text, attachments, createdAt: new Date().toISOString() }];
+    this.saveOutbox();
+    if (this.connection?.isOpen) this.flush();
+    else await this.deliver();
+  }
+
+  retry(clientId: string): void {
+    this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: undefined } : item));
+    this.saveOutbox();
+    void this.deliver();
+  }
+
+  upload(file: File): Promise<AttachmentT> {
+    return this.api.upload(file);
+  }
+
+  typing(): void {
+    this.connection?.send({ type: "typing" });
+  }
+
+  end(): void {
+    if (this.connection?.send({ type: "end" })) return;
+    this.notice = "offline";
+  }
+
+  newChat(): void {
+    this.teardown();
+    this.view = "chat";
+  }
+
+  /** Makes sure a ticket exists and its socket is open; the socket's hello sends the outbox. */
+  async deliver(): Promise<void> {
+    if (!this.outbox.some((item) => !item.failed)) return;
+    if (!this.ticket) {
+      try {
+        this.ticket = await this.api.startTicket();
+      } catch (error) {
+        if (error instanceof ApiError && (error.code === "login_required" || error.code === "chat_disabled")) {
+          this.notice = error.code;
+          this.outbox = this.outbox.map((item) => ({ ...item, failed: error.message }));
+        }
+        // Offline or a server hiccup: the outbox waits for the next try (reconnect or send).
+        return;
+      }
+    }
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.connection || !this.ticket) return;
+    const ticketId = this.ticket.id;
+    this.connection = new Connection(() => this.api.socketUrl(ticketId, this.lastSeq()), {
+      onOpen: () => {
+        this.connected = true;
+      },
+      onFrame: (frame) => this.onFrame(frame),
+      onDown: () => {
+        this.connected = false;
+      },
+    });
+    this.connection.start();
+  }
+
+  private lastSeq(): number {
+    return this.messages.at(-1)?.seq ?? 0;
+  }
+
+  /** Sends every unacknowledged message again; the server stores each clientId once. */
+  private flush(): void {
+    for (const item of this.outbox) {
+      if (item.failed) continue;
+      this.connection?.send({ type: "send", clientId: item.clientId, body: item.body, attachments: item.attachments.map(({ key }) => ({ key })) });
+    }
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "hello":
+        this.agentRead = frame.reads.agent;
+        this.customerRead = Math.max(this.customerRead, frame.reads.customer);
+        if (frame.status === "closed") this.finish();
+        else this.flush();
+        return;
+      case "message": {
+        const { type: _, ...message } = frame;
+        if (this.messages.some((m) => m.seq === message.seq)) return;
+        this.messages = [...this.messages, message].sort((a, b) => a.seq - b.seq);
+        this.acknowledge(message.clientId);
+        if (message.author.kind !== "customer") {
+          this.agentTyping = null;
+          dispatchEvent(new CustomEvent("parley:message", { detail: message }));
+        }
+        this.markRead();
+        this.announceUnread();
+        return;
+      }
+      case "ack":
+        this.acknowledge(frame.clientId);
+        return;
+      case "read":
+        if (frame.by === "agent") this.agentRead = Math.max(this.agentRead, frame.seq);
+        return;
+      case "typing":
+        if (frame.by !== "agent") return;
+        this.agentTyping = frame.name ?? "";
+        clearTimeout(this.typingTimer);
+        this.typingTimer = setTimeout(() => (this.agentTyping = null), TYPING_SHOWN_MS);
+        return;
+      case "status":
+        if (frame.status === "closed") this.finish();
+        return;
+      case "error":
+        this.onError(frame.code, frame.message, frame.clientId);
+        return;
+    }
+  }
+
+  private onError(code: string, message: string, clientId?: string): void {
+    if (code === "conversation_closed") return this.finish();
+    if (code === "unauthorized") {
+      // The token expired: a fresh one, which the connection uses when it comes back.
+      void this.api.session(this.options.customer, this.options.userHash).then((session) => (this.token = session.token));
+      return;
+    }
+    if (!clientId) return;
+    if (code === "rate_limited") {
+      setTimeout(() => this.flush(), 2_000);
+      return;
+    }
+    this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: message } : item));
+    this.saveOutbox();
+  }
+
+  private acknowledge(clientId: string | null): void {
+    if (!clientId || !this.outbox.some((item) => item.clientId === clientId)) return;
+    this.outbox = this.outbox.filter((item) => item.clientId !== clientId);
+    this.saveOutbox();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.agentTyping = null;
+    this.connection?.stop();
+    this.connection = null;
+    this.outbox = [];
+    this.saveOutbox();
+  }
+
+  /** Tells the agent what the shopper has seen: only with the panel open on a visible tab. */
+  markRead(): void {
+    const newest = this.lastSeq();
+    if (!this.open || this.view !== "chat" || document.visibilityState !== "visible" || newest <= this.customerRead) return;
+    if (this.connection?.send({ type: "read", seq: newest })) {
+      this.customerRead = newest;
+      this.announceUnread();
+    }
+  }
+
+  private announceUnread(): void {
+    dispatchEvent(new CustomEvent("parley:unread", { detail: { count: this.unread } }));
+  }
+
+  private saveOutbox(): void {
+    storage.write(this.key("outbox"), this.outbox.length ? this.outbox : null);
+  }
+}
