@@ -15,7 +15,6 @@ const TYPING_SHOWN_MS = 4_000;
 export class WidgetStore {
   config = $state<WidgetConfigT | null>(null);
   identified = $state(false);
-  booted = $state(false);
   open = $state(false);
   view = $state<View>("faqs");
   faq = $state<Faq | null>(null);
@@ -32,6 +31,8 @@ export class WidgetStore {
 
   private api: Api;
   private options: BootOptions = {};
+  /** Settles once boot knows who the shopper is. */
+  private signedIn: Promise<void> = Promise.resolve();
   private token: string | null = null;
   private profileId: string | null = null;
   private connection: Connection | null = null;
@@ -41,12 +42,14 @@ export class WidgetStore {
     this.api = createApi(base, () => this.token);
   }
 
-  /** The chat tab shows for identified shoppers, and for everyone when loginStatus is "all". */
+  /**
+   * With loginStatus "all" the launcher shows as soon as the config is in; with "logged_in" it
+   * waits for the identity. It needs something to offer: chat, or FAQs.
+   */
   get visible(): boolean {
     const config = this.config;
-    if (!config || !this.booted) return false;
-    const chat = config.enabled && (config.loginStatus === "all" || this.identified);
-    return chat || (config.faqs.length > 0 && (config.loginStatus === "all" || this.identified));
+    if (!config || (config.loginStatus === "logged_in" && !this.identified)) return false;
+    return config.enabled || config.faqs.length > 0;
   }
 
   get away(): boolean {
@@ -66,16 +69,17 @@ export class WidgetStore {
     this.teardown();
     this.options = options;
     if (options.loginUrl) this.loginUrl = options.loginUrl;
-    const [config, session] = await Promise.all([
-      this.api.config(),
-      // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
-      this.api.session(options.customer, options.userHash).catch(() => this.api.session()),
-    ]);
-    this.config = config;
-    this.token = session.token;
-    this.profileId = session.profileId;
-    this.identified = session.profileId !== null;
-    this.booted = true;
+    // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
+    const session = this.api.session(options.customer, options.userHash).catch(() => this.api.session());
+    this.signedIn = session.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.config = await this.api.config();
+    const { token, profileId } = await session;
+    this.token = token;
+    this.profileId = profileId;
+    this.identified = profileId !== null;
     if (this.identified) await this.resume();
   }
 
@@ -134,7 +138,8 @@ export class WidgetStore {
     this.view = faq ? "faq" : "faqs";
   }
 
-  needHelp(): void {
+  async needHelp(): Promise<void> {
+    await this.signedIn;
     this.view = this.identified ? "chat" : "login";
   }
 
