@@ -35,7 +35,15 @@ export default defineConfig({
       workersProject("workers-sync", { include: ["test/workers/sync.test.ts"] }, { D1_SYNC_DELAY_MS: "1000" }),
       {
         // Against `npm start` itself: real HTTP, real WebSocket clients (and, later, Chromium).
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], globalSetup: ["test/e2e/server.ts"], testTimeout: 60_000, hookTimeout: 200_000 },
+        // The files share one server and its settings, so they take turns.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/server.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 200_000,
+        },
       },
     ],
   },

@@ -10,8 +10,8 @@ const port = process.env.PORT ?? "8787";
 const persist = process.env.PARLEY_STATE_DIR ? ["--persist-to", process.env.PARLEY_STATE_DIR] : [];
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: "inherit", env });
+function run(command, args, extraEnv = {}) {
+  const result = spawnSync(command, args, { stdio: "inherit", env: { ...env, ...extraEnv } });
   if (result.status !== 0) {
     console.error(`\n✖ ${command} ${args.join(" ")} failed (exit ${result.status}).`);
     process.exit(result.status ?? 1);
@@ -34,8 +34,10 @@ if (!existsSync(".dev.vars")) {
   console.log(`\nNo .dev.vars was found, so one was generated with fresh local secrets.\n  Sign in at http://127.0.0.1:${port}/ as admin@example.com / ${password}\n  (the password is in .dev.vars as ADMIN_PASSWORD).\n`);
 }
 
-run("npx", ["vite", "build", "--logLevel", "warn", "--config", "admin-ui/vite.config.ts"]);
-run("npx", ["vite", "build", "--logLevel", "warn", "--config", "widget/vite.config.ts"]);
+// Always the production build, whatever NODE_ENV the caller runs under (vitest sets "test").
+const production = { NODE_ENV: "production" };
+run("npx", ["vite", "build", "--logLevel", "warn", "--config", "admin-ui/vite.config.ts"], production);
+run("npx", ["vite", "build", "--logLevel", "warn", "--config", "widget/vite.config.ts"], production);
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...persist]);
 
 const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "DEMO:on", ...persist, ...process.argv.slice(2)], {
