@@ -237,6 +237,20 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
         ["customer", "1", question],
         ["agent", "2", reply],
       ]);
+
+      // With the panel closed, a reply is unread: the launcher's badge counts it and the page
+      // hears `parley:unread`; opening the panel reads it, which the agent sees.
+      await page.evaluate(() => {
+        (window as unknown as { __unread: number[] }).__unread = [];
+        addEventListener("parley:unread", (event) => (window as unknown as { __unread: number[] }).__unread.push((event as CustomEvent).detail.count));
+        (window as unknown as { Parley: (command: string) => void }).Parley("close");
+      });
+      await agentSays(agent, "One more thing: it ships in a gift box.", "agent-reply-2");
+      await text(page.locator('[data-parley="unread"]'), "1");
+      expect(await page.evaluate(() => (window as unknown as { __unread: number[] }).__unread)).toEqual([1]);
+      await page.locator('[data-parley="launcher"]').click();
+      expect(await agent.next((f) => f.type === "read" && f.by === "customer")).toEqual({ type: "read", by: "customer", seq: 3 });
+      await count(page.locator('[data-parley="unread"]'), 0);
     });
   });
 
