@@ -4,6 +4,7 @@ import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT }
 import { ApiError, createApi, type Api, type Customer } from "./api";
 import { Connection } from "./connection";
 import * as storage from "./storage";
+import { strings } from "./strings";
 
 export type BootOptions = { customer?: Customer; userHash?: string; loginUrl?: string };
 export type View = "faqs" | "faq" | "login" | "chat";
@@ -26,6 +27,7 @@ export class WidgetStore {
   agentTyping = $state<string | null>(null);
   connected = $state(false);
   ended = $state(false);
+  /** A problem the shopper should know about, shown above the composer. */
   notice = $state<string | null>(null);
   loginUrl = $state("/account/login");
 
@@ -103,6 +105,7 @@ export class WidgetStore {
     this.customerRead = 0;
     this.ended = false;
     this.connected = false;
+    this.notice = null;
   }
 
   private key(name: string): string {
@@ -167,8 +170,7 @@ export class WidgetStore {
   }
 
   end(): void {
-    if (this.connection?.send({ type: "end" })) return;
-    this.notice = "offline";
+    this.notice = this.connection?.send({ type: "end" }) ? null : strings.offline;
   }
 
   newChat(): void {
@@ -184,7 +186,7 @@ export class WidgetStore {
         this.ticket = await this.api.startTicket();
       } catch (error) {
         if (error instanceof ApiError && (error.code === "login_required" || error.code === "chat_disabled")) {
-          this.notice = error.code;
+          this.notice = error.code === "chat_disabled" ? strings.chatDisabled : strings.loginPrompt;
           this.outbox = this.outbox.map((item) => ({ ...item, failed: error.message }));
         }
         // Offline or a server hiccup: the outbox waits for the next try (reconnect or send).
@@ -200,6 +202,7 @@ export class WidgetStore {
     this.connection = new Connection(() => this.api.socketUrl(ticketId, this.lastSeq()), {
       onOpen: () => {
         this.connected = true;
+        this.notice = null;
       },
       onFrame: (frame) => this.onFrame(frame),
       onDown: () => {

@@ -39,5 +39,6 @@ export const strings = {
   bot: "Automatic reply",
   support: "Support",
   reconnecting: "Reconnecting…",
+  offline: "You're offline. Try again once you're connected.",
   newMessages: (count: number) => `${count} new ${count === 1 ? "message" : "messages"}`,
 } as const;
