@@ -12,6 +12,7 @@ export type OutboxItem = { clientId: string; body: string; attachments: Attachme
 type Faq = Pick<FaqT, "id" | "question" | "answer">;
 
 const TYPING_SHOWN_MS = 4_000;
+const TOKEN_MARGIN_MS = 60_000;
 
 export class WidgetStore {
   config = $state<WidgetConfigT | null>(null);
@@ -36,6 +37,7 @@ export class WidgetStore {
   /** Settles once boot knows who the shopper is. */
   private signedIn: Promise<void> = Promise.resolve();
   private token: string | null = null;
+  private tokenExpiresAt = 0;
   private profileId: string | null = null;
   private connection: Connection | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,8 +80,9 @@ export class WidgetStore {
       () => undefined,
     );
     this.config = await this.api.config();
-    const { token, profileId } = await session;
+    const { token, expiresAt, profileId } = await session;
     this.token = token;
+    this.tokenExpiresAt = Date.parse(expiresAt);
     this.profileId = profileId;
     this.identified = profileId !== null;
     if (this.identified) await this.resume();
@@ -207,9 +210,22 @@ export class WidgetStore {
       onFrame: (frame) => this.onFrame(frame),
       onDown: () => {
         this.connected = false;
+        // A socket refused for an expired token would be refused forever: renew it first.
+        if (Date.now() > this.tokenExpiresAt - TOKEN_MARGIN_MS) void this.renewToken();
       },
     });
     this.connection.start();
+  }
+
+  /** A fresh token for the same shopper; the connection uses it when it next connects. */
+  private async renewToken(): Promise<void> {
+    try {
+      const session = await this.api.session(this.options.customer, this.options.userHash);
+      this.token = session.token;
+      this.tokenExpiresAt = Date.parse(session.expiresAt);
+    } catch {
+      // Offline: the next drop tries again.
+    }
   }
 
   private lastSeq(): number {
@@ -268,11 +284,7 @@ export class WidgetStore {
 
   private onError(code: string, message: string, clientId?: string): void {
     if (code === "conversation_closed") return this.finish();
-    if (code === "unauthorized") {
-      // The token expired: a fresh one, which the connection uses when it comes back.
-      void this.api.session(this.options.customer, this.options.userHash).then((session) => (this.token = session.token));
-      return;
-    }
+    if (code === "unauthorized") return void this.renewToken();
     if (!clientId) return;
     if (code === "rate_limited") {
       setTimeout(() => this.flush(), 2_000);
