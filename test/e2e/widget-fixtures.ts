@@ -189,7 +189,7 @@ export async function statusHistory(page: Page, clientId: string): Promise<strin
   return statuses.filter((status, i) => status !== statuses[i - 1]);
 }
 
-/** The parley:* localStorage entries of the page's origin. */
+/** The parley:* sessionStorage entries of the page (the outbox lives there). */
 export function parleyStorage(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => Object.fromEntries(Object.entries(localStorage).filter(([key]) => key.startsWith("parley:"))));
+  return page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([key]) => key.startsWith("parley:"))));
 }

@@ -1,9 +1,10 @@
-// The widget's memory across reloads and store pages, in localStorage under `parley:`.
+// The widget's memory, under `parley:` keys. The outbox lives in sessionStorage: it survives a
+// reload and navigation within the tab, and two tabs never overwrite each other's.
 const PREFIX = "parley:";
 
 export function read<T>(key: string): T | null {
   try {
-    const raw = localStorage.getItem(PREFIX + key);
+    const raw = sessionStorage.getItem(PREFIX + key);
     return raw === null ? null : (JSON.parse(raw) as T);
   } catch {
     return null;
@@ -12,8 +13,8 @@ export function read<T>(key: string): T | null {
 
 export function write(key: string, value: unknown): void {
   try {
-    if (value === null || value === undefined) localStorage.removeItem(PREFIX + key);
-    else localStorage.setItem(PREFIX + key, JSON.stringify(value));
+    if (value === null || value === undefined) sessionStorage.removeItem(PREFIX + key);
+    else sessionStorage.setItem(PREFIX + key, JSON.stringify(value));
   } catch {
     // Storage full or blocked: the widget still works for this page view.
   }
@@ -21,7 +22,7 @@ export function write(key: string, value: unknown): void {
 
 export function clearAll(): void {
   try {
-    for (const key of Object.keys(localStorage)) if (key.startsWith(PREFIX)) localStorage.removeItem(key);
+    for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
   } catch {
     // blocked storage holds nothing to clear
   }

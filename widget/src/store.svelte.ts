@@ -13,6 +13,18 @@ type Faq = Pick<FaqT, "id" | "question" | "answer">;
 
 const TYPING_SHOWN_MS = 4_000;
 const TOKEN_MARGIN_MS = 60_000;
+const RATE_LIMIT_RETRY_MS = 2_000;
+const DEFAULT_LOGIN_URL = "/account/login";
+
+/** The URL if it is a web address (http or https, absolute or on this site); `javascript:` and the like are not. */
+function webAddress(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return ["http:", "https:"].includes(new URL(url, location.href).protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
 
 export class WidgetStore {
   config = $state<WidgetConfigT | null>(null);
@@ -30,7 +42,7 @@ export class WidgetStore {
   ended = $state(false);
   /** A problem the shopper should know about, shown above the composer. */
   notice = $state<string | null>(null);
-  loginUrl = $state("/account/login");
+  loginUrl = $state(DEFAULT_LOGIN_URL);
 
   private api: Api;
   private options: BootOptions = {};
@@ -41,6 +53,11 @@ export class WidgetStore {
   private profileId: string | null = null;
   private connection: Connection | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private startAttempts = 0;
+  /** Bumped by every boot and shutdown: answers that arrive for an earlier shopper are dropped. */
+  private generation = 0;
+  private readonly rateLimited = new Set<string>();
 
   constructor(readonly base: string) {
     this.api = createApi(base, () => this.token);
@@ -71,16 +88,20 @@ export class WidgetStore {
 
   async boot(options: BootOptions = {}): Promise<void> {
     this.teardown();
+    const generation = ++this.generation;
     this.options = options;
-    if (options.loginUrl) this.loginUrl = options.loginUrl;
+    this.loginUrl = webAddress(options.loginUrl) ?? DEFAULT_LOGIN_URL;
     // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
     const session = this.api.session(options.customer, options.userHash).catch(() => this.api.session());
     this.signedIn = session.then(
       () => undefined,
       () => undefined,
     );
-    this.config = await this.api.config();
+    const config = await this.api.config();
+    if (generation !== this.generation) return;
+    this.config = config;
     const { token, expiresAt, profileId } = await session;
+    if (generation !== this.generation) return;
     this.token = token;
     this.tokenExpiresAt = Date.parse(expiresAt);
     this.profileId = profileId;
@@ -89,6 +110,7 @@ export class WidgetStore {
   }
 
   shutdown(): void {
+    this.generation++;
     this.teardown();
     storage.clearAll();
     this.token = null;
@@ -99,6 +121,8 @@ export class WidgetStore {
   }
 
   private teardown(): void {
+    clearTimeout(this.retryTimer);
+    this.startAttempts = 0;
     this.connection?.stop();
     this.connection = null;
     this.ticket = null;
@@ -117,13 +141,16 @@ export class WidgetStore {
 
   /** Brings back the open chat (after a reload or on another store page), if there is one. */
   private async resume(): Promise<void> {
+    const generation = this.generation;
     this.outbox = storage.read<OutboxItem[]>(this.key("outbox")) ?? [];
+    let ticket: TicketT | null = null;
     try {
-      this.ticket = await this.api.activeTicket();
+      ticket = await this.api.activeTicket();
     } catch (error) {
       if (!(error instanceof ApiError && error.code === "not_found")) throw error;
-      this.ticket = null;
     }
+    if (generation !== this.generation) return;
+    this.ticket = ticket;
     if (this.ticket) {
       this.view = "chat";
       this.connect();
@@ -154,14 +181,15 @@ export class WidgetStore {
     if (!text) return;
     this.outbox = [...this.outbox, { clientId: crypto.randomUUID(), body: text, attachments, createdAt: new Date().toISOString() }];
     this.saveOutbox();
-    if (this.connection?.isOpen) this.flush();
+    if (this.connection?.isOpen) this.flush([this.outbox.at(-1)!.clientId]);
     else await this.deliver();
   }
 
   retry(clientId: string): void {
     this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: undefined } : item));
     this.saveOutbox();
-    void this.deliver();
+    if (this.connection?.isOpen) this.flush([clientId]);
+    else void this.deliver();
   }
 
   upload(file: File): Promise<AttachmentT> {
@@ -176,23 +204,36 @@ export class WidgetStore {
     this.notice = this.connection?.send({ type: "end" }) ? null : strings.offline;
   }
 
+  /** A new ticket; messages the ended chat never received go into it. */
   newChat(): void {
+    const unsent = this.outbox.map(({ failed: _, ...item }) => item);
     this.teardown();
     this.view = "chat";
+    this.outbox = unsent;
+    this.saveOutbox();
+    void this.deliver();
   }
 
   /** Makes sure a ticket exists and its socket is open; the socket's hello sends the outbox. */
   async deliver(): Promise<void> {
     if (!this.outbox.some((item) => !item.failed)) return;
     if (!this.ticket) {
+      const generation = this.generation;
       try {
-        this.ticket = await this.api.startTicket();
+        const ticket = await this.api.startTicket();
+        if (generation !== this.generation) return;
+        this.ticket = ticket;
+        this.startAttempts = 0;
       } catch (error) {
+        if (generation !== this.generation) return;
         if (error instanceof ApiError && (error.code === "login_required" || error.code === "chat_disabled")) {
           this.notice = error.code === "chat_disabled" ? strings.chatDisabled : strings.loginPrompt;
           this.outbox = this.outbox.map((item) => ({ ...item, failed: error.message }));
+          return;
         }
-        // Offline or a server hiccup: the outbox waits for the next try (reconnect or send).
+        // Offline or a server hiccup: try again with backoff (and at once when back online).
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void this.deliver(), Math.min(30_000, 1_000 * 2 ** this.startAttempts++));
         return;
       }
     }
@@ -219,8 +260,10 @@ export class WidgetStore {
 
   /** A fresh token for the same shopper; the connection uses it when it next connects. */
   private async renewToken(): Promise<void> {
+    const generation = this.generation;
     try {
       const session = await this.api.session(this.options.customer, this.options.userHash);
+      if (generation !== this.generation) return;
       this.token = session.token;
       this.tokenExpiresAt = Date.parse(session.expiresAt);
     } catch {
@@ -232,10 +275,10 @@ export class WidgetStore {
     return this.messages.at(-1)?.seq ?? 0;
   }
 
-  /** Sends every unacknowledged message again; the server stores each clientId once. */
-  private flush(): void {
+  /** Sends unacknowledged messages (all, or those named) again; the server stores each clientId once. */
+  private flush(only?: string[]): void {
     for (const item of this.outbox) {
-      if (item.failed) continue;
+      if (item.failed || (only && !only.includes(item.clientId))) continue;
       this.connection?.send({ type: "send", clientId: item.clientId, body: item.body, attachments: item.attachments.map(({ key }) => ({ key })) });
     }
   }
@@ -287,7 +330,13 @@ export class WidgetStore {
     if (code === "unauthorized") return void this.renewToken();
     if (!clientId) return;
     if (code === "rate_limited") {
-      setTimeout(() => this.flush(), 2_000);
+      this.rateLimited.add(clientId);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        const refused = [...this.rateLimited];
+        this.rateLimited.clear();
+        this.flush(refused);
+      }, RATE_LIMIT_RETRY_MS);
       return;
     }
     this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: message } : item));
@@ -300,12 +349,13 @@ export class WidgetStore {
     this.saveOutbox();
   }
 
+  /** The chat closed: anything still unsent stays visible as not sent, and goes into the next chat. */
   private finish(): void {
     this.ended = true;
     this.agentTyping = null;
     this.connection?.stop();
     this.connection = null;
-    this.outbox = [];
+    this.outbox = this.outbox.map((item) => ({ ...item, failed: strings.ended }));
     this.saveOutbox();
   }
 
