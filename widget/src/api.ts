@@ -11,19 +11,35 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * One JSON call to the Parley API: a string body is sent as JSON, and an error answer (the
+ * contract's `{error: {code, message}}`) or no answer at all becomes an ApiError. Shared by the
+ * widget and the inbox.
+ */
+export async function requestJson<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (typeof init.body === "string") headers.set("Content-Type", "application/json");
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, headers });
+  } catch {
+    throw new ApiError(0, "network", "Can't reach the server; check the connection.");
+  }
+  if (response.status === 204) return undefined as T;
+  const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+  if (!response.ok) throw new ApiError(response.status, body?.error?.code ?? "network", body?.error?.message ?? response.statusText);
+  return body as T;
+}
+
 export type Session = { token: string; expiresAt: string; profileId: string | null };
 export type Customer = { id: string; email?: string; name?: string; phone?: string };
 
 export function createApi(base: string, token: () => string | null) {
-  async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     const headers = new Headers(init.headers);
     const bearer = token();
     if (bearer) headers.set("Authorization", `Bearer ${bearer}`);
-    if (typeof init.body === "string") headers.set("Content-Type", "application/json");
-    const response = await fetch(base + path, { ...init, headers });
-    const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-    if (!response.ok) throw new ApiError(response.status, body?.error?.code ?? "network", body?.error?.message ?? response.statusText);
-    return body as T;
+    return requestJson<T>(base + path, { ...init, headers });
   }
 
   return {

@@ -1,19 +1,20 @@
-// One ticket's WebSocket that keeps itself alive: reconnects with backoff, resumes where it left
-// off (the caller builds the URL with `after`), and comes back at once when the tab returns to
+// A WebSocket that keeps itself alive: reconnects with backoff, resumes where it left off (the
+// caller builds the URL with `after` or `since`), and comes back at once when the tab returns to
 // the foreground or the network returns, as mobile Safari and background Chrome tabs need.
+// Shared by the widget (a ticket's socket) and the inbox (ticket and inbox sockets).
 import type { ServerFrame } from "../../worker/contract";
 
 const HEARTBEAT_MS = 25_000;
 const SILENCE_LIMIT_MS = 60_000;
 const MAX_BACKOFF_MS = 10_000;
 
-export type ConnectionEvents = {
+export type ConnectionEvents<Frame> = {
   onOpen(): void;
-  onFrame(frame: ServerFrame): void;
+  onFrame(frame: Frame): void;
   onDown(): void;
 };
 
-export class Connection {
+export class Connection<Frame = ServerFrame> {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -23,7 +24,7 @@ export class Connection {
 
   constructor(
     private readonly url: () => string,
-    private readonly events: ConnectionEvents,
+    private readonly events: ConnectionEvents<Frame>,
   ) {
     addEventListener("online", this.nudge);
     addEventListener("offline", this.drop);
@@ -66,7 +67,7 @@ export class Connection {
     };
     ws.onmessage = (event) => {
       this.lastFrameAt = Date.now();
-      this.events.onFrame(JSON.parse(String(event.data)) as ServerFrame);
+      this.events.onFrame(JSON.parse(String(event.data)) as Frame);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;

@@ -3,7 +3,7 @@
 import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../worker/contract";
 import { ApiError, createApi, type Api, type Customer } from "./api";
 import { Connection } from "./connection";
-import * as storage from "./storage";
+import { prefixedStorage } from "./storage";
 import { strings } from "./strings";
 
 export type BootOptions = { customer?: Customer; userHash?: string; loginUrl?: string };
@@ -15,6 +15,7 @@ const TYPING_SHOWN_MS = 4_000;
 const TOKEN_MARGIN_MS = 60_000;
 const RATE_LIMIT_RETRY_MS = 2_000;
 const DEFAULT_LOGIN_URL = "/account/login";
+const storage = prefixedStorage("parley:", "session");
 
 /** The URL if it is a web address (http or https, absolute or on this site); `javascript:` and the like are not. */
 function webAddress(url: string | undefined): string | null {

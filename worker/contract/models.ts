@@ -2,10 +2,9 @@
 // with these schemas, the OpenAPI document is generated from them, and the widget and inbox
 // import their types.
 import { z } from "@hono/zod-openapi";
+import { MAX_BODY_CHARS } from "./limits";
 
-export const MAX_BODY_CHARS = 4000;
-export const MAX_FRAME_BYTES = 64 * 1024;
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+export * from "./limits";
 
 const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
 

@@ -1,0 +1,87 @@
+// The inbox's REST calls (see the contract and docs/api.md). The session cookie rides along on
+// its own; a 401 anywhere but sign-in means the session ended, which the session store hears.
+import type { AgentT, AttachmentT, CountsT, FaqT, MacroT, MessageT, ProfileT, RoleT, SettingsPatchT, SettingsT, StoreEventT, TicketT } from "../../../worker/contract";
+import { ApiError, requestJson } from "../../../widget/src/api";
+
+export { ApiError };
+
+export type TicketDetail = { ticket: TicketT; profile: ProfileT | null; events: StoreEventT[] };
+export type TicketPage = { tickets: TicketT[]; nextCursor: string | null };
+export type ListFilter = { status?: string; assignee?: string; channel?: string; limit?: number; cursor?: string | null };
+export type TicketPatch = { status?: TicketT["status"]; snoozeUntil?: string | null; assigneeId?: string | null };
+export type FaqInput = Pick<FaqT, "question" | "answer" | "published"> & { position?: number };
+export type MacroInput = Pick<MacroT, "name" | "body">;
+export type NewAgent = { email: string; name: string; role: RoleT; password: string };
+
+let sessionEnded: () => void = () => {};
+
+/** Who to tell when a call finds the session gone (expired, or signed out elsewhere). */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  try {
+    return await requestJson<T>(path, init);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && path !== "/api/auth/login") sessionEnded();
+    throw error;
+  }
+}
+
+const send = <T>(method: string, path: string, body?: unknown) => call<T>(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+export const api = {
+  me: () => call<{ agent: AgentT }>("/api/me").then((r) => r.agent),
+  signIn: (email: string, password: string) => send<{ agent: AgentT }>("POST", "/api/auth/login", { email, password }).then((r) => r.agent),
+  signOut: () => send<void>("POST", "/api/auth/logout"),
+
+  tickets: (filter: ListFilter) => call<TicketPage>(`/api/tickets${query(filter)}`),
+  ticket: (id: string) => call<TicketDetail>(`/api/tickets/${encodeURIComponent(id)}`),
+  messages: (id: string, before: number | null, limit: number) =>
+    call<{ messages: MessageT[] }>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
+  updateTicket: (id: string, patch: TicketPatch) => send<{ ticket: TicketT }>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
+  counts: () => call<CountsT>("/api/inbox/counts"),
+
+  upload: (file: File) => {
+    const form = new FormData();
+    form.append("file", file);
+    return call<AttachmentT>("/api/uploads", { method: "POST", body: form });
+  },
+
+  agents: () => call<{ agents: AgentT[] }>("/api/agents").then((r) => r.agents),
+  addAgent: (agent: NewAgent) => send<{ agent: AgentT }>("POST", "/api/agents", agent).then((r) => r.agent),
+
+  settings: () => call<SettingsT>("/api/settings"),
+  updateSettings: (patch: SettingsPatchT) => send<SettingsT>("PATCH", "/api/settings", patch),
+
+  faqs: () => call<{ faqs: FaqT[] }>("/api/faqs").then((r) => r.faqs),
+  addFaq: (faq: FaqInput) => send<FaqT>("POST", "/api/faqs", faq),
+  updateFaq: (id: string, patch: Partial<FaqInput>) => send<FaqT>("PATCH", `/api/faqs/${encodeURIComponent(id)}`, patch),
+  deleteFaq: (id: string) => send<void>("DELETE", `/api/faqs/${encodeURIComponent(id)}`),
+
+  macros: () => call<{ macros: MacroT[] }>("/api/macros").then((r) => r.macros),
+  addMacro: (macro: MacroInput) => send<MacroT>("POST", "/api/macros", macro),
+  updateMacro: (id: string, patch: Partial<MacroInput>) => send<MacroT>("PATCH", `/api/macros/${encodeURIComponent(id)}`, patch),
+  deleteMacro: (id: string) => send<void>("DELETE", `/api/macros/${encodeURIComponent(id)}`),
+};
+
+/** A WebSocket URL on this origin (the session cookie goes with the upgrade). */
+export const socketUrl = (path: string) => `${location.origin.replace(/^http/, "ws")}${path}`;
+
+/**
+ * The field a validation error names: the contract's messages start with the field's path
+ * (`links.privacy: must be an http(s) URL`), which forms use to show the error beside it.
+ */
+export function fieldError(error: unknown): { field: string; message: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = error instanceof ApiError && error.code === "invalid_request" ? message.match(/^([\w.]+): (.*)$/s) : null;
+  return match ? { field: match[1]!, message: match[2]! } : { field: "", message };
+}

@@ -1,0 +1,179 @@
+// The inbox list and counts, kept true live. The inbox socket comes first: once it reports the
+// revision it starts from, the list is loaded, so no change can fall between the two. After a
+// drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
+import type { ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../worker/contract";
+import { Connection } from "../../../widget/src/connection";
+import { api, socketUrl } from "./api";
+import { saved } from "./storage";
+
+export type Filters = { status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
+export type Arrival = { ticket: TicketT; isNew: boolean };
+
+const PAGE_SIZE = 50;
+const DEFAULT_FILTERS: Filters = { status: "open", assignee: "all", channel: "all" };
+
+/** The list's order: newest activity first, then id, exactly as the server pages it. */
+export function listOrder(a: TicketT, b: TicketT): number {
+  const at = a.lastMessageAt ?? "";
+  const bt = b.lastMessageAt ?? "";
+  if (at !== bt) return at < bt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+export class InboxStore {
+  filters = $state<Filters>({ ...DEFAULT_FILTERS, ...saved.read<Partial<Filters>>("filters") });
+  tickets = $state<TicketT[]>([]);
+  nextCursor = $state<string | null>(null);
+  loading = $state(true);
+  loadingMore = $state(false);
+  error = $state<string | null>(null);
+  counts = $state<CountsT | null>(null);
+  connected = $state(false);
+
+  private rev: number | null = null;
+  private connection: Connection<InboxFrame> | null = null;
+  /** Bumped by every (re)load: a page that answers for an older load is dropped. */
+  private generation = 0;
+  /** Changes that arrive while a load is in flight, applied on top of its answer. */
+  private pending: TicketT[] | null = null;
+  /** The activity time last seen per ticket, to tell a new customer message from other changes. */
+  private readonly seenActivity = new Map<string, string | null>();
+
+  constructor(
+    private readonly agentId: string,
+    private readonly onArrival: (arrival: Arrival) => void,
+  ) {}
+
+  start(): void {
+    this.connection = new Connection<InboxFrame>(() => socketUrl(`/api/inbox/ws${this.rev === null ? "" : `?since=${this.rev}`}`), {
+      onOpen: () => (this.connected = true),
+      onFrame: (frame) => this.onFrame(frame),
+      onDown: () => {
+        this.connected = false;
+        // A refused upgrade says nothing about why: ask, and an ended session is noticed.
+        void api.me().catch(() => undefined);
+      },
+    });
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.connection?.stop();
+    this.connection = null;
+  }
+
+  setFilters(change: Partial<Filters>): void {
+    this.filters = { ...this.filters, ...change };
+    saved.write("filters", this.filters);
+    void this.load();
+  }
+
+  /** The ticket `offset` places away from `id` in the list (j/k), or the first one. */
+  neighbour(id: string | null, offset: number): TicketT | null {
+    const index = id === null ? -1 : this.tickets.findIndex((t) => t.id === id);
+    if (index === -1) return this.tickets[0] ?? null;
+    return this.tickets[Math.min(this.tickets.length - 1, Math.max(0, index + offset))] ?? null;
+  }
+
+  async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.loading = true;
+    this.error = null;
+    this.pending = [];
+    try {
+      const page = await api.tickets({ ...this.query(), limit: PAGE_SIZE });
+      if (generation !== this.generation) return;
+      this.tickets = page.tickets;
+      this.nextCursor = page.nextCursor;
+      for (const ticket of page.tickets) this.seenActivity.set(ticket.id, ticket.lastMessageAt);
+      for (const ticket of this.pending) this.place(ticket);
+    } catch (error) {
+      if (generation === this.generation) this.error = (error as Error).message;
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.pending = null;
+      }
+    }
+  }
+
+  async loadMore(): Promise<void> {
+    if (!this.nextCursor || this.loading || this.loadingMore) return;
+    const generation = this.generation;
+    this.loadingMore = true;
+    try {
+      const page = await api.tickets({ ...this.query(), limit: PAGE_SIZE, cursor: this.nextCursor });
+      if (generation !== this.generation) return;
+      const known = new Set(this.tickets.map((t) => t.id));
+      this.tickets = [...this.tickets, ...page.tickets.filter((t) => !known.has(t.id))];
+      this.nextCursor = page.nextCursor;
+      for (const ticket of page.tickets) if (!this.seenActivity.has(ticket.id)) this.seenActivity.set(ticket.id, ticket.lastMessageAt);
+    } catch (error) {
+      if (generation === this.generation) this.error = (error as Error).message;
+    } finally {
+      this.loadingMore = false;
+    }
+  }
+
+  private query() {
+    const { status, assignee, channel } = this.filters;
+    return { status, assignee: assignee === "all" ? undefined : assignee, channel: channel === "all" ? undefined : channel };
+  }
+
+  private onFrame(frame: InboxFrame): void {
+    switch (frame.type) {
+      case "counts":
+        this.counts = { unread: frame.unread, open: frame.open, snoozed: frame.snoozed };
+        // The first counts of a fresh connection name the revision the list must start from.
+        if (this.rev === null) {
+          this.rev = frame.rev;
+          void this.load();
+        }
+        return;
+      case "ticket":
+        this.rev = frame.rev;
+        this.noticeArrival(frame.ticket);
+        if (this.pending) this.pending.push(frame.ticket);
+        else this.place(frame.ticket);
+        return;
+      case "resync":
+        this.rev = frame.rev;
+        void this.load();
+        return;
+      case "error":
+        if (frame.code === "unauthorized") void api.me().catch(() => undefined);
+        return;
+    }
+  }
+
+  private matches(ticket: TicketT): boolean {
+    const { status, assignee, channel } = this.filters;
+    if (ticket.status !== status) return false;
+    if (channel !== "all" && ticket.channel !== channel) return false;
+    if (assignee === "me") return ticket.assigneeId === this.agentId;
+    if (assignee === "unassigned") return ticket.assigneeId === null;
+    return true;
+  }
+
+  /**
+   * Puts a ticket's newest state where the list's order says, or takes it out when it no longer
+   * matches the filters. Past the end of a partly loaded list it waits for the next page.
+   */
+  private place(ticket: TicketT): void {
+    const rest = this.tickets.filter((t) => t.id !== ticket.id);
+    const last = rest.at(-1);
+    const inLoadedRange = this.nextCursor === null || (last !== undefined && listOrder(ticket, last) < 0);
+    if (this.matches(ticket) && inLoadedRange) {
+      const at = rest.findIndex((t) => listOrder(ticket, t) < 0);
+      rest.splice(at === -1 ? rest.length : at, 0, ticket);
+    }
+    this.tickets = rest;
+  }
+
+  /** A new ticket or a new customer message: the notifications hear of it. */
+  private noticeArrival(ticket: TicketT): void {
+    const before = this.seenActivity.get(ticket.id);
+    this.seenActivity.set(ticket.id, ticket.lastMessageAt);
+    if (ticket.unread && ticket.lastMessageAt !== before) this.onArrival({ ticket, isNew: before === undefined });
+  }
+}

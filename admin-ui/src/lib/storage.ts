@@ -1,0 +1,6 @@
+// What the inbox keeps in the browser: drafts and preferences in localStorage (they outlive the
+// tab), unsent messages in sessionStorage (per tab, as the widget does).
+import { prefixedStorage } from "../../../widget/src/storage";
+
+export const saved = prefixedStorage("parley-inbox:", "local");
+export const tabStore = prefixedStorage("parley-inbox:", "session");
