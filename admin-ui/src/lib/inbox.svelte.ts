@@ -51,15 +51,16 @@ export class InboxStore {
       onDown: () => {
         this.connected = false;
         // A refused upgrade says nothing about why: ask, and an ended session is noticed.
-        void api.me().catch(() => undefined);
+        if (this.connection) void api.me().catch(() => undefined);
       },
     });
     this.connection.start();
   }
 
   stop(): void {
-    this.connection?.stop();
+    const connection = this.connection;
     this.connection = null;
+    connection?.stop();
   }
 
   setFilters(change: Partial<Filters>): void {

@@ -143,7 +143,8 @@ export class TicketStore {
       onFrame: (frame) => this.onFrame(frame),
       onDown: () => {
         this.connected = false;
-        void api.me().catch(() => undefined);
+        // A refused upgrade says nothing about why: ask, and an ended session is noticed.
+        if (!this.stopped) void api.me().catch(() => undefined);
       },
     });
     this.connection.start();
