@@ -5,7 +5,8 @@
 export type KeyValueStore = {
   read<T>(key: string): T | null;
   write(key: string, value: unknown): void;
-  clearAll(): void;
+  /** Forgets every key (or every key that starts with `under`). */
+  clearAll(under?: string): void;
 };
 
 export function prefixedStorage(prefix: string, kind: "local" | "session"): KeyValueStore {
@@ -33,10 +34,10 @@ export function prefixedStorage(prefix: string, kind: "local" | "session"): KeyV
         // Storage full or blocked: this page view still works.
       }
     },
-    clearAll(): void {
+    clearAll(under = ""): void {
       try {
         const store = backing();
-        for (const key of Object.keys(store ?? {})) if (key.startsWith(prefix)) store?.removeItem(key);
+        for (const key of Object.keys(store ?? {})) if (key.startsWith(prefix + under)) store?.removeItem(key);
       } catch {
         // blocked storage holds nothing to clear
       }

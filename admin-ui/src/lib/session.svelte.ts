@@ -1,8 +1,9 @@
 // Who is signed in. A session that ends while the inbox is open (expired, or signed out from
 // elsewhere) takes the agent back to sign-in; drafts and unsent messages stay in storage, so
-// they are there again after signing back in.
+// they are there again after signing back in. Signing out on purpose clears them.
 import type { AgentT } from "../../../worker/contract";
 import { api, onSessionEnded } from "./api";
+import { saved, tabStore } from "./storage";
 
 class Session {
   agent = $state<AgentT | null>(null);
@@ -33,8 +34,11 @@ class Session {
     this.expired = false;
   }
 
+  /** Signing out on purpose leaves nothing behind on a shared computer: drafts and unsent messages go. */
   async signOut(): Promise<void> {
     await api.signOut().catch(() => undefined);
+    saved.clearAll("draft:");
+    tabStore.clearAll("outbox:");
     this.agent = null;
     this.expired = false;
   }

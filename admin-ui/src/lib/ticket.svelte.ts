@@ -36,7 +36,10 @@ export class TicketStore {
   private lastTypingSent = 0;
   private stopped = false;
 
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    private readonly agentId: string,
+  ) {}
 
   get closed(): boolean {
     return this.ticket?.status === "closed";
@@ -129,8 +132,9 @@ export class TicketStore {
     this.ticket = await api.updateTicket(this.id, patch);
   }
 
+  /** Per agent too: whoever signs in next on this tab never sends someone else's leftovers. */
   private get outboxKey(): string {
-    return `outbox:${this.id}`;
+    return `outbox:${this.agentId}:${this.id}`;
   }
 
   private saveOutbox(): void {
