@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
-import { http, ok, signIn } from "./client";
+import { http, ok, signIn, Socket } from "./client";
 import {
   admin,
   agentContext,
@@ -28,7 +28,7 @@ import {
   ticketReady,
   until,
 } from "./inbox-fixtures";
-import { attribute, base, count, freshCustomer, text, visible } from "./widget-fixtures";
+import { attribute, base, count, frames, freshCustomer, text, visible } from "./widget-fixtures";
 
 let browser: Browser;
 let adminCookie: string;
@@ -421,6 +421,8 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await page.getByTestId("snooze-custom-apply").click();
       await until(async () => (await ticketOf(ticketId)).snoozeUntil, local.iso);
       await text(badge, "snoozed");
+      const shown = await page.evaluate((iso) => `until ${new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso))}`, local.iso);
+      await text(page.getByTestId("snoozed-until"), shown);
       await visible(row);
 
       // Back on the Open list, the customer's message wakes the ticket without a reload.
@@ -474,15 +476,30 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await markPage(page);
       await visible(inbox(page).message(1));
 
+      const observer = new Socket("/api/inbox/ws", adminCookie);
+      cleanups.push(async () => observer.close());
+      await observer.opened;
+      await observer.type("counts");
+      const sockets: string[] = [];
+      const lists: string[] = [];
+      page.on("websocket", (socket) => sockets.push(new URL(socket.url()).pathname + new URL(socket.url()).search));
+      page.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/api/tickets") lists.push(request.url());
+      });
+
+      // Chromium keeps open sockets open when it goes offline (only new ones fail): the app
+      // drops its sockets itself on the offline event, and says it is reconnecting.
       await browserContext.setOffline(true);
       await page.waitForFunction(() => !navigator.onLine);
-      // The app drops its sockets when the browser goes offline and says it is reconnecting.
       await visible(page.getByTestId("reconnecting"));
       await visible(page.getByTestId("inbox-offline"));
 
       const whileAway = ["First, while you were away", "Second, still away", "Third, are you back?"];
       for (const body of whileAway) await customer.say(body);
       const newcomer = await customerWrites("A new question while the agent is offline", "newcomer");
+      // The inbox has logged the new ticket (another agent's inbox socket hears of it) before the
+      // page comes back: only the page's catch-up can bring it now.
+      await observer.next((f) => f.type === "ticket" && f.ticket.id === newcomer.ticketId, 10_000);
       const offlineReply = "Written in the tunnel, sent when back";
       await reply(page, offlineReply);
       const pending = inbox(page).messageWithBody(offlineReply);
@@ -500,6 +517,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await visible(inbox(page).row(newcomer.ticketId), 15_000);
       await text(inbox(page).row(newcomer.ticketId).getByTestId("row-preview"), "A new question while the agent is offline");
       await text(inbox(page).row(ticketId).getByTestId("row-preview"), offlineReply, 10_000);
+      // The catch-up came from resuming both sockets where they left off, not from reloading.
+      expect(sockets).toContain(`/api/tickets/${ticketId}/ws?after=1`);
+      expect(sockets.some((url) => /^\/api\/inbox\/ws\?since=\d+$/.test(url))).toBe(true);
+      expect(lists).toEqual([]);
 
       // A later reply goes after the outbox: any resend of the offline one would have come first.
       await reply(page, "And one more after reconnecting.");
@@ -601,42 +622,53 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
   });
 
   describe("many tickets", () => {
-    it("keeps only the visible rows in the DOM and loads the next page by cursor on scroll", { timeout: 90_000 }, async () => {
+    const made: ScriptedCustomer[] = [];
+    /** Every open ticket's id in the list's order, once the 120 new ones are among them. */
+    let all: string[] = [];
+
+    /** Every open ticket's id, in the list's order, paged through the API. */
+    const openTickets = async () => {
+      const ids: string[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page: { tickets: any[]; nextCursor: string | null } = await ok(await http(`/api/tickets?status=open&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie: adminCookie }));
+        ids.push(...page.tickets.map((t) => t.id));
+        cursor = page.nextCursor;
+      }
+      return ids;
+    };
+
+    beforeAll(async () => {
       // 120 new open tickets (in parallel, a few at a time) on top of whatever the server holds.
-      const made: ScriptedCustomer[] = [];
-      // Afterwards these tickets are closed: the other e2e files see the inbox they expect.
-      cleanups.push(() => Promise.all(made.map((customer) => http(`/api/tickets/${customer.ticketId}`, { method: "PATCH", cookie: adminCookie, json: { status: "closed" } }))));
       const pool = Array.from({ length: 120 }, (_, i) => i);
       await Promise.all(
         Array.from({ length: 12 }, async () => {
           for (let i = pool.shift(); i !== undefined; i = pool.shift()) {
             const customer = new ScriptedCustomer(freshCustomer("bulk"));
+            made.push(customer);
             await customer.start(`Bulk question number ${i}`);
             customer.close();
-            made.push(customer);
           }
         }),
       );
-      /** Every open ticket's id, in the list's order, paged through the API. */
-      const openTickets = async () => {
-        const ids: string[] = [];
-        for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-          const page: { tickets: any[]; nextCursor: string | null } = await ok(await http(`/api/tickets?status=open&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie: adminCookie }));
-          ids.push(...page.tickets.map((t) => t.id));
-          cursor = page.nextCursor;
-        }
-        return ids;
-      };
       // The list is read from D1, which the conversations write a moment after each message.
-      let all: string[] = [];
-      await expect
-        .poll(async () => {
-          all = await openTickets();
-          return made.filter((customer) => !all.includes(customer.ticketId)).length;
-        }, { timeout: 15_000 })
-        .toBe(0);
-      expect(all.length).toBeGreaterThanOrEqual(120);
+      // (expect.poll only works inside a test: this hook polls by hand.)
+      const missing = () => made.filter((customer) => !all.includes(customer.ticketId)).length;
+      for (const deadline = Date.now() + 15_000; (all = await openTickets()), missing() > 0; ) {
+        if (Date.now() > deadline) throw new Error(`${missing()} of the 120 new tickets are not in GET /api/tickets?status=open after 15 s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
 
+    afterAll(async () => {
+      // These tickets are closed again: the other e2e files see the inbox they expect.
+      await Promise.all(made.filter((customer) => customer.ticketId).map((customer) => http(`/api/tickets/${customer.ticketId}`, { method: "PATCH", cookie: adminCookie, json: { status: "closed" } })));
+    });
+
+    const setSize = (page: Page) => page.locator('[data-testid="ticket-list"] [role="listitem"]').first().getAttribute("aria-setsize").then(Number);
+    const rowsInDom = (page: Page) => page.getByTestId("ticket-row").count();
+
+    it("keeps only the visible rows in the DOM and loads the next page by cursor on scroll", async () => {
+      expect(all.length).toBeGreaterThanOrEqual(120);
       const agent = await newAgent("scroller");
       const browserContext = await context();
       const pages: string[] = [];
@@ -647,19 +679,17 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       const page = await signInPage(browserContext, agent);
       await inboxReady(page);
       const list = page.getByTestId("ticket-list");
-      const setSize = () => page.locator('[data-testid="ticket-list"] [role="listitem"]').first().getAttribute("aria-setsize").then(Number);
-      const rowsInDom = () => page.getByTestId("ticket-row").count();
-      await until(setSize, Math.min(50, all.length));
+      await until(() => setSize(page), Math.min(50, all.length));
       expect(pages).toEqual([""]);
-      const firstRows = await rowsInDom();
+      const firstRows = await rowsInDom(page);
       expect(firstRows).toBeGreaterThan(0);
       expect(firstRows).toBeLessThan(30);
 
       // Scroll to the end until every open ticket is in the list; the DOM stays small.
       for (let loaded = 50; loaded < all.length; loaded += 50) {
         await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-        await until(setSize, Math.min(loaded + 50, all.length), 10_000);
-        expect(await rowsInDom()).toBeLessThan(30);
+        await until(() => setSize(page), Math.min(loaded + 50, all.length), 10_000);
+        expect(await rowsInDom(page)).toBeLessThan(30);
       }
       // One request per page (a last page that is exactly full may cost one more, empty, request).
       expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(all.length / 50));
@@ -667,8 +697,47 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       expect(pages.slice(1).every((cursor) => cursor !== "")).toBe(true);
       await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
       await until(async () => (await page.getByTestId("ticket-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.ticketId))).at(-1), all.at(-1));
-      expect(await rowsInDom()).toBeLessThan(30);
+      expect(await rowsInDom(page)).toBeLessThan(30);
+    });
 
+    /** An agent with the newest ticket open (its row at the top of the list), and the list. */
+    async function newestTicketOpen(label: string) {
+      const agent = await newAgent(label);
+      const page = await signInPage(await context(), agent);
+      await inboxReady(page);
+      const list = page.getByTestId("ticket-list");
+      await until(() => setSize(page), Math.min(50, all.length));
+      const newest = inbox(page).row(all[0]!);
+      await newest.click();
+      await ticketReady(page, all[0]!);
+      await attribute(newest, "aria-current", "page");
+      /** Scrolls the list (to the end with no argument) and says where it got to. */
+      const scrollTo = (top?: number) => list.evaluate((el, to) => (el.scrollTo({ top: to ?? el.scrollHeight }), el.scrollTop), top);
+      return { page, list, scrollTop: () => list.evaluate((el) => el.scrollTop), scrollTo };
+    }
+
+    it("stays where the agent scrolled when the next page arrives while a ticket is open", async () => {
+      const { page, scrollTop, scrollTo } = await newestTicketOpen("pager");
+      const scrolled = await scrollTo();
+      expect(scrolled).toBeGreaterThan(1000);
+      await until(() => setSize(page), Math.min(100, all.length), 10_000);
+      await frames(page);
+      // The new rows came in below: the rows in view are the same ones, not the open ticket's.
+      expect(await scrollTop()).toBeGreaterThanOrEqual(scrolled - 76);
+      expect(new URL(page.url()).pathname).toBe(`/tickets/${all[0]}`);
+    });
+
+    it("stays where the agent scrolled when another ticket changes while a ticket is open", async () => {
+      const { page, scrollTop, scrollTo } = await newestTicketOpen("reader");
+      expect(await scrollTo(1500)).toBe(1500);
+      const size = await setSize(page);
+      const customer = await customerWrites("A new question while the list is scrolled", "scrolled");
+      made.push(customer);
+      await until(() => setSize(page), size + 1, 10_000);
+      await frames(page);
+      // One row came in at the top: at most one row's shift, not a jump back to the open ticket.
+      expect(await scrollTop()).toBeGreaterThanOrEqual(1500 - 76);
+      expect(new URL(page.url()).pathname).toBe(`/tickets/${all[0]}`);
     });
   });
 });
