@@ -272,18 +272,18 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       const { page } = await agentOnTicket(customer.ticketId, "macros");
       const input = composer(page);
 
-      // "/" and part of a name, then Enter.
+      // "/" and part of a name (after some text of the agent's own), then Enter.
       await input.click();
-      await input.pressSequentially(`/turns-${tag}`);
+      await input.pressSequentially(`Hello! /turns-${tag}`);
       await visible(page.getByTestId("macro-picker"));
       await until(() => page.getByTestId("macro-option").locator("strong").allTextContents(), [macroA.name]);
       await attribute(page.getByTestId("macro-option"), "aria-selected", "true");
       await input.press("Enter");
       await count(page.getByTestId("macro-picker"), 0);
-      await until(() => input.inputValue(), macroA.body);
+      await until(() => input.inputValue(), `Hello! ${macroA.body}`);
       await input.press("End");
       await input.pressSequentially(" Just write to us first.");
-      const firstBody = `${macroA.body} Just write to us first.`;
+      const firstBody = `Hello! ${macroA.body} Just write to us first.`;
       await until(() => input.inputValue(), firstBody);
       await input.press("Enter");
       expect((await customerGets(customer, (f) => f.body === firstBody)).body).toBe(firstBody);
@@ -531,6 +531,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await until(async () => (await threadMessages(page)).map((m) => [m.seq, m.body]), stored.map((m) => [String(m.seq), m.body]), 10_000);
       expect(agentMessagesTo(customer).filter((f) => f.body === offlineReply)).toHaveLength(1);
       await count(inbox(page).messageWithBody(offlineReply), 1);
+      // The open ticket's caught-up messages count as read; the new ticket is unread.
+      await count(inbox(page).row(ticketId).getByTestId("unread-dot"), 0);
+      await visible(inbox(page).row(newcomer.ticketId).getByTestId("unread-dot"));
+      expect((await ticketOf(ticketId)).unread).toBe(false);
       expect(await stillSamePage(page)).toBe(true);
     });
   });
