@@ -3,47 +3,21 @@
 //   fails above its budget);
 // - time from a customer's `send` (a scripted shopper's WebSocket) to the message visible in an
 //   open ticket view in Debian's headless Chromium, one message at a time, over MESSAGES sends.
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { CHROMIUM, devVars, percentile, startParley } from "./local-parley.mjs";
 
-const PORT = 8794;
 const MESSAGES = Number(process.env.BENCH_INBOX_MESSAGES ?? 50);
 const WARMUP = 5;
-const base = `http://127.0.0.1:${PORT}`;
-const state = mkdtempSync(join(tmpdir(), "parley-bench-inbox-"));
-const server = spawn("node", ["scripts/start.mjs", "--inspector-port", "8795", "--var", "SEND_RATE_PER_10S:100000"], {
-  env: { ...process.env, PORT: String(PORT), PARLEY_STATE_DIR: state },
-  detached: true,
-  stdio: "ignore",
-});
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {
-    // gone
-  }
-  rmSync(state, { recursive: true, force: true });
-};
+const { base, stop } = await startParley({ port: 8794, inspectorPort: 8795, label: "inbox", args: ["--var", "SEND_RATE_PER_10S:100000"] });
 
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 /** Wall-clock milliseconds with sub-millisecond precision; Chromium's page computes the same. */
 const now = () => performance.timeOrigin + performance.now();
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-
-function devVars() {
-  const vars = {};
-  for (const line of readFileSync(".dev.vars", "utf8").split("\n")) {
-    const match = line.match(/^([A-Z_]+)="?(.*?)"?$/);
-    if (match) vars[match[1]] = match[2];
-  }
-  return vars;
-}
 
 /** The gzipped size of every script and stylesheet index.html loads on a first visit. */
 function firstLoad() {
@@ -59,11 +33,6 @@ async function json(path, init = {}) {
 }
 
 try {
-  for (let i = 0; ; i++) {
-    if (i > 360) throw new Error("npm start did not come up in 180 s");
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   const vars = devVars();
 
   // A shopper with an open chat: the first message makes the ticket visible to agents.
@@ -87,7 +56,7 @@ try {
     await new Promise((r) => setTimeout(r, 10));
   }
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+  const browser = await chromium.launch(CHROMIUM);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // Notes when each message element first appears in the thread, by its text.
   await page.addInitScript(() => {

@@ -2,37 +2,17 @@
 // - widget.js gzipped size (the build also fails above its budget);
 // - time from widget.js loaded (its resource timing's responseEnd) to the launcher on screen
 //   and clickable, in Debian's headless Chromium, over repeated loads of the demo store.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { CHROMIUM, percentile, startParley } from "./local-parley.mjs";
 
-const PORT = 8796;
 const LOADS = Number(process.env.BENCH_WIDGET_LOADS ?? 30);
-const base = `http://127.0.0.1:${PORT}`;
-const state = mkdtempSync(join(tmpdir(), "parley-bench-widget-"));
-const server = spawn("node", ["scripts/start.mjs", "--inspector-port", "8797"], { env: { ...process.env, PORT: String(PORT), PARLEY_STATE_DIR: state }, detached: true, stdio: "ignore" });
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {
-    // gone
-  }
-  rmSync(state, { recursive: true, force: true });
-};
-
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const { base, stop } = await startParley({ port: 8796, inspectorPort: 8797, label: "widget" });
 
 try {
-  for (let i = 0; ; i++) {
-    if (i > 240) throw new Error("npm start did not come up in 120 s");
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   const code = readFileSync("dist/widget.js");
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+  const browser = await chromium.launch(CHROMIUM);
   const samples = [];
   for (let i = 0; i < LOADS + 3; i++) {
     // Each load is another shopper, from another address, as on a real store.
