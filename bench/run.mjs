@@ -404,6 +404,97 @@ async function listRun(targets) {
   return out;
 }
 
+// ---- targets -----------------------------------------------------------------------------------
+
+/** A CF-Connecting-IP per simulated shopper (a header only: all traffic goes to 127.0.0.1). */
+const shopperIp = (n) => `127.31.${(n >> 8) & 255}.${n & 255}`;
+const AGENT_IP = "127.30.0.1";
+
+async function parleyTarget(vars, runId) {
+  const port = PARLEY_PORT;
+  const login = await http(port, "/api/auth/login", {
+    method: "POST",
+    headers: { "CF-Connecting-IP": AGENT_IP },
+    json: { email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD },
+  });
+  expectStatus(login, 200, "agent login");
+  const cookie = login.headers.get("set-cookie")?.split(";")[0];
+  if (!cookie?.startsWith("parley_session=")) throw new Error(`login set no parley_session cookie: ${login.headers.get("set-cookie")}`);
+  const agentHeaders = { Cookie: cookie, "CF-Connecting-IP": AGENT_IP };
+  let shoppers = 0;
+  return {
+    name: "Parley",
+    port,
+    listHeaders: agentHeaders,
+    async conversation(_index, tag) {
+      const n = ++shoppers;
+      const ip = shopperIp(n);
+      const externalId = `bench-${runId}-${tag}-${n}`;
+      const userHash = createHmac("sha256", vars.IDENTITY_SECRET).update(externalId).digest("hex");
+      const session = expectStatus(
+        await http(port, "/api/widget/session", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip },
+          json: { customer: { id: externalId, name: `Bench Shopper ${n}`, email: `bench${n}@example.com` }, userHash },
+        }),
+        200,
+        "widget session",
+      );
+      const { ticket } = expectStatus(
+        await http(port, "/api/widget/conversations", { method: "POST", headers: { "CF-Connecting-IP": ip, Authorization: `Bearer ${session.token}` } }),
+        201,
+        "start chat",
+      );
+      return {
+        id: ticket.id,
+        customerUrl: `ws://${HOST}:${port}/api/widget/conversations/${ticket.id}/ws?token=${encodeURIComponent(session.token)}`,
+        customerHeaders: { "CF-Connecting-IP": ip },
+        agentUrl: `ws://${HOST}:${port}/api/tickets/${ticket.id}/ws`,
+        agentHeaders,
+      };
+    },
+    async listVariants() {
+      const first = expectStatus(await http(port, "/api/tickets?status=open&limit=25", { headers: agentHeaders }), 200, "list");
+      if (!first.nextCursor) throw new Error("Parley list: no nextCursor on the first page of 100k tickets");
+      return {
+        "status=open": "/api/tickets?status=open&limit=25",
+        "status=open + cursor (page 2)": `/api/tickets?status=open&limit=25&cursor=${encodeURIComponent(first.nextCursor)}`,
+        "status=open&assignee=unassigned": "/api/tickets?status=open&assignee=unassigned&limit=25",
+      };
+    },
+    async counts() {
+      return expectStatus(await http(port, "/api/inbox/counts", { headers: agentHeaders }), 200, "counts");
+    },
+  };
+}
+
+function floorTarget(runId) {
+  const port = FLOOR_PORT;
+  return {
+    name: "floor",
+    port,
+    listHeaders: {},
+    async conversation(index, tag) {
+      const room = `${tag}-${runId}-${index}`;
+      return {
+        id: room,
+        customerUrl: `ws://${HOST}:${port}/ws/${room}`,
+        customerHeaders: { "CF-Connecting-IP": shopperIp(index + 1) },
+        agentUrl: `ws://${HOST}:${port}/ws/${room}`,
+        agentHeaders: { "CF-Connecting-IP": AGENT_IP },
+      };
+    },
+    async listVariants() {
+      const first = expectStatus(await http(port, "/list?status=open&limit=25"), 200, "floor list");
+      return {
+        "status=open": "/list?status=open&limit=25",
+        "status=open + cursor (page 2)": `/list?status=open&limit=25&cursor=${encodeURIComponent(first.nextCursor)}`,
+        "status=open&assignee=unassigned": "/list?status=open&assignee=unassigned&limit=25",
+      };
+    },
+  };
+}
+
 // ---- statistics and report ---------------------------------------------------------------------
 
 const median = (xs) => percentile(xs, 50);
