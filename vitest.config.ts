@@ -21,7 +21,13 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
         },
       }),
     ],
-    test: { name, ...files, setupFiles: ["test/workers/apply-migrations.ts"] },
+    test: {
+      name,
+      ...files,
+      setupFiles: ["test/workers/apply-migrations.ts"],
+      // Local HTTP stand-ins for Zendesk, Gorgias and OpenAI, for the clients that call them.
+      globalSetup: ["test/workers/wire-services.ts"],
+    },
   };
 }
 
