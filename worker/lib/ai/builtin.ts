@@ -1,0 +1,52 @@
+// The built-in answerer: no network, no model. It answers "where is my order?" from the
+// customer's own newest order, and other questions with the store's best-matching FAQ answer or
+// article paragraph when the match is confident enough; otherwise it hands off to a person.
+import { answerOrderQuestion } from "./orders";
+import { rankPassages, type RankedPassage } from "./retrieval";
+import type { Answer, AnswerRequest, Answerer, Source } from "./types";
+
+/**
+ * The confidence below which the built-in answerer hands off, as the setting's default. 0.5 means
+ * the best passage covers (IDF-weighted) at least half of what the question asks about with a
+ * clear lead over other FAQs and articles, or about 70% of it when another one matches as well.
+ * On the evaluation table that is where precision stays high without giving up much recall
+ * (see test/workers/ai-answerer.test.ts).
+ */
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** How many candidates a handoff lists for the inbox ("the AI considered these"). */
+const CANDIDATES = 3;
+
+function source(ranked: RankedPassage): Source {
+  const { passage } = ranked;
+  return { kind: passage.kind, id: passage.id, title: passage.title, score: ranked.confidence };
+}
+
+export class BuiltinAnswerer implements Answerer {
+  async answer(request: AnswerRequest): Promise<Answer> {
+    const order = answerOrderQuestion(request.question, request.customer);
+    if (order === "no_order") {
+      // Telling them we can't find an order would be wrong for a guest checkout or another email
+      // address, and a FAQ answer isn't what they asked: a person can look the order up.
+      return { kind: "handoff", reason: "unresolved", detail: "Asked about their order, but no order is on record for this customer.", confidence: 0, sources: [] };
+    }
+    if (order) return { kind: "answer", text: order.text, confidence: 1, sources: [order.source] };
+
+    const ranked = rankPassages(request.question, request.knowledge, CANDIDATES);
+    const best = ranked[0];
+    if (!best) {
+      // A greeting, thanks or nothing at all: never answered with a random passage.
+      return { kind: "handoff", reason: "low_confidence", detail: "Nothing in the message matches the store's knowledge.", confidence: 0, sources: [] };
+    }
+    if (best.confidence >= request.threshold) {
+      return { kind: "answer", text: best.passage.text, confidence: best.confidence, sources: [source(best)] };
+    }
+    return {
+      kind: "handoff",
+      reason: "low_confidence",
+      detail: `The best match, "${best.passage.title}", has confidence ${best.confidence.toFixed(2)}, below ${request.threshold}.`,
+      confidence: best.confidence,
+      sources: ranked.map(source),
+    };
+  }
+}

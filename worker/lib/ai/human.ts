@@ -1,0 +1,115 @@
+// Does the customer ask for a person? The orchestrator asks this before any answerer runs, so a
+// miss keeps a customer talking to a bot they asked to leave, and a false alarm only costs an
+// agent a conversation the bot could have had. The detector therefore fires on any plain request
+// for a person, but not on a message that merely mentions one ("is this sweater for a person
+// with long arms?"), and not when the request is negated ("I don't need a human").
+import { detectLanguage, editDistance, isKeyword, keywordSet, words, type Language } from "./text";
+
+/**
+ * What a word does in a request for a person:
+ * person ("human", "kundtjänst"), qualifier ("real", "riktig"), request ("want", "connect"),
+ * talk (a verb of speaking, which may also come after the person: "someone I can talk to"),
+ * filler (may stand between the request and the person: "to", "a", "med", "en"), negation, other.
+ */
+type Role = "person" | "qualifier" | "request" | "talk" | "filler" | "negation" | "other";
+
+const PERSONS = keywordSet(`human humans person people agent someone somebody anyone representative
+  rep operator staff employee manager supervisor människa människor handläggare kundtjänst
+  kundservice kundsupport någon nån medarbetare anställd operatör`);
+/** Swedish "staff" is English "private" ("personal data"): a person in Swedish text only. */
+const SWEDISH_PERSONS = keywordSet("personal");
+const QUALIFIERS = keywordSet("real live actual riktig riktiga verklig levande äkta");
+const REQUESTS = keywordSet(`want like need get connect transfer contact reach put hand escalate call
+  vill behöver koppla kopplas nå kontakta ringa få`);
+const TALK = keywordSet("talk speak chat prata tala snacka chatta");
+
+const FILLERS = new Set(
+  `a an the to with me us some one of please pls plz your you from i can could may would id im
+    just now right asap help be able through over directly
+    med till en ett mig jag kan kunde att er ni från ha snälla tack hjälp nu direkt gärna bli`.split(/\s+/),
+);
+
+const NEGATIONS = new Set("no not dont doesnt never without nobody inte ej aldrig utan ingen".split(/\s+/));
+
+/** Two-word persons: the pair counts as one person ("connect me to customer service"). */
+const PERSON_PAIRS = new Set(["customer service", "customer support", "customer care", "support team", "service team"]);
+
+function keywordRoles(language: Language): [Role, Set<string>][] {
+  const roles: [Role, Set<string>][] = [["person", PERSONS], ["qualifier", QUALIFIERS], ["request", REQUESTS], ["talk", TALK]];
+  return language === "sv" ? [...roles, ["person", SWEDISH_PERSONS]] : roles;
+}
+
+/**
+ * A typo of a keyword: one edit for keywords of 6+ letters ("represntative", "manniska"), only a
+ * swap of two neighbours for 5-letter ones ("humna", "agnet"), where one changed letter is too
+ * often another word ("stuff" for "staff").
+ */
+function isTypoOf(word: string, keyword: string): boolean {
+  if (keyword.length < 5 || editDistance(word, keyword, 1) > 1) return false;
+  return keyword.length >= 6 || (word.length === keyword.length && [...word].sort().join() === [...keyword].sort().join());
+}
+
+function roleOf(word: string, language: Language): Role {
+  if (NEGATIONS.has(word)) return "negation";
+  if (FILLERS.has(word)) return "filler";
+  const roles = keywordRoles(language);
+  const exact = roles.find(([, keywords]) => isKeyword(word, keywords, language));
+  const typo = exact ?? roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
+  return typo?.[0] ?? "other";
+}
+
+function rolesOf(text: string): Role[] {
+  const all = words(text);
+  const language = detectLanguage(all);
+  const roles: Role[] = [];
+  for (let i = 0; i < all.length; i++) {
+    if (PERSON_PAIRS.has(`${all[i]} ${all[i + 1]}`)) {
+      roles.push("person");
+      i++;
+    } else {
+      roles.push(roleOf(all[i]!, language));
+    }
+  }
+  return roles;
+}
+
+const isRequest = (role: Role | undefined) => role === "request" || role === "talk";
+
+/** A negation just before or inside the span [from, to]: "I don't want to talk to an agent". */
+function negated(roles: Role[], from: number, to: number): boolean {
+  return roles.slice(Math.max(0, from - 2), to + 1).includes("negation");
+}
+
+/** "talk to a human", "kan jag få prata med någon": a request, then only fillers, then a person. */
+function requestThenPerson(roles: Role[], person: number): boolean {
+  let start = person - 1;
+  while (start >= 0 && (roles[start] === "filler" || roles[start] === "qualifier" || isRequest(roles[start]))) start--;
+  const span = roles.slice(start + 1, person);
+  return span.some(isRequest) && !negated(roles, start + 1, person);
+}
+
+/** "a real person", "riktig människa": a qualifier right before the person. */
+function qualifiedPerson(roles: Role[], person: number): boolean {
+  return roles[person - 1] === "qualifier" && !negated(roles, person - 1, person);
+}
+
+/** "a human I can talk to", "en människa jag kan prata med": the person, fillers, a talk verb. */
+function personThenTalk(roles: Role[], person: number): boolean {
+  let next = person + 1;
+  while (roles[next] === "filler") next++;
+  return roles[next] === "talk" && !negated(roles, person, next);
+}
+
+/** The whole message is a person, give or take politeness: "agent please", "Kundtjänst!". */
+function onlyPerson(roles: Role[]): boolean {
+  return roles.includes("person") && roles.every((role) => role === "person" || role === "qualifier" || role === "filler");
+}
+
+/** True when the text asks to talk to a person rather than the bot (English and Swedish). */
+export function asksForHuman(text: string): boolean {
+  const roles = rolesOf(text);
+  if (onlyPerson(roles)) return true;
+  return roles.some(
+    (role, i) => role === "person" && (requestThenPerson(roles, i) || qualifiedPerson(roles, i) || personThenTalk(roles, i)),
+  );
+}

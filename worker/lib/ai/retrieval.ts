@@ -1,0 +1,259 @@
+// Ranking the store's knowledge against a question: BM25 over passages, plus a confidence that
+// means the same thing whatever the question ("how much of what was asked does this passage
+// cover, and how clearly does it beat the alternatives"), so one threshold fits all questions.
+// The index is built per request: a store's knowledge is tens to a few hundred passages, which
+// takes well under a millisecond to index (see the test's timing), so nothing is cached.
+import { editDistance, informativeWords, isWeakWord, languageOf, term, words, type Language } from "./text";
+import type { Passage } from "./types";
+
+export type FaqInput = { id: string; question: string; answer: string };
+export type ArticleInput = { id: string; title: string; body: string };
+
+/** A FAQ is one passage: its question is the title (matched), its answer the text (said). */
+export function faqPassage(faq: FaqInput): Passage {
+  return { kind: "faq", id: faq.id, title: faq.question, text: faq.answer };
+}
+
+// Paragraph-sized passages: short enough that the best one answers one thing, long enough that
+// a heading or a one-line paragraph doesn't stand alone without what it introduces.
+const MIN_PASSAGE_CHARS = 120;
+const MAX_PASSAGE_CHARS = 900;
+
+/** Splits one over-long paragraph at sentence ends into pieces of at most MAX_PASSAGE_CHARS. */
+function splitLongParagraph(paragraph: string): string[] {
+  if (paragraph.length <= MAX_PASSAGE_CHARS) return [paragraph];
+  const pieces: string[] = [];
+  let piece = "";
+  for (const sentence of paragraph.split(/(?<=[.!?])\s+/)) {
+    if (piece && piece.length + 1 + sentence.length > MAX_PASSAGE_CHARS) {
+      pieces.push(piece);
+      piece = sentence;
+    } else {
+      piece = piece ? `${piece} ${sentence}` : sentence;
+    }
+  }
+  if (piece) pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * An article becomes one passage per paragraph (blank-line separated), each titled with the
+ * article's title so that the title's words count for every paragraph. Short paragraphs
+ * (headings, one-liners) join the paragraph after them; over-long ones are split at sentences.
+ */
+export function articlePassages(article: ArticleInput): Passage[] {
+  const texts: string[] = [];
+  let pending = "";
+  for (const raw of article.body.split(/\n\s*\n/)) {
+    const paragraph = raw.trim();
+    if (!paragraph) continue;
+    const joined = pending ? `${pending}\n\n${paragraph}` : paragraph;
+    if (joined.length < MIN_PASSAGE_CHARS) pending = joined;
+    else {
+      texts.push(...splitLongParagraph(joined));
+      pending = "";
+    }
+  }
+  if (pending) {
+    if (texts.length > 0) texts[texts.length - 1] = `${texts[texts.length - 1]}\n\n${pending}`;
+    else texts.push(pending);
+  }
+  return texts.map((text) => ({ kind: "article", id: article.id, title: article.title, text }));
+}
+
+// BM25's usual constants: term frequency saturates around k1, and b = 0.75 mostly (not fully)
+// discounts long passages.
+const K1 = 1.2;
+const B = 0.75;
+
+/**
+ * How much the confidence rests on the margin over the runner-up (the rest rests on coverage).
+ * A tie costs at most this share: a question that two different passages answer equally well
+ * is less certain, but a passage that covers the whole question is still worth answering with.
+ */
+const MARGIN_WEIGHT = 0.3;
+
+export type RankedPassage = {
+  passage: Passage;
+  /** BM25: comparable between passages of one ranking, not across questions. */
+  score: number;
+  /** 0..1, comparable across questions: see `confidenceOf`. */
+  confidence: number;
+};
+
+/**
+ * A passage in another language than the question's ranks with this share of its BM25 score: an
+ * English question about Apple Pay should get the English payment FAQ, not its Swedish twin,
+ * yet a store whose knowledge is all in one language still answers in it.
+ */
+const OTHER_LANGUAGE_FACTOR = 0.5;
+
+/**
+ * A weak term's share in BM25 (see `isWeakWord`): enough to prefer the FAQ that asks "How long
+ * does delivery take?" for "how long does delivery take", too little to make a passage that has
+ * only weak terms outrank one that has the question's subject. Weak terms don't count in coverage.
+ */
+const WEAK_TERM_WEIGHT = 0.3;
+
+type QuestionTerm = { term: string; weak: boolean };
+
+type IndexedPassage = { passage: Passage; key: string; language: Language; counts: Map<string, number>; length: number };
+
+/** Edits a typo may be away from a known word: none for short words, where one edit is another word. */
+function allowedEdits(length: number): number {
+  if (length <= 4) return 0;
+  return length <= 8 ? 1 : 2;
+}
+
+class PassageIndex {
+  private readonly docs: IndexedPassage[];
+  private readonly documentFrequency = new Map<string, number>();
+  /** Every informative word the passages use, with its term: where typos are looked up. */
+  private readonly vocabulary = new Map<string, string>();
+  private readonly averageLength: number;
+
+  constructor(passages: Passage[]) {
+    this.docs = passages.map((passage) => {
+      // Title and text together: the title's words count for the passage, and a short FAQ
+      // answer's language is clearer with its question.
+      const { language, words: informative } = informativeWords(`${passage.title}\n${passage.text}`);
+      const counts = new Map<string, number>();
+      for (const word of informative) {
+        const t = term(word, language);
+        counts.set(t, (counts.get(t) ?? 0) + 1);
+        this.vocabulary.set(word, t);
+      }
+      return { passage, key: `${passage.kind}:${passage.id}`, language, counts, length: informative.length };
+    });
+    for (const doc of this.docs) {
+      for (const t of doc.counts.keys()) this.documentFrequency.set(t, (this.documentFrequency.get(t) ?? 0) + 1);
+    }
+    this.averageLength = this.docs.reduce((sum, doc) => sum + doc.length, 0) / Math.max(1, this.docs.length);
+  }
+
+  /** BM25's IDF (never negative). A term no passage has gets the highest IDF there is. */
+  private idf(t: string): number {
+    const n = this.documentFrequency.get(t) ?? 0;
+    return Math.log(1 + (this.docs.length - n + 0.5) / (n + 0.5));
+  }
+
+  private known(t: string): boolean {
+    return this.documentFrequency.has(t);
+  }
+
+  /** The term of the passages' word nearest to a misspelt one: fewest edits, then commonest term. */
+  private nearestTerm(word: string): string | null {
+    const max = allowedEdits(word.length);
+    if (max === 0) return null;
+    let best: { term: string; distance: number; df: number } | null = null;
+    for (const [candidate, t] of this.vocabulary) {
+      const distance = editDistance(word, candidate, max);
+      if (distance > max) continue;
+      const df = this.documentFrequency.get(t) ?? 0;
+      if (!best || distance < best.distance || (distance === best.distance && df > best.df)) best = { term: t, distance, df };
+    }
+    return best?.term ?? null;
+  }
+
+  /**
+   * A compound ("leveranstid", "giftcards") as two known terms, with or without the Swedish
+   * linking -s- ("retur|s|etikett"): parts of 3+ letters, the first split that works.
+   */
+  private compoundParts(word: string, language: Language): string[] | null {
+    for (let cut = 3; cut <= word.length - 3; cut++) {
+      const tail = term(word.slice(cut), language);
+      if (!this.known(tail)) continue;
+      const heads = word[cut - 1] === "s" ? [word.slice(0, cut), word.slice(0, cut - 1)] : [word.slice(0, cut)];
+      for (const head of heads) {
+        const headTerm = term(head, language);
+        if (head.length >= 3 && this.known(headTerm)) return [headTerm, tail];
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A question word as the index's terms: its term; else its term in the other language (a short
+   * question may be mis-detected); else the term of the nearest word the passages use (a typo);
+   * else the parts of a compound; else its term as it is, unknown to the index, where it still
+   * counts against coverage.
+   */
+  private resolve(word: string, language: Language): string[] {
+    const own = term(word, language);
+    if (this.known(own)) return [own];
+    const other = term(word, language === "en" ? "sv" : "en");
+    if (this.known(other)) return [other];
+    const nearest = this.nearestTerm(word);
+    if (nearest) return [nearest];
+    return this.compoundParts(word, language) ?? [own];
+  }
+
+  /** The question's terms, each once; weak only if every word that gave it is weak. */
+  private questionTerms(question: string): QuestionTerm[] {
+    const { language, words: informative } = informativeWords(question);
+    const terms = new Map<string, boolean>();
+    for (const word of informative) {
+      const weak = isWeakWord(word, language);
+      for (const t of this.resolve(word, language)) terms.set(t, (terms.get(t) ?? true) && weak);
+    }
+    return [...terms].map(([t, weak]) => ({ term: t, weak }));
+  }
+
+  private bm25(doc: IndexedPassage, terms: QuestionTerm[]): number {
+    let score = 0;
+    const norm = 1 - B + (B * doc.length) / this.averageLength;
+    for (const { term: t, weak } of terms) {
+      const tf = doc.counts.get(t);
+      if (tf) score += ((weak ? WEAK_TERM_WEIGHT : 1) * this.idf(t) * tf * (K1 + 1)) / (tf + K1 * norm);
+    }
+    return score;
+  }
+
+  /** The IDF-weighted share of the question's terms that the passage contains, weak ones aside: 0..1. */
+  private coverage(doc: IndexedPassage, terms: QuestionTerm[]): number {
+    let total = 0;
+    let covered = 0;
+    for (const { term: t, weak } of terms) {
+      if (weak) continue;
+      const weight = this.idf(t);
+      total += weight;
+      if (doc.counts.has(t)) covered += weight;
+    }
+    return total > 0 ? covered / total : 0;
+  }
+
+  rank(question: string, limit: number): RankedPassage[] {
+    const terms = this.questionTerms(question);
+    // Only weak words ("how long does it take?") leave nothing to look up.
+    if (terms.every((t) => t.weak)) return [];
+    const asked = languageOf(words(question));
+    const scored = this.docs
+      .map((doc) => ({ doc, score: this.bm25(doc, terms) * (asked && doc.language !== asked ? OTHER_LANGUAGE_FACTOR : 1) }))
+      .filter((entry) => entry.score > 0)
+      .sort((a, b) => b.score - a.score);
+    return scored.slice(0, limit).map(({ doc, score }) => {
+      // The runner-up is the best passage from another FAQ or article: an article's paragraphs
+      // don't compete with each other.
+      const rival = scored.find((entry) => entry.doc.key !== doc.key)?.score ?? 0;
+      const margin = Math.max(0, (score - rival) / score);
+      const confidence = this.coverage(doc, terms) * (1 - MARGIN_WEIGHT + MARGIN_WEIGHT * margin);
+      return { passage: doc.passage, score, confidence };
+    });
+  }
+}
+
+/**
+ * The passages that best answer the question, best first, at most `limit`, only those that share
+ * a term with it. Empty when the question has nothing to look up (a greeting, "thanks", "?").
+ *
+ * confidence = coverage × (1 − 0.3 + 0.3 × margin), where
+ * - coverage: the IDF-weighted share of the question's informative terms the passage contains.
+ *   Words no passage has count at the highest IDF, so a question about something the store's
+ *   knowledge doesn't mention ("do you sell bicycles") stays low however well "sell" matches.
+ * - margin: how far the passage's BM25 score is ahead of the best passage from another FAQ or
+ *   article, as a share of its own score (0 for a tie or for anything but the top passage).
+ */
+export function rankPassages(question: string, passages: Passage[], limit: number): RankedPassage[] {
+  if (passages.length === 0 || limit <= 0) return [];
+  return new PassageIndex(passages).rank(question, limit);
+}
