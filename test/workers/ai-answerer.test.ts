@@ -5,7 +5,7 @@ import { BuiltinAnswerer, DEFAULT_THRESHOLD } from "../../worker/lib/ai/builtin"
 import { asksForHuman } from "../../worker/lib/ai/human";
 import { answerOrderQuestion, asksAboutOwnOrder, describeCustomer, describeOrder, orderFacts } from "../../worker/lib/ai/orders";
 import { articlePassages, faqPassage, rankPassages } from "../../worker/lib/ai/retrieval";
-import { analyse, detectLanguage, stem, words } from "../../worker/lib/ai/text";
+import { detectLanguage, informativeWords, stem, term, words } from "../../worker/lib/ai/text";
 import type { Answer, AnswerRequest, CustomerContext } from "../../worker/lib/ai/types";
 import { ARTICLES, CASEY, DEVELOPMENT_QUESTIONS, FAQS, NEW_CUSTOMER, PASSAGES, QUESTIONS, ROBIN, type QuestionCase } from "./ai-questions";
 
@@ -57,10 +57,26 @@ describe("text", () => {
     expect(detectLanguage(words("1042"))).toBe("en");
   });
 
-  it("drops stop words and chat filler of the text's language", () => {
-    expect(analyse("Hi! How long does delivery take?").terms).toEqual(["long", "deliver", "tak"]);
-    expect(analyse("Hej! Hur lång tid tar leveransen?").terms).toEqual(["lång", "tid", "tar", "leverans"]);
-    expect(analyse("Thanks so much, bye").terms).toEqual([]);
+  const terms = (text: string) => {
+    const { language, words: informative } = informativeWords(text);
+    return informative.map((word) => term(word, language));
+  };
+
+  it("drops stop words and chat filler of the text's language, keeping weak words for the ranking to weigh", () => {
+    expect(terms("Hi! How long does delivery take?")).toEqual(["long", "deliver", "tak"]);
+    expect(terms("Hej! Hur lång tid tar leveransen?")).toEqual(["lång", "tid", "tar", "leverans"]);
+    expect(terms("Thanks so much, bye")).toEqual([]);
+  });
+
+  it("makes synonyms and two-word phrases one term, within a language", () => {
+    expect(terms("Do you have a shop in Malmö?")).toEqual(terms("Do you have a store in Malmö?"));
+    expect(terms("jumper")).toEqual(terms("sweaters"));
+    expect(terms("Can I send the sweater back?")).toEqual(terms("Can I return the sweater?"));
+    expect(terms("When do I get my money back")).toEqual(["refund"]);
+    expect(terms("United Kingdom")).toEqual(terms("UK"));
+    expect(terms("Får jag tillbaka pengarna?")).toEqual([term("återbetalning", "sv")]);
+    expect(terms("Pengarna betalas tillbaka inom 5 dagar")).toContain(term("återbetalning", "sv"));
+    expect(terms("tröjan har ett hål")).toContain(term("trasig", "sv"));
   });
 });
 
@@ -164,15 +180,26 @@ describe("passages and ranking", () => {
   });
 
   it("builds and ranks 300 passages in a few milliseconds", () => {
-    const many = Array.from({ length: 300 }, (_, i) => ({ ...PASSAGES[i % PASSAGES.length]!, id: `p${i}` }));
+    // 300 distinct passages; `round` makes every text new, so that nothing is memoised yet (cold).
+    const knowledge = (round: number) =>
+      Array.from({ length: 300 }, (_, i) => {
+        const passage = PASSAGES[i % PASSAGES.length]!;
+        return { ...passage, id: `p${i}`, text: `${passage.text} (ref ${round}-${i})` };
+      });
     const questions = ["How long does delivery take?", "Kan jag byta till en annan storlek?", "do u sell giftcards", "Is the Merino Crew Sweater in stock in XL?"];
-    rankPassages(questions[0]!, many, 5); // warm-up
-    const rounds = 20;
-    const started = performance.now();
-    for (let i = 0; i < rounds; i++) rankPassages(questions[i % questions.length]!, many, 5);
-    const perRanking = (performance.now() - started) / rounds;
-    console.log(`ranking 300 passages (index built per call): ${perRanking.toFixed(2)} ms per question`);
-    expect(perRanking).toBeLessThan(20);
+    const average = (rounds: number, run: (round: number) => void) => {
+      for (let round = -5; round < 0; round++) run(round); // JIT warm-up
+      const started = performance.now();
+      for (let round = 0; round < rounds; round++) run(round);
+      return (performance.now() - started) / rounds;
+    };
+    const cold = average(20, (round) => rankPassages(questions[Math.abs(round) % 4]!, knowledge(round), 5));
+    const same = knowledge(1000);
+    const warm = average(100, (round) => rankPassages(questions[Math.abs(round) % 4]!, same, 5));
+    console.log(`ranking 300 passages, index built per call: ${cold.toFixed(2)} ms with new passages, ${warm.toFixed(2)} ms with the same passages as before`);
+    // Generous bounds, for slow CI machines: typically ~5 and ~0.5 ms.
+    expect(cold).toBeLessThan(40);
+    expect(warm).toBeLessThan(5);
   });
 });
 
