@@ -106,6 +106,9 @@ describe("asksForHuman", () => {
     "jag vill prata med en manniska",
     "Finns det en människa jag kan prata med?",
     "I don't want a bot, I want a human",
+    "No, I want a human",
+    "Thanks. Agent please!",
+    "That didn't help; can I talk to customer support?",
   ];
   const no = [
     "",
@@ -117,6 +120,8 @@ describe("asksForHuman", () => {
     "Do you support Apple Pay?",
     "Does the agent for DHL deliver on Saturdays?",
     "I don't need a human, just tell me the delivery time",
+    "I don't really want to talk to anyone, where is my parcel?",
+    "I know you're not a real person",
     "Jag behöver inte prata med någon, vad kostar frakten?",
     "Finns det någon rabatt just nu?",
     "Är tröjan gjord för en person med långa armar?",
