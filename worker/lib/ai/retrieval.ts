@@ -97,6 +97,13 @@ const WEAK_TERM_WEIGHT = 0.3;
 
 type QuestionTerm = { term: string; weak: boolean };
 
+/**
+ * A question is a sentence or two. Of a longer message (a pasted email) only the first this many
+ * informative words are looked up, which bounds the typo search: a 4,000-character message of
+ * unknown words costs a few milliseconds, not hundreds.
+ */
+const MAX_QUESTION_WORDS = 40;
+
 /** What a passage's words come to, for the index: read-only, shared between requests. */
 type AnalysedPassage = {
   language: Language;
@@ -169,12 +176,17 @@ class PassageIndex {
     return this.documentFrequency.has(t);
   }
 
-  /** The term of the passages' word nearest to a misspelt one: fewest edits, then commonest term. */
+  /**
+   * The term of the passages' word nearest to a misspelt one: fewest edits, then commonest term.
+   * Only words that share the first or the second letter are tried (a typo seldom changes both),
+   * which keeps the search to a small part of the vocabulary.
+   */
   private nearestTerm(word: string): string | null {
     const max = allowedEdits(word.length);
     if (max === 0) return null;
     let best: { term: string; distance: number; df: number } | null = null;
     for (const [candidate, t] of this.vocabulary) {
+      if (candidate[0] !== word[0] && candidate[1] !== word[1]) continue;
       const distance = editDistance(word, candidate, max);
       if (distance > max) continue;
       const df = this.documentFrequency.get(t) ?? 0;
@@ -216,11 +228,14 @@ class PassageIndex {
     return this.compoundParts(word, language) ?? [own];
   }
 
-  /** The question's terms, each once; weak only if every word that gave it is weak. */
+  /**
+   * The question's terms, each once; weak only if every word that gave it is weak. Only the first
+   * MAX_QUESTION_WORDS informative words count.
+   */
   private questionTerms(question: string): QuestionTerm[] {
     const { language, words: informative } = informativeWords(question);
     const terms = new Map<string, boolean>();
-    for (const word of informative) {
+    for (const word of informative.slice(0, MAX_QUESTION_WORDS)) {
       const weak = isWeakWord(word, language);
       for (const t of this.resolve(word, language)) terms.set(t, (terms.get(t) ?? true) && weak);
     }
