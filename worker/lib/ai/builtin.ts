@@ -36,7 +36,13 @@ export class BuiltinAnswerer implements Answerer {
     const best = ranked[0];
     if (!best) {
       // A greeting, thanks or nothing at all: never answered with a random passage.
-      return { kind: "handoff", reason: "low_confidence", detail: "Nothing in the message matches the store's knowledge.", confidence: 0, sources: [] };
+      return {
+        kind: "handoff",
+        reason: "low_confidence",
+        detail: "No passage of the store's knowledge matches the message (or it asks nothing, like a greeting).",
+        confidence: 0,
+        sources: [],
+      };
     }
     if (best.confidence >= request.threshold) {
       return { kind: "answer", text: best.passage.text, confidence: best.confidence, sources: [source(best)] };
