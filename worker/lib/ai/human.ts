@@ -53,9 +53,10 @@ function roleOf(word: string, language: Language): Role {
   if (NEGATIONS.has(word)) return "negation";
   if (FILLERS.has(word)) return "filler";
   const roles = keywordRoles(language);
-  const exact = roles.find(([, keywords]) => isKeyword(word, keywords, language));
-  const typo = exact ?? roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
-  return typo?.[0] ?? "other";
+  const match =
+    roles.find(([, keywords]) => isKeyword(word, keywords, language)) ??
+    roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
+  return match?.[0] ?? "other";
 }
 
 function rolesOf(clauseWords: string[], language: Language): Role[] {
