@@ -53,21 +53,20 @@ function roleOf(word: string, language: Language): Role {
   if (NEGATIONS.has(word)) return "negation";
   if (FILLERS.has(word)) return "filler";
   const roles = keywordRoles(language);
-  const exact = roles.find(([, keywords]) => isKeyword(word, keywords, language));
-  const typo = exact ?? roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
-  return typo?.[0] ?? "other";
+  const match =
+    roles.find(([, keywords]) => isKeyword(word, keywords, language)) ??
+    roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
+  return match?.[0] ?? "other";
 }
 
-function rolesOf(text: string): Role[] {
-  const all = words(text);
-  const language = detectLanguage(all);
+function rolesOf(clauseWords: string[], language: Language): Role[] {
   const roles: Role[] = [];
-  for (let i = 0; i < all.length; i++) {
-    if (PERSON_PAIRS.has(`${all[i]} ${all[i + 1]}`)) {
+  for (let i = 0; i < clauseWords.length; i++) {
+    if (PERSON_PAIRS.has(`${clauseWords[i]} ${clauseWords[i + 1]}`)) {
       roles.push("person");
       i++;
     } else {
-      roles.push(roleOf(all[i]!, language));
+      roles.push(roleOf(clauseWords[i]!, language));
     }
   }
   return roles;
@@ -75,17 +74,17 @@ function rolesOf(text: string): Role[] {
 
 const isRequest = (role: Role | undefined) => role === "request" || role === "talk";
 
-/** A negation just before or inside the span [from, to]: "I don't want to talk to an agent". */
+/** A negation up to two words before `from`, or up to `to`: "I don't (really) want a human". */
 function negated(roles: Role[], from: number, to: number): boolean {
   return roles.slice(Math.max(0, from - 2), to + 1).includes("negation");
 }
 
 /** "talk to a human", "kan jag få prata med någon": a request, then only fillers, then a person. */
 function requestThenPerson(roles: Role[], person: number): boolean {
-  let start = person - 1;
-  while (start >= 0 && (roles[start] === "filler" || roles[start] === "qualifier" || isRequest(roles[start]))) start--;
-  const span = roles.slice(start + 1, person);
-  return span.some(isRequest) && !negated(roles, start + 1, person);
+  let start = person;
+  while (start > 0 && (roles[start - 1] === "filler" || roles[start - 1] === "qualifier" || isRequest(roles[start - 1]))) start--;
+  const request = roles.findIndex((role, i) => i >= start && i < person && isRequest(role));
+  return request >= 0 && !negated(roles, request, person);
 }
 
 /** "a real person", "riktig människa": a qualifier right before the person. */
@@ -100,16 +99,23 @@ function personThenTalk(roles: Role[], person: number): boolean {
   return roles[next] === "talk" && !negated(roles, person, next);
 }
 
-/** The whole message is a person, give or take politeness: "agent please", "Kundtjänst!". */
+/** The clause is a person, give or take politeness: "agent please", "Kundtjänst!". */
 function onlyPerson(roles: Role[]): boolean {
   return roles.includes("person") && roles.every((role) => role === "person" || role === "qualifier" || role === "filler");
 }
 
-/** True when the text asks to talk to a person rather than the bot (English and Swedish). */
-export function asksForHuman(text: string): boolean {
-  const roles = rolesOf(text);
+function clauseAsksForHuman(roles: Role[]): boolean {
   if (onlyPerson(roles)) return true;
   return roles.some(
     (role, i) => role === "person" && (requestThenPerson(roles, i) || qualifiedPerson(roles, i) || personThenTalk(roles, i)),
   );
+}
+
+/**
+ * True when the text asks to talk to a person rather than the bot (English and Swedish). Each
+ * clause on its own, so that "No, I want a human" isn't read as "no … human".
+ */
+export function asksForHuman(text: string): boolean {
+  const language = detectLanguage(words(text));
+  return text.split(/[,.;:!?()\n]+/).some((clause) => clauseAsksForHuman(rolesOf(words(clause), language)));
 }

@@ -56,6 +56,8 @@ export type OrderFacts = {
   orderId: string | null;
   placedAt: string;
   items: OrderItem[];
+  /** Line items beyond the first MAX_ITEMS, counted, not listed. */
+  moreItems: number;
   total: number | null;
   currency: string | null;
   status: string | null;
@@ -96,6 +98,7 @@ export function orderFacts(event: StoreEventT): OrderFacts {
     orderId: plain(p.orderId, 60),
     placedAt: event.occurredAt,
     items: orderItems(p.items),
+    moreItems: Array.isArray(p.items) ? Math.max(0, p.items.length - MAX_ITEMS) : 0,
     total: finite(event.value),
     currency,
     status: plain(p.fulfillmentStatus, 60) ?? plain(p.status, 60),
@@ -157,6 +160,7 @@ function statusText(status: string, language: Language): string {
 const PHRASES = {
   en: {
     placed: (id: string | null, date: string) => `Your latest order${id ? `, ${id},` : ""} was placed on ${date}`,
+    more: (count: number) => `${count} more ${count === 1 ? "item" : "items"}`,
     total: (amount: string) => `${amount} in total`,
     status: (status: string) => `Its status is: ${status}.`,
     follow: (carrier: string | null, number: string | null, url: string | null) =>
@@ -166,6 +170,7 @@ const PHRASES = {
   },
   sv: {
     placed: (id: string | null, date: string) => `Din senaste beställning${id ? `, ${id},` : ""} lades den ${date}`,
+    more: (count: number) => `${count} ${count === 1 ? "vara" : "varor"} till`,
     total: (amount: string) => `totalt ${amount}`,
     status: (status: string) => `Status: ${status}.`,
     follow: (carrier: string | null, number: string | null, url: string | null) =>
@@ -181,9 +186,9 @@ const PHRASES = {
  */
 export function describeOrder(order: OrderFacts, language: Language): string {
   const say = PHRASES[language];
-  const items = new Intl.ListFormat(LOCALES[language], { type: "conjunction" }).format(
-    order.items.map((item) => (item.quantity !== null ? `${item.quantity} × ${item.label}` : item.label)),
-  );
+  const listed = order.items.map((item) => (item.quantity !== null ? `${item.quantity} × ${item.label}` : item.label));
+  if (order.moreItems > 0) listed.push(say.more(order.moreItems));
+  const items = new Intl.ListFormat(LOCALES[language], { type: "conjunction" }).format(listed);
   let first = say.placed(order.orderId, day(order.placedAt, language));
   if (items) first += `: ${items}`;
   if (order.total !== null) first += `${items ? "," : ""} ${say.total(money(order.total, order.currency, language))}`;
@@ -217,11 +222,9 @@ function orderLine(order: OrderFacts): string {
   const amount = (value: number) => (order.currency ? `${value} ${order.currency}` : String(value));
   const parts = [`Order ${order.orderId ?? "(no id)"}, placed ${order.placedAt.slice(0, 10)}`];
   if (order.items.length) {
-    parts.push(
-      `items: ${order.items
-        .map((item) => `${item.quantity ?? "?"} × ${item.label}${item.price !== null ? ` at ${amount(item.price)}` : ""}`)
-        .join("; ")}`,
-    );
+    const items = order.items.map((item) => `${item.quantity ?? "?"} × ${item.label}${item.price !== null ? ` at ${amount(item.price)}` : ""}`);
+    if (order.moreItems > 0) items.push(`${order.moreItems} more`);
+    parts.push(`items: ${items.join("; ")}`);
   }
   if (order.total !== null) parts.push(`total ${amount(order.total)}`);
   if (order.status) parts.push(`status ${order.status}`);

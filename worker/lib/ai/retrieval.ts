@@ -1,8 +1,8 @@
 // Ranking the store's knowledge against a question: BM25 over passages, plus a confidence that
 // means the same thing whatever the question ("how much of what was asked does this passage
 // cover, and how clearly does it beat the alternatives"), so one threshold fits all questions.
-// The index is built per request: a store's knowledge is tens to a few hundred passages, which
-// takes well under a millisecond to index (see the test's timing), so nothing is cached.
+// The index is built per request from the store's passages (tens to a few hundred); only each
+// passage's word analysis is memoised (see `analysePassage`). The test measures both.
 import { editDistance, informativeWords, isWeakWord, languageOf, term, words, type Language } from "./text";
 import type { Passage } from "./types";
 
@@ -77,7 +77,7 @@ export type RankedPassage = {
   passage: Passage;
   /** BM25: comparable between passages of one ranking, not across questions. */
   score: number;
-  /** 0..1, comparable across questions: see `confidenceOf`. */
+  /** 0..1, comparable across questions: see `rankPassages`. */
   confidence: number;
 };
 
@@ -97,7 +97,52 @@ const WEAK_TERM_WEIGHT = 0.3;
 
 type QuestionTerm = { term: string; weak: boolean };
 
-type IndexedPassage = { passage: Passage; key: string; language: Language; counts: Map<string, number>; length: number };
+/**
+ * A question is a sentence or two. Of a longer message (a pasted email) only the first this many
+ * informative words are looked up, which bounds the typo search: a 4,000-character message of
+ * unknown words costs a few milliseconds, not hundreds.
+ */
+const MAX_QUESTION_WORDS = 40;
+
+/** What a passage's words come to, for the index: read-only, shared between requests. */
+type AnalysedPassage = {
+  language: Language;
+  /** Term → how often the passage has it. */
+  counts: Map<string, number>;
+  /** How many informative words the passage has (BM25's document length). */
+  length: number;
+  /** Each informative word the passage uses → its term. */
+  vocabulary: Map<string, string>;
+};
+
+type IndexedPassage = AnalysedPassage & { passage: Passage; key: string };
+
+// Analysing a passage is most of the index's cost, and a store's passages are the same from one
+// message to the next, so the analysis is memoised by title and text (knowledge, never customer
+// data). Bounded: when full it starts afresh (dropping the oldest one at a time costs more, as
+// V8's Map keeps deleted slots until it rehashes).
+const ANALYSED_LIMIT = 5_000;
+const analysedPassages = new Map<string, AnalysedPassage>();
+
+function analysePassage(passage: Passage): AnalysedPassage {
+  const key = `${passage.title}\n${passage.text}`;
+  const cached = analysedPassages.get(key);
+  if (cached) return cached;
+  // Title and text together: the title's words count for the passage, and a short FAQ answer's
+  // language is clearer with its question.
+  const { language, words: informative } = informativeWords(key);
+  const counts = new Map<string, number>();
+  const vocabulary = new Map<string, string>();
+  for (const word of informative) {
+    const t = term(word, language);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+    vocabulary.set(word, t);
+  }
+  const analysed = { language, counts, length: informative.length, vocabulary };
+  if (analysedPassages.size >= ANALYSED_LIMIT) analysedPassages.clear();
+  analysedPassages.set(key, analysed);
+  return analysed;
+}
 
 /** Edits a typo may be away from a known word: none for short words, where one edit is another word. */
 function allowedEdits(length: number): number {
@@ -113,20 +158,10 @@ class PassageIndex {
   private readonly averageLength: number;
 
   constructor(passages: Passage[]) {
-    this.docs = passages.map((passage) => {
-      // Title and text together: the title's words count for the passage, and a short FAQ
-      // answer's language is clearer with its question.
-      const { language, words: informative } = informativeWords(`${passage.title}\n${passage.text}`);
-      const counts = new Map<string, number>();
-      for (const word of informative) {
-        const t = term(word, language);
-        counts.set(t, (counts.get(t) ?? 0) + 1);
-        this.vocabulary.set(word, t);
-      }
-      return { passage, key: `${passage.kind}:${passage.id}`, language, counts, length: informative.length };
-    });
+    this.docs = passages.map((passage) => ({ ...analysePassage(passage), passage, key: `${passage.kind}:${passage.id}` }));
     for (const doc of this.docs) {
       for (const t of doc.counts.keys()) this.documentFrequency.set(t, (this.documentFrequency.get(t) ?? 0) + 1);
+      for (const [word, t] of doc.vocabulary) this.vocabulary.set(word, t);
     }
     this.averageLength = this.docs.reduce((sum, doc) => sum + doc.length, 0) / Math.max(1, this.docs.length);
   }
@@ -141,12 +176,17 @@ class PassageIndex {
     return this.documentFrequency.has(t);
   }
 
-  /** The term of the passages' word nearest to a misspelt one: fewest edits, then commonest term. */
+  /**
+   * The term of the passages' word nearest to a misspelt one: fewest edits, then commonest term.
+   * Only words that share the first or the second letter are tried (a typo seldom changes both),
+   * which keeps the search to a small part of the vocabulary.
+   */
   private nearestTerm(word: string): string | null {
     const max = allowedEdits(word.length);
     if (max === 0) return null;
     let best: { term: string; distance: number; df: number } | null = null;
     for (const [candidate, t] of this.vocabulary) {
+      if (candidate[0] !== word[0] && candidate[1] !== word[1]) continue;
       const distance = editDistance(word, candidate, max);
       if (distance > max) continue;
       const df = this.documentFrequency.get(t) ?? 0;
@@ -188,11 +228,14 @@ class PassageIndex {
     return this.compoundParts(word, language) ?? [own];
   }
 
-  /** The question's terms, each once; weak only if every word that gave it is weak. */
+  /**
+   * The question's terms, each once; weak only if every word that gave it is weak. Only the first
+   * MAX_QUESTION_WORDS informative words count.
+   */
   private questionTerms(question: string): QuestionTerm[] {
     const { language, words: informative } = informativeWords(question);
     const terms = new Map<string, boolean>();
-    for (const word of informative) {
+    for (const word of informative.slice(0, MAX_QUESTION_WORDS)) {
       const weak = isWeakWord(word, language);
       for (const t of this.resolve(word, language)) terms.set(t, (terms.get(t) ?? true) && weak);
     }
@@ -228,30 +271,38 @@ class PassageIndex {
     if (terms.every((t) => t.weak)) return [];
     const asked = languageOf(words(question));
     const scored = this.docs
-      .map((doc) => ({ doc, score: this.bm25(doc, terms) * (asked && doc.language !== asked ? OTHER_LANGUAGE_FACTOR : 1) }))
-      .filter((entry) => entry.score > 0)
+      .map((doc) => ({
+        doc,
+        coverage: this.coverage(doc, terms),
+        score: this.bm25(doc, terms) * (asked && doc.language !== asked ? OTHER_LANGUAGE_FACTOR : 1),
+      }))
+      // A passage that shares only weak words with the question is no candidate at all.
+      .filter((entry) => entry.coverage > 0)
       .sort((a, b) => b.score - a.score);
-    return scored.slice(0, limit).map(({ doc, score }) => {
+    return scored.slice(0, limit).map(({ doc, coverage, score }) => {
       // The runner-up is the best passage from another FAQ or article: an article's paragraphs
       // don't compete with each other.
       const rival = scored.find((entry) => entry.doc.key !== doc.key)?.score ?? 0;
       const margin = Math.max(0, (score - rival) / score);
-      const confidence = this.coverage(doc, terms) * (1 - MARGIN_WEIGHT + MARGIN_WEIGHT * margin);
-      return { passage: doc.passage, score, confidence };
+      return { passage: doc.passage, score, confidence: coverage * (1 - MARGIN_WEIGHT + MARGIN_WEIGHT * margin) };
     });
   }
 }
 
 /**
- * The passages that best answer the question, best first, at most `limit`, only those that share
- * a term with it. Empty when the question has nothing to look up (a greeting, "thanks", "?").
+ * The passages that best answer the question, by BM25, best first, at most `limit`: only those
+ * that share a (not weak) term with it. Empty when the question has nothing to look up (a
+ * greeting, "thanks", "?", "how long does it take?").
  *
  * confidence = coverage × (1 − 0.3 + 0.3 × margin), where
- * - coverage: the IDF-weighted share of the question's informative terms the passage contains.
- *   Words no passage has count at the highest IDF, so a question about something the store's
- *   knowledge doesn't mention ("do you sell bicycles") stays low however well "sell" matches.
+ * - coverage: the IDF-weighted share of the question's terms that the passage contains, weak
+ *   terms ("how long", "take", "sell") aside. A word no passage has counts with the highest IDF
+ *   there is, so a question about something the store's knowledge doesn't mention ("is the
+ *   sweater in stock in XL?") stays low however well "sweater" matches.
  * - margin: how far the passage's BM25 score is ahead of the best passage from another FAQ or
- *   article, as a share of its own score (0 for a tie or for anything but the top passage).
+ *   article, as a share of its own score (0 for a tie, and for anything but the top passage).
+ * So 1 is a passage with every term of the question and no rival; 0.7 the same passage tied
+ * with another; 0.5 a passage with about half of what was asked (IDF-weighted) and a clear lead.
  */
 export function rankPassages(question: string, passages: Passage[], limit: number): RankedPassage[] {
   if (passages.length === 0 || limit <= 0) return [];

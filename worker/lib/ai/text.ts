@@ -46,7 +46,7 @@ const SWEDISH_STOP_WORDS = new Set(
 
 const STOP_WORDS: Record<Language, Set<string>> = { en: ENGLISH_STOP_WORDS, sv: SWEDISH_STOP_WORDS };
 
-export function isStopWord(word: string, language: Language): boolean {
+function isStopWord(word: string, language: Language): boolean {
   return STOP_WORDS[language].has(word);
 }
 
@@ -218,23 +218,10 @@ export function term(word: string, language: Language): string {
   return CANONICAL[language].get(stemmed) ?? stemmed;
 }
 
-/**
- * The text's language and its informative words: not stop words in that language, and not
- * single letters ("t" of "t-shirt") unless digits.
- */
-export function informativeWords(text: string): { language: Language; words: string[] } {
-  const all = words(text);
-  const language = detectLanguage(all);
-  return {
-    language,
-    words: joinPhrases(all, language).filter((word) => (word.length > 1 || /\d/.test(word)) && !isStopWord(word, language)),
-  };
-}
-
 // Two words that mean one thing, as that thing: phrasal verbs ("send (it) back" is "return",
 // "money back" is "refund", "skicka tillbaka" is "returnera") and names of two words ("United
-// Kingdom" is "UK"). Matched by the first word's stem ("sending back"), with the second up to two
-// words before or after it ("send the sweater back", "få tillbaka pengarna").
+// Kingdom" is "UK"). Matched by the first word's stem ("sending back"), with up to two words between
+// the two, in either order ("send the sweater back", "få tillbaka pengarna").
 const PHRASES: Record<Language, [first: string, second: string, meaning: string][]> = {
   en: [
     ["send", "back", "return"],
@@ -248,20 +235,27 @@ const PHRASES: Record<Language, [first: string, second: string, meaning: string]
   sv: [
     ["skicka", "tillbaka", "returnera"],
     ["pengar", "tillbaka", "återbetalning"],
-    ["pengarna", "tillbaka", "återbetalning"],
   ],
 };
 
 const PHRASE_REACH = 3;
 
+/** The phrases by their first word's stem: one look-up per word of text. */
+const PHRASES_BY_FIRST: Record<Language, Map<string, [second: string, meaning: string][]>> = { en: new Map(), sv: new Map() };
+for (const language of ["en", "sv"] as const) {
+  for (const [first, second, meaning] of PHRASES[language]) {
+    const key = stem(first, language);
+    PHRASES_BY_FIRST[language].set(key, [...(PHRASES_BY_FIRST[language].get(key) ?? []), [second, meaning]]);
+  }
+}
+
 function joinPhrases(all: string[], language: Language): string[] {
-  const joined = [...all];
+  let joined = all;
   for (let i = 0; i < joined.length; i++) {
-    const stemmed = stem(joined[i]!, language);
-    for (const [first, second, meaning] of PHRASES[language]) {
-      if (stemmed !== stem(first, language)) continue;
+    for (const [second, meaning] of PHRASES_BY_FIRST[language].get(stem(joined[i]!, language)) ?? []) {
       const near = joined.findIndex((word, j) => word === second && j !== i && Math.abs(j - i) <= PHRASE_REACH);
       if (near < 0) continue;
+      if (joined === all) joined = [...all];
       joined[i] = meaning;
       joined.splice(near, 1);
       if (near < i) i--;
@@ -271,10 +265,17 @@ function joinPhrases(all: string[], language: Language): string[] {
   return joined;
 }
 
-/** The text's language and its informative terms (see `term`), in order. */
-export function analyse(text: string): { language: Language; terms: string[] } {
-  const { language, words: informative } = informativeWords(text);
-  return { language, terms: informative.map((word) => term(word, language)) };
+/**
+ * The text's language and its informative words: not stop words in that language, and not
+ * single letters ("t" of "t-shirt") unless digits.
+ */
+export function informativeWords(text: string): { language: Language; words: string[] } {
+  const all = words(text);
+  const language = detectLanguage(all);
+  return {
+    language,
+    words: joinPhrases(all, language).filter((word) => (word.length > 1 || /\d/.test(word)) && !isStopWord(word, language)),
+  };
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent swaps), or max + 1 if over max. */
