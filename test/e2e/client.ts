@@ -20,6 +20,18 @@ export async function ok<T = any>(response: Response, status = 200): Promise<T> 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** Applies a settings patch for the length of `body`, then puts back the fields it named. */
+export async function withSettings(cookie: string, patch: Record<string, unknown>, body: () => Promise<void>) {
+  const before = await ok(await http("/api/settings", { cookie }));
+  const restore = Object.fromEntries(Object.keys(patch).map((key) => [key, before[key]]));
+  await ok(await http("/api/settings", { method: "PATCH", cookie, json: patch }));
+  try {
+    await body();
+  } finally {
+    await ok(await http("/api/settings", { method: "PATCH", cookie, json: restore }));
+  }
+}
+
 export async function signIn(email = inject("admin").email, password = inject("admin").password) {
   const response = await http("/api/auth/login", { method: "POST", json: { email, password }, ip: `198.51.100.${Math.floor(Math.random() * 250)}` });
   await ok(response);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium } from "./browser";
-import { http, ok, signIn } from "./client";
+import { http, ok, signIn, withSettings } from "./client";
 import { admin, agentContext, inbox, signInPage, until } from "./inbox-fixtures";
 import { base, newContext } from "./widget-fixtures";
 
@@ -41,17 +41,6 @@ const id = (name: string) => page.getByTestId(name);
 const settings = async () => ok(await http("/api/settings", { cookie }));
 const widgetConfig = async () => ok(await http("/api/widget/config"));
 
-/** Sets `patch` as the starting point, runs `body`, then puts back the fields it named. */
-async function withSettings(patch: Record<string, unknown>, body: () => Promise<void>) {
-  const before = await settings();
-  const restore = Object.fromEntries(Object.keys(patch).map((key) => [key, before[key]]));
-  await ok(await http("/api/settings", { method: "PATCH", cookie, json: patch }));
-  try {
-    await body();
-  } finally {
-    await ok(await http("/api/settings", { method: "PATCH", cookie, json: restore }));
-  }
-}
 
 /** A fresh load of /settings/<section> (drafts from earlier tests are gone). */
 async function openSection(section: string) {
@@ -76,7 +65,7 @@ function clockIn(timeZone: string, at: Date): { day: number; time: string } {
 
 describe("inbox settings in a browser", { timeout: 60_000 }, () => {
   it("shows the first section at /settings and saves the general settings, which the widget's config reflects at once", async () => {
-    await withSettings({ webchatEnabled: true, loginStatus: "all", welcomeMessage: "Hello before", links: { privacy: null, terms: null } }, async () => {
+    await withSettings(cookie, { webchatEnabled: true, loginStatus: "all", welcomeMessage: "Hello before", links: { privacy: null, terms: null } }, async () => {
       await page.goto(`${base()}/settings`);
       await id("settings-section-general").waitFor();
       expect(await id("settings-tab-general").getAttribute("aria-current")).toBe("page");
@@ -117,7 +106,7 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
   });
 
   it("is usable with the keyboard alone: sub-navigation, labelled fields, visible focus, save with Enter", async () => {
-    await withSettings({ loginStatus: "all", welcomeMessage: "Hello before" }, async () => {
+    await withSettings(cookie, { loginStatus: "all", welcomeMessage: "Hello before" }, async () => {
       await openSection("office-hours");
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       // Tab from the top of the page to the General link of the sub-navigation.
@@ -160,7 +149,7 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
   it("saves office hours: switched on, time zone, a Monday-first weekly schedule with overnight hours, the closed message", async () => {
     const zone = "Asia/Tokyo";
     const weekdays = [1, 2, 3, 4, 5].map((day) => ({ day, open: "09:00", close: "17:00" }));
-    await withSettings({ officeHours: { enabled: false, timezone: "UTC", weekly: weekdays, closedMessage: "Away for now" } }, async () => {
+    await withSettings(cookie, { officeHours: { enabled: false, timezone: "UTC", weekly: weekdays, closedMessage: "Away for now" } }, async () => {
       await openSection("office-hours");
       expect(await page.locator('[data-testid="officeHours-day"]').evaluateAll((days) => days.map((day) => day.getAttribute("data-day")))).toEqual(["1", "2", "3", "4", "5", "6", "0"]);
       expect(await id("setting-officeHours.enabled").isChecked()).toBe(false);
@@ -374,7 +363,7 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     const shop = `https://shop-${run}.example.com`;
     const notify = `support-${run}@example.com`;
     const fromShop = () => http("/api/widget/config", { headers: { Origin: shop } });
-    await withSettings({ allowedOrigins: [], notifyEmails: [] }, async () => {
+    await withSettings(cookie, { allowedOrigins: [], notifyEmails: [] }, async () => {
       expect((await fromShop()).status).toBe(403);
       await openSection("origins-emails");
       await id("empty-allowedOrigins").waitFor();
@@ -423,7 +412,7 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
 
     // Pasted into a store page with the customer's real userHash, it boots the widget for that
     // customer: with "only logged-in customers", the launcher shows only for a proven identity.
-    await withSettings({ webchatEnabled: true, loginStatus: "logged_in" }, async () => {
+    await withSettings(cookie, { webchatEnabled: true, loginStatus: "logged_in" }, async () => {
       const userHash = createHmac("sha256", inject("identitySecret")).update("1001").digest("hex");
       const store = await newContext(browser);
       contexts.push(store);

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
-import { http, ok, signIn, Socket } from "./client";
+import { http, ok, signIn, Socket, withSettings } from "./client";
 import {
   attribute,
   base,
@@ -60,18 +60,6 @@ function socket(path: string): Socket {
   const created = new Socket(path, admin);
   sockets.push(created);
   return created;
-}
-
-/** Applies a settings patch for the length of `body`, then puts back the fields it changed. */
-async function withSettings(patch: Record<string, any>, body: () => Promise<void>) {
-  const before = await ok(await http("/api/settings", { cookie: admin }));
-  const restore = Object.fromEntries(Object.keys(patch).map((key) => [key, before[key]]));
-  await ok(await http("/api/settings", { method: "PATCH", cookie: admin, json: patch }));
-  try {
-    await body();
-  } finally {
-    await ok(await http("/api/settings", { method: "PATCH", cookie: admin, json: restore }));
-  }
 }
 
 async function createFaq(question: string, answer: string, published = true): Promise<{ id: string }> {
@@ -180,7 +168,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
 
   it("chats live with an agent: sending → sent, typing, a live reply, seen", async () => {
     const links = { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" };
-    await withSettings({ links }, async () => {
+    await withSettings(admin, { links }, async () => {
       const config = await ok(await http("/api/widget/config"));
       const customer = freshCustomer("chat");
       const page = await openStore(await context(), customer);
@@ -427,7 +415,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
   });
 
   it("sends the configured closed-hours reply outside office hours", async () => {
-    await withSettings({ officeHours: { enabled: true, weekly: [], closedMessage: "We're away" } }, async () => {
+    await withSettings(admin, { officeHours: { enabled: true, weekly: [], closedMessage: "We're away" } }, async () => {
       const config = await ok(await http("/api/widget/config"));
       expect(config.officeHours).toEqual({ open: false, message: "We're away" });
       const customer = freshCustomer("away");
@@ -448,7 +436,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
   });
 
   it("loginStatus all: a logged-out visitor sees the FAQs and a login prompt", async () => {
-    await withSettings({ loginStatus: "all", webchatEnabled: true }, async () => {
+    await withSettings(admin, { loginStatus: "all", webchatEnabled: true }, async () => {
       const browserContext = await context();
       const creates: string[] = [];
       browserContext.on("request", (request) => {
@@ -490,7 +478,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
   });
 
   it("loginStatus logged_in: no launcher for a logged-out visitor, a launcher for a shopper", async () => {
-    await withSettings({ loginStatus: "logged_in", webchatEnabled: true }, async () => {
+    await withSettings(admin, { loginStatus: "logged_in", webchatEnabled: true }, async () => {
       const page = await (await context()).newPage();
       const config = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/widget/config");
       await page.goto(`${base()}/demo`);
@@ -511,7 +499,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
   });
 
   it("webchatEnabled false: FAQs only, no \"I still need help\"", async () => {
-    await withSettings({ webchatEnabled: false, loginStatus: "all" }, async () => {
+    await withSettings(admin, { webchatEnabled: false, loginStatus: "all" }, async () => {
       const browserContext = await context();
       const anonymous = await browserContext.newPage();
       await anonymous.goto(`${base()}/demo`);
