@@ -16,6 +16,8 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             API_KEY: "test-api-key",
             ADMIN_EMAIL: "admin@example.com",
             ADMIN_PASSWORD: "admin-password-123",
+            // Help-desk retries in milliseconds, not seconds: the same backoff, faster.
+            HANDOFF_RETRY_BASE_MS: "100",
             ...vars,
           },
         },

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   ClientFrame,
   MAX_FRAME_BYTES,
+  type AiNoteT,
   type AttachmentT,
   type ClientFrameT,
   type FrameErrorCodeT,
@@ -16,7 +17,10 @@ import {
   type TicketT,
 } from "../worker/contract";
 import { db } from "../worker/db/client";
+import { decide, handoffSummary, type Decision } from "../worker/lib/ai/agent";
 import { errorBody } from "../worker/lib/errors";
+import { createExternalTicket, HandoffError } from "../worker/lib/handoff/deliver";
+import { recordHandoff } from "../worker/lib/handoff/log";
 import { newId, nowIso } from "../worker/lib/ids";
 import { closedPeriodId } from "../worker/lib/office-hours";
 import { loadSettings } from "../worker/lib/settings";
@@ -24,11 +28,15 @@ import { inboxStub } from "../worker/lib/stubs";
 import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
 import {
   SCHEMA,
+  aiHasIt,
+  initialAiState,
   messageFromRow,
+  migrateMessages,
   previewOf,
   publicTicket,
   ticketRecord,
   type ConversationState,
+  type HandoffJob,
   type MessageRow,
 } from "./conversation-state";
 import {
@@ -53,6 +61,17 @@ export type TicketPatch = { status?: TicketStatusT; snoozeUntil?: string | null;
 const SETTINGS_CACHE_MS = 10_000;
 const MAX_SYNC_BACKOFF_MS = 60_000;
 const MIN_SYNC_INTERVAL_MS = 1_000;
+/** The name the AI agent types under. */
+const ASSISTANT_NAME = "AI assistant";
+/** An answer owed for this long was lost (an eviction mid-answer): the alarm takes it up again. */
+const ANSWER_WATCHDOG_MS = 30_000;
+/** How much of the thread the AI reads, and what goes into an outside ticket's transcript. */
+const AI_HISTORY_MESSAGES = 30;
+const TRANSCRIPT_MESSAGES = 1_000;
+/** Attempts at an outside handoff before the conversation goes to the inbox instead. */
+const MAX_HANDOFF_ATTEMPTS = 8;
+/** Longer than a help desk request may take (the clients time out sooner). */
+const HANDOFF_LEASE_MS = 60_000;
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false, code, message });
 
@@ -68,11 +87,15 @@ export class Conversation extends DurableObject<Env> {
   private state: ConversationState | null | undefined;
   /** The alarm as last read or set; undefined until first needed after a wake-up. */
   private alarmAt: number | null | undefined;
+  /** One AI answer at a time; messages that arrive meanwhile get the next round. */
+  private responding = false;
+  private respondAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    migrateMessages(this.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -86,6 +109,7 @@ export class Conversation extends DurableObject<Env> {
     if (this.state === undefined) {
       const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
       this.state = row ? (JSON.parse(row.data) as ConversationState) : null;
+      if (this.state) this.state.ai ??= initialAiState(this.state.lastCustomerSeq > 0 ? "off" : null);
     }
     return this.state;
   }
@@ -110,11 +134,16 @@ export class Conversation extends DurableObject<Env> {
     return Math.max(Date.now() + Number(this.env.D1_SYNC_DELAY_MS ?? 250), state.lastSyncAt + MIN_SYNC_INTERVAL_MS);
   }
 
-  /** One alarm serves both the owed D1 write and the snooze wake-up: whichever is due first. */
+  /**
+   * One alarm serves everything that is due later: the owed D1 write, the snooze wake-up, an
+   * AI answer that may have been lost, and the next attempt at an outside handoff.
+   */
   private async armAlarm(state: ConversationState): Promise<void> {
     const due: number[] = [];
     if (state.syncDueAt !== null) due.push(state.syncDueAt);
     if (state.status === "snoozed" && state.snoozeUntil) due.push(Date.parse(state.snoozeUntil));
+    if (state.ai.owedSince !== null) due.push(state.ai.owedSince + ANSWER_WATCHDOG_MS);
+    if (state.ai.handoff?.status === "pending" && state.ai.handoff.nextAt !== null) due.push(state.ai.handoff.nextAt);
     if (due.length === 0) return;
     const next = Math.min(...due);
     // Messages in a burst all find the alarm already armed early enough: no storage call.
@@ -134,6 +163,7 @@ export class Conversation extends DurableObject<Env> {
     if (existing) return publicTicket(existing);
     const state: ConversationState = {
       ...record,
+      ai: initialAiState(null),
       lastSeq: 0,
       lastCustomerSeq: 0,
       reads: { customer: 0, agent: 0 },
@@ -160,8 +190,24 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async post(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
-    const result = await this.append(author, input, origin);
-    if (result.ok && !result.duplicate && author.side === "customer") this.ctx.waitUntil(this.replyIfClosed());
+    return this.store(author, input, origin);
+  }
+
+  /**
+   * Stores a message, acks it on the sender's socket (if it came on one), and only then starts
+   * what follows from it, so the sender's ack is never behind a reply to it.
+   */
+  private async store(author: Participant, input: SendInput, origin: string, sender?: WebSocket): Promise<PostResult> {
+    // Whether the AI agent is on decides who answers a new conversation (see append).
+    const aiOn = author.side === "customer" && (await this.settings()).ai.enabled;
+    const result = await this.append(author, input, origin, aiOn);
+    if (result.ok && sender) this.send(sender, { type: "ack", clientId: input.clientId, seq: result.message.seq });
+    if (result.ok && !result.duplicate && author.side === "customer") {
+      const state = this.load()!;
+      // The AI answers after the ack has gone: it never holds up the customer's own message.
+      if (state.ai.mode === "answering") this.ctx.waitUntil(this.respond());
+      else if (!aiHasIt(state)) this.ctx.waitUntil(this.replyIfClosed());
+    }
     return result;
   }
 
@@ -186,7 +232,7 @@ export class Conversation extends DurableObject<Env> {
     state.status = status;
     state.snoozeUntil = snoozeUntil && new Date(snoozeUntil).toISOString();
     if (patch.assigneeId !== undefined) state.assigneeId = patch.assigneeId;
-    if (status === "closed") state.closedAt = nowIso();
+    if (status === "closed") this.close(state);
     this.commit(state);
     if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
     await this.armAlarm(state);
@@ -213,7 +259,7 @@ export class Conversation extends DurableObject<Env> {
    * Stores a message and delivers it. Everything after the attachment look-up runs without an
    * await, so no other event can interleave: `seq` is allocated, stored and broadcast as one step.
    */
-  private async append(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
+  private async append(author: Participant, input: SendInput, origin: string, aiOn = false): Promise<PostResult> {
     const attachments = input.attachments?.length ? await this.resolveAttachments(author, input.attachments, origin) : [];
     if (!Array.isArray(attachments)) return attachments;
 
@@ -229,15 +275,20 @@ export class Conversation extends DurableObject<Env> {
     if (state.status === "closed") return refuse("conversation_closed", "This conversation has ended; start a new chat.");
 
     const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, input.body.trim(), attachments, input.clientId);
-    const before = { status: state.status, assigneeId: state.assigneeId };
+    const before = { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
     if (author.side === "customer") {
       state.lastCustomerSeq = message.seq;
-      state.visible = true;
+      // The first message decides who answers: the AI agent when it is on (web chat only).
+      if (state.ai.mode === null) state.ai.mode = aiOn && state.channel === "webchat" ? "answering" : "off";
+      if (state.ai.mode === "answering") state.ai.owedSince ??= Date.now();
+      if (!aiHasIt(state)) state.visible = true;
       if (state.status === "snoozed") {
         state.status = "open";
         state.snoozeUntil = null;
       }
     } else {
+      // An agent who writes in a conversation the AI has takes it over: it is the team's now.
+      if (aiHasIt(state)) this.takeOver(state);
       state.assigneeId ??= author.id;
       // Replying is reading: the agent has seen what they answer.
       state.reads.agent = message.seq;
@@ -246,14 +297,22 @@ export class Conversation extends DurableObject<Env> {
     this.broadcast({ type: "message", ...message });
     if (author.side === "agent") this.broadcast({ type: "read", by: "agent", seq: message.seq });
     if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
     await this.armAlarm(state);
     return { ok: true, message, duplicate: false };
   }
 
-  private insertMessage(state: ConversationState, author: MessageT["author"], body: string, attachments: AttachmentT[], clientId: string | null): MessageT {
-    const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso() };
+  private insertMessage(
+    state: ConversationState,
+    author: MessageT["author"],
+    body: string,
+    attachments: AttachmentT[],
+    clientId: string | null,
+    ai?: AiNoteT,
+  ): MessageT {
+    const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}) };
     this.sql.exec(
-      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       message.seq,
       message.id,
       clientId,
@@ -263,6 +322,7 @@ export class Conversation extends DurableObject<Env> {
       body,
       JSON.stringify(attachments),
       message.createdAt,
+      ai ? JSON.stringify(ai) : null,
     );
     state.lastSeq = message.seq;
     state.preview = previewOf(body);
@@ -290,6 +350,229 @@ export class Conversation extends DurableObject<Env> {
     return this.settingsCache.value;
   }
 
+  // ---- the AI agent ----------------------------------------------------------------------------
+
+  /** Answers what the customer has written since the AI last answered; again while more arrives. */
+  private async respond(): Promise<void> {
+    if (this.responding) {
+      this.respondAgain = true;
+      return;
+    }
+    this.responding = true;
+    try {
+      do {
+        this.respondAgain = false;
+        await this.answerOwed();
+      } while (this.respondAgain);
+    } finally {
+      this.responding = false;
+    }
+  }
+
+  private async answerOwed(): Promise<void> {
+    let state = this.load();
+    if (!state) return;
+    const upTo = state.lastCustomerSeq;
+    if (state.status === "closed" || state.ai.mode !== "answering" || upTo <= state.ai.answeredSeq) return this.settleOwed(state);
+    const settings = await this.settings();
+    if (!settings.ai.enabled) return this.toTeam(state);
+    this.broadcast({ type: "typing", by: "agent", name: ASSISTANT_NAME });
+    const { decision, question } = await decide({
+      env: this.env,
+      database: db(this.env.DB),
+      ai: settings.ai,
+      profileId: state.profileId,
+      messages: this.recent(AI_HISTORY_MESSAGES),
+      answeredSeq: state.ai.answeredSeq,
+      turns: state.ai.turns,
+    });
+    // The world may have moved while the AI thought: closed, handed off, or taken over.
+    state = this.load()!;
+    if (state.status === "closed" || state.ai.mode !== "answering") return;
+    state.ai.answeredSeq = Math.max(state.ai.answeredSeq, upTo);
+    if (decision.kind === "handoff") return this.handOff(state, settings, decision, question);
+    const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, decision.text, [], null, { confidence: decision.confidence, sources: decision.sources });
+    // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
+    if (decision.sources.length > 0) state.ai.turns += 1;
+    if (state.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;
+    this.commit(state);
+    this.broadcast({ type: "message", ...answer });
+    await this.armAlarm(state);
+  }
+
+  /** Nothing more to answer: the watchdog stands down. */
+  private async settleOwed(state: ConversationState): Promise<void> {
+    if (state.ai.owedSince === null) return;
+    state.ai.owedSince = null;
+    this.save(state);
+  }
+
+  /**
+   * The AI passes the conversation on, as the settings say: to the inbox, to an outside help
+   * desk (a job retried until it lands), or with a message to the customer. The customer is told
+   * in the AI's voice; the team reads a one-line summary.
+   */
+  private async handOff(state: ConversationState, settings: SettingsT, decision: Extract<Decision, { kind: "handoff" }>, question: string): Promise<void> {
+    const target = settings.ai.handoff;
+    const summary = handoffSummary(decision, question, settings.ai.maxTurns);
+    state.ai.mode = "handed_off";
+    state.ai.handedTo = target;
+    state.ai.owedSince = null;
+    const note: AiNoteT = { confidence: decision.confidence, sources: decision.sources, handoff: { reason: decision.reason, target } };
+    const told = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.ai.handoffMessage, [], null, note);
+    const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, summary, [], null);
+    const before = state.status;
+    if (target === "inbox") state.visible = true;
+    if (target === "message") this.close(state);
+    if (target === "zendesk" || target === "gorgias") {
+      state.ai.handoff = { target, status: "pending", attempts: 0, nextAt: Date.now(), lastError: null, externalId: null, summary, createdAt: nowIso() };
+    }
+    this.commit(state);
+    this.broadcast({ type: "message", ...told });
+    this.broadcast({ type: "message", ...noted });
+    this.broadcast({ type: "ai", mode: state.ai.mode });
+    if (before !== state.status) this.broadcastStatus(state);
+    await this.armAlarm(state);
+    // Outside office hours people are away: the closed-hours reply comes now that people will read it.
+    if (target === "inbox") await this.replyIfClosed();
+    if (state.ai.handoff?.status === "pending") this.ctx.waitUntil(this.deliverHandoff());
+  }
+
+  /** The AI was switched off while it had the conversation: the team takes it as it is. */
+  private async toTeam(state: ConversationState): Promise<void> {
+    this.takeOver(state);
+    this.commit(state);
+    this.broadcast({ type: "ai", mode: state.ai.mode });
+    await this.armAlarm(state);
+  }
+
+  /** People answer from now on; an outside handoff still on its way is called off. */
+  private takeOver(state: ConversationState): void {
+    state.ai.mode = "off";
+    state.ai.owedSince = null;
+    state.visible = true;
+    const job = state.ai.handoff;
+    if (job?.status === "pending") {
+      Object.assign(job, { status: "failed", nextAt: null, lastError: "Called off: an agent took the conversation over in Parley." });
+      this.ctx.waitUntil(this.logHandoff(state.id, job));
+    }
+  }
+
+  /** The customer's "Talk to a person". */
+  private async requestPerson(): Promise<void> {
+    const state = this.load();
+    if (!state || state.status === "closed") return;
+    if (state.ai.mode === null) {
+      // Before the first message: people answer from the start.
+      state.ai.mode = "off";
+      this.commit(state);
+      this.broadcast({ type: "ai", mode: state.ai.mode });
+      return;
+    }
+    if (state.ai.mode !== "answering") return;
+    const settings = await this.settings();
+    const question = this.recent(AI_HISTORY_MESSAGES)
+      .filter((message) => message.author.kind === "customer" && message.seq > state.ai.answeredSeq)
+      .map((message) => message.body)
+      .join("\n");
+    state.ai.answeredSeq = state.lastCustomerSeq;
+    await this.handOff(state, settings, { kind: "handoff", reason: "asked_for_human", detail: "", confidence: 0, sources: [] }, question);
+  }
+
+  /** One attempt at the outside help desk; on failure the next is scheduled, or the inbox takes over. */
+  private async deliverHandoff(): Promise<void> {
+    let state = this.load();
+    const due = state?.ai.handoff;
+    if (!state || due?.status !== "pending" || due.nextAt === null || due.nextAt > Date.now()) return;
+    // A lease: no second attempt starts while this one runs, and one lost to an eviction is
+    // taken up again by the alarm when the lease runs out.
+    due.nextAt = Date.now() + HANDOFF_LEASE_MS;
+    this.save(state);
+    await this.armAlarm(state);
+    let outcome: { externalId: string } | HandoffError;
+    try {
+      outcome = await createExternalTicket({
+        env: this.env,
+        database: db(this.env.DB),
+        settings: await this.settings(),
+        target: due.target,
+        ticketId: state.id,
+        profileId: state.profileId,
+        summary: due.summary,
+        messages: this.recent(TRANSCRIPT_MESSAGES),
+      });
+    } catch (error) {
+      // A failure of our own (D1 unreachable, say) is worth another try too.
+      outcome = error instanceof HandoffError ? error : new HandoffError(error instanceof Error ? error.message : String(error), true);
+    }
+    state = this.load()!;
+    const job = state.ai.handoff!;
+    // An agent may have taken the conversation over meanwhile.
+    if (job.status !== "pending") return;
+    job.attempts += 1;
+    const desk = job.target === "zendesk" ? "Zendesk" : "Gorgias";
+    const before = state.status;
+    let note: string;
+    if (!(outcome instanceof HandoffError)) {
+      Object.assign(job, { status: "delivered", externalId: outcome.externalId, lastError: null });
+      note = `${desk} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`;
+      this.close(state);
+    } else if (outcome.retryable && job.attempts < MAX_HANDOFF_ATTEMPTS) {
+      const backoff = Number(this.env.HANDOFF_RETRY_BASE_MS ?? 2_000) * 2 ** (job.attempts - 1);
+      Object.assign(job, { lastError: outcome.message, nextAt: Date.now() + Math.max(backoff, outcome.retryAfterMs ?? 0) });
+      this.commit(state);
+      await this.logHandoff(state.id, job);
+      await this.armAlarm(state);
+      return;
+    } else {
+      // Never silently lost: when the help desk will not take it, the team gets it here.
+      Object.assign(job, { status: "failed", lastError: outcome.message });
+      note = `Could not create the ${desk} ticket after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"} (${outcome.message}). The conversation is in the inbox instead.`;
+      state.ai.handedTo = "inbox";
+      state.visible = true;
+    }
+    const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, note, [], null);
+    this.commit(state);
+    this.broadcast({ type: "message", ...noted });
+    if (before !== state.status) this.broadcastStatus(state);
+    await this.logHandoff(state.id, job);
+    await this.armAlarm(state);
+  }
+
+  /** Admins retry a failed outside handoff (after fixing its settings, say). */
+  async retryHandoff(): Promise<UpdateResult> {
+    const state = this.load();
+    const job = state?.ai.handoff;
+    if (!state || !job) return refuse("not_found", "This conversation has no outside handoff.");
+    if (job.status === "delivered") return refuse("invalid_request", `Already delivered: ${job.target} ticket ${job.externalId}.`);
+    if (state.status === "closed") return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
+    Object.assign(job, { status: "pending", attempts: 0, nextAt: Date.now(), lastError: null });
+    this.save(state);
+    await this.logHandoff(state.id, job);
+    this.ctx.waitUntil(this.deliverHandoff());
+    return { ok: true, ticket: publicTicket(state) };
+  }
+
+  /** The admins' handoff log in D1; a write that fails is made again with the next attempt's. */
+  private async logHandoff(ticketId: string, job: HandoffJob): Promise<void> {
+    try {
+      await recordHandoff(db(this.env.DB), ticketId, job);
+    } catch (error) {
+      console.warn(`ticket ${ticketId}: could not log the handoff`, error);
+    }
+  }
+
+  private close(state: ConversationState): void {
+    state.status = "closed";
+    state.closedAt = nowIso();
+    state.snoozeUntil = null;
+  }
+
+  /** The newest `count` messages, oldest first. */
+  private recent(count: number): MessageT[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT ?", count).toArray().reverse().map(messageFromRow);
+  }
+
   // ---- WebSockets ----------------------------------------------------------------------------
 
   override async fetch(request: Request): Promise<Response> {
@@ -304,7 +587,7 @@ export class Conversation extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, identityTags(participant));
     server.serializeAttachment(participant);
-    this.send(server, { type: "hello", ticketId: state.id, status: state.status, lastSeq: state.lastSeq, reads: state.reads });
+    this.send(server, { type: "hello", ticketId: state.id, status: state.status, lastSeq: state.lastSeq, reads: state.reads, aiMode: state.ai.mode });
     for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq", after)) {
       this.send(server, { type: "message", ...messageFromRow(row) });
     }
@@ -349,16 +632,21 @@ export class Conversation extends DurableObject<Env> {
         }
         await this.update({ status: "closed" });
         return;
+      case "handoff":
+        if (who.side !== "customer") {
+          return this.send(ws, { type: "error", code: "invalid_frame", message: "type: only the customer asks for a person; agents reply to take over." });
+        }
+        return this.requestPerson();
       case "send": {
         if (!this.takeSendToken([`${who.side}:${who.id}`, `ip:${who.ip}`])) {
           return this.send(ws, { type: "error", code: "rate_limited", message: "You are sending too fast; wait a moment.", clientId: frame.clientId });
         }
-        const result = await this.post(who, frame, who.origin);
+        const result = await this.store(who, frame, who.origin, ws);
         if (!result.ok) {
           const code = result.code === "not_found" || result.code === "invalid_request" ? "invalid_frame" : result.code;
           return this.send(ws, { type: "error", code, message: result.message, clientId: frame.clientId });
         }
-        return this.send(ws, { type: "ack", clientId: frame.clientId, seq: result.message.seq });
+        return;
       }
     }
   }
@@ -427,6 +715,9 @@ export class Conversation extends DurableObject<Env> {
     }
     if (state.syncDueAt !== null && state.syncDueAt <= Date.now()) await this.syncToD1(state);
     state = this.load()!;
+    if (state.ai.owedSince !== null && state.ai.owedSince + ANSWER_WATCHDOG_MS <= Date.now()) await this.respond();
+    if (state.ai.handoff?.status === "pending") await this.deliverHandoff();
+    state = this.load()!;
     await this.armAlarm(state);
   }
 
@@ -438,7 +729,7 @@ export class Conversation extends DurableObject<Env> {
     const record = ticketRecord(snapshot);
     try {
       await writeTicketRecord(db(this.env.DB), record);
-      if (record.visible) await inboxStub(this.env).ticketChanged(publicTicket(snapshot));
+      if (record.visible || record.handledByAi) await inboxStub(this.env).ticketChanged(publicTicket(snapshot));
       const state = this.load()!;
       state.syncedVersion = Math.max(state.syncedVersion, record.version);
       state.syncAttempts = 0;

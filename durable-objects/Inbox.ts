@@ -6,7 +6,7 @@ import type { InboxFrame, TicketT } from "../worker/contract";
 import { db } from "../worker/db/client";
 import { countTickets } from "../worker/lib/tickets";
 import { conversationStub } from "../worker/lib/stubs";
-import { answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "./sockets";
+import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "./sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;
@@ -41,10 +41,12 @@ export class Inbox extends DurableObject<Env> {
     this.sql.exec("INSERT INTO changes (ticket_id, ticket) VALUES (?, ?)", ticket.id, JSON.stringify(ticket));
     const rev = this.currentRev();
     if (rev % 1000 === 0) this.prune(rev);
-    if (liveSockets(this.ctx).length === 0) return;
-    this.broadcast({ type: "ticket", ticket, rev });
+    // The AI agent's conversations are for admins (their AI view) and leave the counts alone.
+    const listeners = liveSockets(this.ctx, ticket.handledByAi ? ADMIN_TAG : undefined);
+    if (listeners.length === 0) return;
+    broadcastFrame(listeners, { type: "ticket", ticket, rev } satisfies InboxFrame);
     // Counts scan an index in D1: changes arriving together share one count.
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
+    if (!ticket.handledByAi && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
   }
 
   override async alarm(): Promise<void> {
@@ -96,7 +98,8 @@ export class Inbox extends DurableObject<Env> {
       this.send(server, { type: "resync", rev });
     } else {
       for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
-        this.send(server, { type: "ticket", ticket: JSON.parse(row.ticket) as TicketT, rev: row.rev });
+        const ticket = JSON.parse(row.ticket) as TicketT;
+        if (!ticket.handledByAi || agent.admin) this.send(server, { type: "ticket", ticket, rev: row.rev });
       }
     }
     this.send(server, { type: "counts", rev: counted, ...counts });

@@ -1,9 +1,37 @@
 // The state a Conversation object keeps in its own SQLite storage, and the pure rules that
 // change it. Kept apart from the object so that the rules read without the plumbing.
-import type { AttachmentT, AuthorT, MessageT, SideT, TicketT } from "../worker/contract";
+import type { AiModeT, AiNoteT, AttachmentT, AuthorT, HandoffTargetT, MessageT, SideT, TicketT } from "../worker/contract";
 import type { TicketRecord } from "../worker/lib/tickets";
 
+/** A handoff to an outside help desk: owed until delivered, retried with backoff meanwhile. */
+export type HandoffJob = {
+  target: "zendesk" | "gorgias";
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  /** When the next attempt is due (ms since the epoch), while pending. */
+  nextAt: number | null;
+  lastError: string | null;
+  externalId: string | null;
+  summary: string;
+  createdAt: string;
+};
+
+/** The AI agent's part of the conversation. */
+export type AiState = {
+  mode: AiModeT;
+  /** Where the conversation went when the AI handed it off. */
+  handedTo: HandoffTargetT | null;
+  /** Answers the AI has given (the "after N unresolved turns" rule counts them). */
+  turns: number;
+  /** The newest customer message the AI has dealt with. */
+  answeredSeq: number;
+  /** Since when an answer is owed (ms): an answer lost to an eviction is taken up again by the alarm. */
+  owedSince: number | null;
+  handoff: HandoffJob | null;
+};
+
 export type ConversationState = TicketRecord & {
+  ai: AiState;
   lastSeq: number;
   lastCustomerSeq: number;
   reads: Record<SideT, number>;
@@ -27,6 +55,7 @@ export type MessageRow = {
   body: string;
   attachments: string;
   created_at: string;
+  ai: string | null;
 };
 
 export const SCHEMA = `
@@ -40,8 +69,20 @@ export const SCHEMA = `
     author_name TEXT,
     body TEXT NOT NULL,
     attachments TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    ai TEXT
   );`;
+
+/** Conversations created before the AI agent have no `ai` column yet: it is added on wake-up. */
+export function migrateMessages(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray();
+  if (!columns.some((column) => column.name === "ai")) sql.exec("ALTER TABLE messages ADD COLUMN ai TEXT");
+}
+
+/** The AI state of a conversation stored before the AI agent existed: people were already answering it. */
+export function initialAiState(mode: AiModeT): AiState {
+  return { mode, handedTo: null, turns: 0, answeredSeq: 0, owedSince: null, handoff: null };
+}
 
 export function messageFromRow(row: MessageRow): MessageT {
   return {
@@ -52,7 +93,13 @@ export function messageFromRow(row: MessageRow): MessageT {
     body: row.body,
     attachments: JSON.parse(row.attachments) as AttachmentT[],
     createdAt: row.created_at,
+    ...(row.ai ? { ai: JSON.parse(row.ai) as AiNoteT } : {}),
   };
+}
+
+/** The AI has the conversation: answering it, or handed off somewhere other than the inbox. */
+export function aiHasIt(state: ConversationState): boolean {
+  return state.ai.mode === "answering" || (state.ai.mode === "handed_off" && state.ai.handedTo !== "inbox");
 }
 
 export function publicTicket(state: ConversationState): TicketT {
@@ -69,6 +116,8 @@ export function publicTicket(state: ConversationState): TicketT {
     lastMessageAt: state.lastMessageAt,
     createdAt: state.createdAt,
     closedAt: state.closedAt,
+    // A customer who wrote makes a ticket visible unless the AI has it.
+    handledByAi: !state.visible && state.lastCustomerSeq > 0,
   };
 }
 

@@ -13,12 +13,16 @@ export type SocketIdentity = Participant & {
   ip: string;
   /** The agent session's token hash, so that logging out can close the session's sockets. */
   session: string | null;
+  /** An admin's socket: it also hears of the conversations the AI agent handles. */
+  admin?: boolean;
 };
+
+export const ADMIN_TAG = "admin";
 
 export const sessionTag = (session: string) => `session:${session}`;
 
 export function identityTags(identity: SocketIdentity): string[] {
-  return [identity.side, `${identity.side}:${identity.id}`, ...(identity.session ? [sessionTag(identity.session)] : [])];
+  return [identity.side, `${identity.side}:${identity.id}`, ...(identity.session ? [sessionTag(identity.session)] : []), ...(identity.admin ? [ADMIN_TAG] : [])];
 }
 
 export function readIdentity(request: Request): SocketIdentity | null {
@@ -70,10 +74,10 @@ export function endSocket(ws: WebSocket, message: string): void {
 
 const expiries = new WeakMap<WebSocket, number>();
 
-/** The object's sockets whose credentials are still valid; expired ones are ended on the way. */
-export function liveSockets(ctx: DurableObjectState): WebSocket[] {
+/** The object's sockets (with `tag`, if given) whose credentials are still valid; expired ones are ended on the way. */
+export function liveSockets(ctx: DurableObjectState, tag?: string): WebSocket[] {
   const now = Date.now();
-  return ctx.getWebSockets().filter((ws) => {
+  return ctx.getWebSockets(tag).filter((ws) => {
     let expiresAt = expiries.get(ws);
     if (expiresAt === undefined) {
       expiresAt = (ws.deserializeAttachment() as SocketIdentity | null)?.expiresAt ?? 0;

@@ -17,3 +17,17 @@ export type AppEnv = {
     settings: SettingsT;
   };
 };
+
+declare global {
+  /**
+   * Optional bindings and secrets, absent from wrangler.toml on purpose: the Workers AI binding
+   * (no local mode; add `[ai] binding = "AI"` when deploying) and the fallback keys of the AI
+   * agent's outside services (`wrangler secret put OPENAI_API_KEY`, and so on).
+   */
+  interface Env {
+    AI?: Ai;
+    OPENAI_API_KEY?: string;
+    ZENDESK_API_TOKEN?: string;
+    GORGIAS_API_KEY?: string;
+  }
+}

@@ -5,6 +5,8 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { agentRoutes } from "./routes/agents";
+import { aiRoutes } from "./routes/ai";
+import { articleRoutes } from "./routes/articles";
 import { authRoutes } from "./routes/auth";
 import { demoRoutes } from "./routes/demo";
 import { eventRoutes } from "./routes/events";
@@ -36,7 +38,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, eventRoutes, uploadRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, eventRoutes, uploadRoutes]) {
   app.route("/api", routes);
 }
 

@@ -289,7 +289,8 @@ describe("orders", () => {
   it("never invents an order: no order on record means no order answer", async () => {
     expect(answerOrderQuestion("Where is my order?", NEW_CUSTOMER)).toBe("no_order");
     const answer = await answerer.answer(request("Where is my order?", NEW_CUSTOMER));
-    expect(answer).toMatchObject({ kind: "handoff", reason: "unresolved", sources: [] });
+    expect(answer).toMatchObject({ kind: "handoff", reason: "low_confidence", sources: [] });
+    if (answer.kind === "handoff") expect(answer.detail).toContain("no order is on record");
   });
 
   it("answers each customer only with their own orders, injection or not", async () => {
@@ -347,16 +348,28 @@ describe("BuiltinAnswerer", () => {
     expect(answer.sources[0]!.id).toBe("faq-payment");
   });
 
-  it("never answers a greeting or an empty message", async () => {
-    for (const text of ["", "Hi!", "hej", "Thanks!"]) {
-      expect(await answerer.answer(request(text, CASEY, 0))).toMatchObject({ kind: "handoff", reason: "low_confidence", sources: [] });
+  it("replies to a greeting, thanks or a message that asks nothing in kind and in the customer's language, never with a passage", async () => {
+    const replies: Array<[string, RegExp]> = [
+      ["Hi!", /^Hi! I'm the store's AI assistant/],
+      ["hej", /^Hej! Jag är butikens AI-assistent/],
+      ["Thanks!", /^You're welcome!/],
+      ["tack så mycket", /^Varsågod!/],
+      ["ok", /^Could you tell me a little more/],
+      ["👍", /^Could you tell me a little more/],
+    ];
+    for (const [text, reply] of replies) {
+      const answer = await answerer.answer(request(text, CASEY, 0));
+      expect(answer, text).toMatchObject({ kind: "answer", sources: [] });
+      if (answer.kind === "answer") expect(answer.text, text).toMatch(reply);
     }
+    // A question that comes with a greeting is a question.
+    expect((await answerer.answer(request("Hi! Which payment methods do you accept?", CASEY))).sources[0]).toMatchObject({ id: "faq-payment" });
   });
 });
 
 type Outcome = "TP" | "FP" | "FN" | "TN";
 
-function outcome(expected: QuestionCase["expected"], answer: Answer): Outcome {
+function outcome(expected: Exclude<QuestionCase["expected"], "small_talk">, answer: Answer): Outcome {
   const wanted = expected === "handoff" ? null : expected;
   if (answer.kind === "handoff") return wanted === null ? "TN" : "FN";
   if (wanted === null) return "FP";
@@ -366,15 +379,21 @@ function outcome(expected: QuestionCase["expected"], answer: Answer): Outcome {
 }
 
 /**
- * Precision and recall with an answer as the positive: TP = answered from the expected source;
- * FP = answered when a handoff was expected, or from another source; FN = handed off when an
- * answer was expected; TN = handed off as expected.
+ * Precision and recall with an answer from the store's data as the positive: TP = answered from
+ * the expected source; FP = answered when a handoff was expected, or from another source; FN =
+ * handed off when an answer was expected; TN = handed off as expected. Small talk is apart: it
+ * must get a reply in kind (an answer with no source), and it counts in neither figure.
  */
 async function evaluate(name: string, cases: QuestionCase[]) {
   const counts: Record<Outcome, number> = { TP: 0, FP: 0, FN: 0, TN: 0 };
   const misses: string[] = [];
+  const smallTalkMisses: string[] = [];
   for (const { question, expected, customer } of cases) {
     const answer = await answerer.answer(request(question, customer === "new" ? NEW_CUSTOMER : CASEY));
+    if (expected === "small_talk") {
+      if (answer.kind !== "answer" || answer.sources.length > 0) smallTalkMisses.push(question);
+      continue;
+    }
     const result = outcome(expected, answer);
     counts[result]++;
     if (result === "FP" || result === "FN") {
@@ -388,7 +407,7 @@ async function evaluate(name: string, cases: QuestionCase[]) {
     `${name}: ${cases.length} questions, precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} ` +
       `(TP ${counts.TP}, FP ${counts.FP}, FN ${counts.FN}, TN ${counts.TN}) at threshold ${DEFAULT_THRESHOLD}\n${misses.join("\n")}`,
   );
-  return { precision, recall };
+  return { precision, recall, smallTalkMisses };
 }
 
 describe("evaluation on the question table", () => {
@@ -403,9 +422,10 @@ describe("evaluation on the question table", () => {
   });
 
   it("reaches its precision and recall floors", async () => {
-    const { precision, recall } = await evaluate("question table", QUESTIONS);
-    await evaluate("development set", DEVELOPMENT_QUESTIONS);
+    const { precision, recall, smallTalkMisses } = await evaluate("question table", QUESTIONS);
+    const development = await evaluate("development set", DEVELOPMENT_QUESTIONS);
     expect(precision).toBeGreaterThanOrEqual(0.9);
     expect(recall).toBeGreaterThanOrEqual(0.8);
+    expect([...smallTalkMisses, ...development.smallTalkMisses]).toEqual([]);
   });
 });

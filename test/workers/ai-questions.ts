@@ -286,9 +286,10 @@ export const NEW_CUSTOMER: CustomerContext = {
 
 /**
  * What the answerer should do: answer from one of these FAQs or articles (several when each of
- * them answers the question), answer from the customer's order, or hand off.
+ * them answers the question), answer from the customer's order, hand off, or reply in kind to a
+ * message that asks nothing (a greeting, thanks), without the store's knowledge.
  */
-export type Expected = { answer: string[] } | "order" | "handoff";
+export type Expected = { answer: string[] } | "order" | "handoff" | "small_talk";
 export type QuestionCase = { question: string; expected: Expected; customer?: "casey" | "new" };
 
 /** The evaluation. `customer` defaults to Casey, who has orders. */
@@ -365,12 +366,12 @@ export const QUESTIONS: QuestionCase[] = [
   { question: "Do you offer a student discount?", expected: "handoff" },
 
   // Greetings, thanks and nothing at all
-  { question: "Hi!", expected: "handoff" },
-  { question: "Hej hej", expected: "handoff" },
-  { question: "Hello, good morning", expected: "handoff" },
-  { question: "Thanks a lot!", expected: "handoff" },
-  { question: "", expected: "handoff" },
-  { question: "?", expected: "handoff" },
+  { question: "Hi!", expected: "small_talk" },
+  { question: "Hej hej", expected: "small_talk" },
+  { question: "Hello, good morning", expected: "small_talk" },
+  { question: "Thanks a lot!", expected: "small_talk" },
+  { question: "", expected: "small_talk" },
+  { question: "?", expected: "small_talk" },
 
   // The customer's own order
   { question: "Where is my order?", expected: "order" },
@@ -412,7 +413,7 @@ export const DEVELOPMENT_QUESTIONS: QuestionCase[] = [
   { question: "Do you sell sunglasses?", expected: "handoff" },
   { question: "Can I get a job at Fjällvik?", expected: "handoff" },
   { question: "Vilka färger finns tröjan i?", expected: "handoff" },
-  { question: "Good evening!", expected: "handoff" },
+  { question: "Good evening!", expected: "small_talk" },
   { question: "Track my order please", expected: "order" },
   { question: "Har min beställning skickats?", expected: "order" },
   { question: "Is there a fee for returning from Germany?", expected: { answer: ["faq-returns"] } },
@@ -435,5 +436,5 @@ export const DEVELOPMENT_QUESTIONS: QuestionCase[] = [
   { question: "Is the wool itchy?", expected: "handoff" },
   { question: "Kan jag hämta min beställning i butiken?", expected: "handoff" },
   { question: "Har ni herrkläder?", expected: "handoff" },
-  { question: "ok", expected: "handoff" },
+  { question: "ok", expected: "small_talk" },
 ];

@@ -9,7 +9,7 @@ describe("a chat both ways", () => {
     expect(ticket).toMatchObject({ status: "open", channel: "webchat", profileId: shopper.profileId, unread: false });
 
     const c = await customerSocket(ticket.id, shopper.token);
-    expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 } });
+    expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 }, aiMode: null });
 
     c.send({ type: "send", clientId: "c-1", body: "  Where is my order?  " });
     const ack = await c.nextOfType("ack");

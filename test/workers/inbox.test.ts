@@ -284,6 +284,7 @@ describe("GET /api/tickets filters and pagination", () => {
         lastMessageAt: stamp(minute),
         createdAt: stamp(0),
         closedAt: null,
+        handledByAi: false,
         visible: true,
         version: 2,
         ...fields,

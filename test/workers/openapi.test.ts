@@ -217,7 +217,8 @@ describe("components.schemas", () => {
   });
 
   it("Message has the contract's fields, with author kinds and attachments", () => {
-    expect(props("Message")).toEqual(["attachments", "author", "body", "clientId", "createdAt", "id", "seq"]);
+    // The contract's fields, and Parley's `ai` note on the AI agent's messages.
+    expect(props("Message")).toEqual(["ai", "attachments", "author", "body", "clientId", "createdAt", "id", "seq"]);
     const message = doc.components.schemas.Message;
     expect(schemaOf(message.properties.seq).type).toBe("integer");
     const author = schemaOf(message.properties.author);

@@ -79,7 +79,7 @@ async function chat() {
   const shopper = await customer();
   const ticket = await startChat(shopper.token);
   const c = await customerSocket(ticket.id, shopper.token);
-  expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 } });
+  expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 }, aiMode: null });
   return { shopper, ticket, c };
 }
 
@@ -113,7 +113,7 @@ describe("connecting", () => {
       const s = await customerSocket(ticket.id, shopper.token, after);
       await barrier(s);
       const expected = [
-        { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads },
+        { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off" },
         ...log.filter((m) => m.seq > after).map((m) => ({ type: "message", ...m })),
         { type: "pong" },
       ];
@@ -123,7 +123,7 @@ describe("connecting", () => {
     const agentLate = await agentSocket(ticket.id, admin, 2);
     await barrier(agentLate);
     expect(agentLate.frames).toEqual([
-      { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads },
+      { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off" },
       ...log.slice(2).map((m) => ({ type: "message", ...m })),
       { type: "pong" },
     ]);
@@ -449,7 +449,7 @@ describe("read receipts", () => {
 
     // A new socket's hello carries both sides' reads.
     const late = await customerSocket(ticket.id, shopper.token, 2);
-    expect(await late.next()).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 2, reads: { customer: 2, agent: 2 } });
+    expect(await late.next()).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 2, reads: { customer: 2, agent: 2 }, aiMode: "off" });
     for (const s of [c, a, late]) s.close();
   });
 });

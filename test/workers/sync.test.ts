@@ -214,6 +214,7 @@ describe("D1 sync of a ticket's changes", () => {
       lastMessageAt: null,
       createdAt: now,
       closedAt: null,
+      handledByAi: false,
       visible: false,
       version: 1,
     };

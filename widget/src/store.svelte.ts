@@ -1,6 +1,6 @@
 // The widget's state, in one place: who the shopper is, what the panel shows, the thread, and
 // the outbox of messages not yet acknowledged (kept in storage so a reload loses nothing).
-import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../worker/contract";
+import type { AiModeT, AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../worker/contract";
 import { ApiError, createApi, type Api, type Customer } from "./api";
 import { Connection } from "./connection";
 import { prefixedStorage } from "./storage";
@@ -41,6 +41,10 @@ export class WidgetStore {
   agentTyping = $state<string | null>(null);
   connected = $state(false);
   ended = $state(false);
+  /** Who answers this chat (the AI agent, or people); see AiModeT. */
+  aiMode = $state<AiModeT>(null);
+  /** "Talk to a person" was chosen before the chat existed: it is asked for as soon as it does. */
+  personRequested = $state(false);
   /** A problem the shopper should know about, shown above the composer. */
   notice = $state<string | null>(null);
   loginUrl = $state(DEFAULT_LOGIN_URL);
@@ -75,11 +79,23 @@ export class WidgetStore {
   }
 
   get away(): boolean {
-    return this.config?.officeHours.open === false || this.messages.some((m) => m.author.kind === "bot");
+    // The closed-hours reply is a bot message without the AI agent's note.
+    return this.config?.officeHours.open === false || this.messages.some((m) => m.author.kind === "bot" && !m.ai);
+  }
+
+  /** The AI agent answers (or will answer) this chat, so the shopper is offered a person. */
+  get offerPerson(): boolean {
+    if (!this.config?.ai.enabled || this.ended) return false;
+    return this.aiMode === "answering" || (this.aiMode === null && !this.personRequested);
+  }
+
+  /** Messages for the shopper: system notes are the team's (a handoff's summary, say). */
+  get shown(): MessageT[] {
+    return this.messages.filter((m) => m.author.kind !== "system");
   }
 
   get unread(): number {
-    return this.messages.filter((m) => m.author.kind !== "customer" && m.seq > this.customerRead).length;
+    return this.shown.filter((m) => m.author.kind !== "customer" && m.seq > this.customerRead).length;
   }
 
   /** Whether the shopper has written yet in this chat (the legal links show until then). */
@@ -134,6 +150,8 @@ export class WidgetStore {
     this.ended = false;
     this.connected = false;
     this.notice = null;
+    this.aiMode = null;
+    this.personRequested = false;
   }
 
   private key(name: string): string {
@@ -199,6 +217,12 @@ export class WidgetStore {
 
   typing(): void {
     this.connection?.send({ type: "typing" });
+  }
+
+  talkToPerson(): void {
+    if (this.connection?.send({ type: "handoff" })) return;
+    this.personRequested = true;
+    this.notice = strings.personRequested;
   }
 
   end(): void {
@@ -289,15 +313,22 @@ export class WidgetStore {
       case "hello":
         this.agentRead = frame.reads.agent;
         this.customerRead = Math.max(this.customerRead, frame.reads.customer);
-        if (frame.status === "closed") this.finish();
-        else this.flush();
+        this.aiMode = frame.aiMode;
+        if (frame.status === "closed") return this.finish();
+        // Asked for before the chat existed: ahead of the first message, so people answer it.
+        if (this.personRequested && this.connection?.send({ type: "handoff" })) this.personRequested = false;
+        this.flush();
+        return;
+      case "ai":
+        this.aiMode = frame.mode;
+        if (frame.mode !== "answering" && this.notice === strings.personRequested) this.notice = null;
         return;
       case "message": {
         const { type: _, ...message } = frame;
         if (this.messages.some((m) => m.seq === message.seq)) return;
         this.messages = [...this.messages, message].sort((a, b) => a.seq - b.seq);
         this.acknowledge(message.clientId);
-        if (message.author.kind !== "customer") {
+        if (message.author.kind !== "customer" && message.author.kind !== "system") {
           this.agentTyping = null;
           dispatchEvent(new CustomEvent("parley:message", { detail: message }));
         }

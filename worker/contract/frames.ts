@@ -19,10 +19,19 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("read"), seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("typing") }),
   z.object({ type: z.literal("end") }),
+  /** Parley extension: the customer asks for a person instead of the AI agent. */
+  z.object({ type: z.literal("handoff") }),
   z.object({ type: z.literal("ping") }),
 ]);
 export type ClientFrameT = z.infer<typeof ClientFrame>;
 export type SendFrameT = z.infer<typeof SendFrame>;
+
+/**
+ * Who answers the customer (Parley extension): `answering` while the AI agent does, `handed_off`
+ * once it has passed the conversation on, `off` when people answer from the start (AI off, or a
+ * person asked for), `null` before the customer's first message decides.
+ */
+export type AiModeT = "answering" | "handed_off" | "off" | null;
 
 export type HelloFrame = {
   type: "hello";
@@ -30,7 +39,10 @@ export type HelloFrame = {
   status: TicketStatusT;
   lastSeq: number;
   reads: { customer: number; agent: number };
+  aiMode: AiModeT;
 };
+/** Parley extension: the AI mode changed (see AiModeT). */
+export type AiFrame = { type: "ai"; mode: AiModeT };
 export type MessageFrame = { type: "message" } & MessageT;
 export type AckFrame = { type: "ack"; clientId: string; seq: number };
 export type ReadFrame = { type: "read"; by: SideT; seq: number };
@@ -38,7 +50,7 @@ export type TypingFrame = { type: "typing"; by: SideT; name: string | null };
 export type StatusFrame = { type: "status"; status: TicketStatusT; assigneeId: string | null };
 export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string; clientId?: string };
 export type PongFrame = { type: "pong" };
-export type ServerFrame = HelloFrame | MessageFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | ErrorFrame | PongFrame;
+export type ServerFrame = HelloFrame | MessageFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | ErrorFrame | PongFrame;
 
 /** Inbox frames. `rev` (a Parley extension) lets a reconnecting agent resume with `?since=`. */
 export type InboxTicketFrame = { type: "ticket"; ticket: TicketT; rev: number };

@@ -41,6 +41,7 @@ export const Ticket = z
     lastMessageAt: isoTime.nullable(),
     createdAt: isoTime,
     closedAt: isoTime.nullable(),
+    handledByAi: z.boolean().openapi({ description: "The AI agent has this conversation and it has not been handed to the team (Parley extension)." }),
   })
   .openapi("Ticket");
 
@@ -49,6 +50,17 @@ export const Attachment = z
   .openapi("Attachment");
 
 export const Author = z.object({ kind: AuthorKind, id: z.string().nullable(), name: z.string().nullable() });
+
+export const AiSource = z.object({ kind: z.enum(["faq", "article", "order"]), id: z.string(), title: z.string(), score: z.number() });
+
+/** What the AI agent based a `bot` message on, or why it handed off (Parley extension). */
+export const AiNote = z
+  .object({
+    confidence: z.number().min(0).max(1),
+    sources: z.array(AiSource),
+    handoff: z.object({ reason: z.enum(["low_confidence", "asked_for_human", "unresolved", "provider_error"]), target: z.enum(["inbox", "zendesk", "gorgias", "message"]) }).optional(),
+  })
+  .openapi("AiNote");
 
 export const Message = z
   .object({
@@ -59,6 +71,7 @@ export const Message = z
     body: z.string(),
     attachments: z.array(Attachment),
     createdAt: isoTime,
+    ai: AiNote.optional().openapi({ description: "On the AI agent's messages: its confidence and sources, or its handoff (Parley extension)." }),
   })
   .openapi("Message");
 
@@ -81,6 +94,9 @@ export const Faq = z
   .openapi("Faq");
 
 export const Macro = z.object({ id: z.string(), name: z.string(), body: z.string() }).openapi("Macro");
+
+/** A knowledge-base article the AI agent answers from (Parley extension). */
+export const Article = z.object({ id: z.string(), title: z.string(), body: z.string(), updatedAt: isoTime }).openapi("Article");
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
 
@@ -115,6 +131,41 @@ export const OfficeHours = z.object({
   closedMessage: z.string().trim().min(1).max(MAX_BODY_CHARS),
 });
 
+const endpoint = z.object({ baseUrl: webUrl.nullable(), email: z.email().max(320).nullable() });
+
+export const AiProvider = z.enum(["builtin", "openai", "workers_ai"]);
+
+/**
+ * The AI agent. The contract's fields (enabled, handoff, handoffMessage) plus Parley's: which
+ * answerer, how sure it must be, how many answers before a person takes over, and where the
+ * services it may use live. Their keys are not here: see /api/ai/credentials.
+ */
+const AiSettings = z
+  .object({
+    enabled: z.boolean(),
+    handoff: HandoffTarget,
+    handoffMessage: z.string().trim().min(1, "must not be empty").max(MAX_BODY_CHARS),
+    provider: AiProvider,
+    threshold: z.number().min(0).max(1),
+    maxTurns: z.number().int().min(1).max(20),
+    openai: z.object({ baseUrl: webUrl.nullable(), model: z.string().trim().max(200) }),
+    workersAi: z.object({ model: z.string().trim().min(1).max(200) }),
+    zendesk: endpoint,
+    gorgias: endpoint,
+  })
+  .superRefine((ai, ctx) => {
+    // A target or provider that is chosen must be reachable: refused now, not at the first handoff.
+    for (const target of ["zendesk", "gorgias"] as const) {
+      if (ai.handoff !== target) continue;
+      if (!ai[target].baseUrl) ctx.addIssue({ code: "custom", path: [target, "baseUrl"], message: `set the ${target === "zendesk" ? "Zendesk" : "Gorgias"} address before handing off there` });
+      if (!ai[target].email) ctx.addIssue({ code: "custom", path: [target, "email"], message: "set the email of the account Parley signs in as" });
+    }
+    if (ai.provider === "openai") {
+      if (!ai.openai.baseUrl) ctx.addIssue({ code: "custom", path: ["openai", "baseUrl"], message: "set the endpoint's base URL, such as https://api.openai.com/v1" });
+      if (!ai.openai.model) ctx.addIssue({ code: "custom", path: ["openai", "model"], message: "name the model to use" });
+    }
+  });
+
 export const Settings = z
   .object({
     webchatEnabled: z.boolean(),
@@ -124,7 +175,7 @@ export const Settings = z
     officeHours: OfficeHours,
     allowedOrigins: z.array(origin).max(100),
     notifyEmails: z.array(z.email()).max(50),
-    ai: z.object({ enabled: z.boolean(), handoff: HandoffTarget, handoffMessage: z.string().trim().max(MAX_BODY_CHARS) }),
+    ai: AiSettings,
   })
   .openapi("Settings");
 
@@ -138,7 +189,16 @@ export const SettingsPatch = z
     officeHours: OfficeHours.partial().strict(),
     allowedOrigins: Settings.shape.allowedOrigins,
     notifyEmails: Settings.shape.notifyEmails,
-    ai: Settings.shape.ai.partial().strict(),
+    ai: z
+      .object({
+        ...AiSettings.shape,
+        openai: AiSettings.shape.openai.partial().strict(),
+        workersAi: AiSettings.shape.workersAi.partial().strict(),
+        zendesk: endpoint.partial().strict(),
+        gorgias: endpoint.partial().strict(),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict()
@@ -196,10 +256,14 @@ export type TicketT = z.infer<typeof Ticket>;
 export type AttachmentT = z.infer<typeof Attachment>;
 export type AuthorT = z.infer<typeof Author>;
 export type MessageT = z.infer<typeof Message>;
+export type AiNoteT = z.infer<typeof AiNote>;
+export type AiProviderT = z.infer<typeof AiProvider>;
+export type HandoffTargetT = z.infer<typeof HandoffTarget>;
 export type StoreEventT = z.infer<typeof StoreEvent>;
 export type AgentT = z.infer<typeof Agent>;
 export type FaqT = z.infer<typeof Faq>;
 export type MacroT = z.infer<typeof Macro>;
+export type ArticleT = z.infer<typeof Article>;
 export type SettingsT = z.infer<typeof Settings>;
 export type SettingsPatchT = z.infer<typeof SettingsPatch>;
 export type WidgetConfigT = z.infer<typeof WidgetConfig>;

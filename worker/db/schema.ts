@@ -56,6 +56,8 @@ export const tickets = sqliteTable(
     createdAt: text("created_at").notNull(),
     closedAt: text("closed_at"),
     version: integer("version").notNull().default(0),
+    /** The AI agent has it and has not handed it to the team: out of the inbox, in the AI view. */
+    handledByAi: integer("handled_by_ai", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     // Inbox list: newest activity first, by status, optionally by assignee or channel.
@@ -73,6 +75,8 @@ export const tickets = sqliteTable(
       .on(t.profileId, t.channel)
       .where(sql`status <> 'closed'`),
     index("tickets_profile_idx").on(t.profileId, t.createdAt),
+    // The admins' AI view: conversations the AI handles without the team, newest first.
+    index("tickets_ai_activity_idx").on(t.handledByAi, t.lastMessageAt, t.id),
   ],
 );
 
@@ -129,3 +133,42 @@ export const macros = sqliteTable("macros", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/** The knowledge base the AI agent answers from, beside the published FAQs. */
+export const articles = sqliteTable("articles", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  body: text("body").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * Keys of outside services (an LLM endpoint, Zendesk, Gorgias) that admins enter in the
+ * settings: AES-GCM encrypted with a key derived from IDENTITY_SECRET, and never sent back.
+ */
+export const credentials = sqliteTable("credentials", {
+  name: text("name").primaryKey(),
+  ciphertext: text("ciphertext").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * The AI agent's handoffs to outside help desks, one row per ticket, written by the ticket's
+ * object on every attempt: admins see what is pending, delivered or failed, and why.
+ */
+export const handoffs = sqliteTable(
+  "handoffs",
+  {
+    ticketId: text("ticket_id").primaryKey(),
+    target: text("target", { enum: ["zendesk", "gorgias"] }).notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error"),
+    externalId: text("external_id"),
+    summary: text("summary").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("handoffs_updated_idx").on(t.updatedAt)],
+);

@@ -1,5 +1,6 @@
 // Opening tickets and reaching their conversation objects from the Worker.
 import type { ChannelT, TicketT } from "../contract";
+import type { Refusal } from "../../durable-objects/Conversation";
 import { PARTICIPANT_HEADER, type Participant, type SocketIdentity } from "../../durable-objects/sockets";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
@@ -48,6 +49,7 @@ export async function openTicket(
       createdAt: nowIso(),
       closedAt: null,
       visible: false,
+      handledByAi: false,
       version: 1,
     };
     // The partial unique index admits one open ticket per profile and channel: a concurrent
@@ -63,7 +65,7 @@ export async function openTicket(
 export function forwardUpgrade(
   stub: { fetch(request: Request): Promise<Response> },
   request: Request,
-  participant: Participant & { expiresAt: number; session?: string },
+  participant: Participant & { expiresAt: number; session?: string; admin?: boolean },
 ) {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw new ApiError(426, "invalid_request", "This path takes a WebSocket upgrade.");
   const identity: SocketIdentity = {
@@ -73,4 +75,12 @@ export function forwardUpgrade(
     ip: request.headers.get("CF-Connecting-IP") ?? "unknown",
   };
   return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(identity) } }));
+}
+
+const REFUSAL_STATUS = { not_found: 404, conversation_closed: 409, invalid_request: 400, invalid_frame: 400, too_large: 413, rate_limited: 429, unauthorized: 401 } as const;
+
+/** A conversation object's refusal as the REST error it stands for. */
+export function refusal(result: Refusal): ApiError {
+  const code = result.code === "invalid_frame" ? "invalid_request" : result.code;
+  return new ApiError(REFUSAL_STATUS[result.code], code, result.message);
 }

@@ -42,3 +42,8 @@ export async function getProfile(database: Db, id: string): Promise<ProfileT | n
   const row = await database.select().from(profiles).where(eq(profiles.id, id)).get();
   return row ? toProfile(row) : null;
 }
+
+export async function findProfileByExternalId(database: Db, externalId: string): Promise<ProfileT | null> {
+  const row = await database.select().from(profiles).where(eq(profiles.externalId, externalId)).get();
+  return row ? toProfile(row) : null;
+}

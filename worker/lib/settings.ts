@@ -4,6 +4,8 @@ import type { Db } from "../db/client";
 import { settings } from "../db/schema";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
+import { DEFAULT_THRESHOLD } from "./ai/builtin";
+import { DEFAULT_WORKERS_AI_MODEL } from "./ai/workers-ai";
 
 export const DEFAULT_SETTINGS: SettingsT = {
   webchatEnabled: true,
@@ -18,26 +20,41 @@ export const DEFAULT_SETTINGS: SettingsT = {
   },
   allowedOrigins: [],
   notifyEmails: [],
-  ai: { enabled: false, handoff: "inbox", handoffMessage: "Let me get you a person from our team." },
+  ai: {
+    enabled: false,
+    handoff: "inbox",
+    handoffMessage: "Let me get you a person from our team.",
+    provider: "builtin",
+    threshold: DEFAULT_THRESHOLD,
+    maxTurns: 3,
+    openai: { baseUrl: null, model: "" },
+    workersAi: { model: DEFAULT_WORKERS_AI_MODEL },
+    zendesk: { baseUrl: null, email: null },
+    gorgias: { baseUrl: null, email: null },
+  },
 };
+
+type Plain = Record<string, unknown>;
+const isPlain = (value: unknown): value is Plain => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Objects merge key by key, at any depth; arrays and scalars replace. */
+function deepMerge<T>(base: T, patch: unknown): T {
+  if (!isPlain(base) || !isPlain(patch)) return (patch === undefined ? base : patch) as T;
+  const merged: Plain = { ...base };
+  for (const [key, value] of Object.entries(patch)) merged[key] = deepMerge(base[key], value);
+  return merged as T;
+}
 
 export async function loadSettings(database: Db): Promise<SettingsT> {
   const row = await database.select({ data: settings.data }).from(settings).where(eq(settings.id, 1)).get();
   if (!row) return DEFAULT_SETTINGS;
   // Stored settings were validated on write; defaults fill fields added by later versions.
-  return { ...DEFAULT_SETTINGS, ...(row.data as Partial<SettingsT>) };
+  return deepMerge(DEFAULT_SETTINGS, row.data);
 }
 
 /** Applies a validated patch: nested objects merge, arrays and scalars replace. */
 export async function patchSettings(database: Db, patch: SettingsPatchT): Promise<SettingsT> {
-  const current = await loadSettings(database);
-  const merged = {
-    ...current,
-    ...patch,
-    links: { ...current.links, ...patch.links },
-    officeHours: { ...current.officeHours, ...patch.officeHours },
-    ai: { ...current.ai, ...patch.ai },
-  };
+  const merged = deepMerge(await loadSettings(database), patch);
   const checked = Settings.safeParse(merged);
   if (!checked.success) {
     const issue = checked.error.issues[0];

@@ -23,6 +23,7 @@ export function ticketFromRow(row: Row): TicketT {
     lastMessageAt: row.lastMessageAt,
     createdAt: row.createdAt,
     closedAt: row.closedAt,
+    handledByAi: row.handledByAi,
   };
 }
 
@@ -46,6 +47,8 @@ export async function findOpenTicket(database: Db, profileId: string, channel: C
 }
 
 export type TicketFilter = {
+  /** The conversations the AI agent handles without the team, instead of the inbox's. */
+  handledByAi?: boolean;
   status?: TicketStatusT;
   channel?: ChannelT;
   /** An agent id, or null for unassigned tickets. */
@@ -71,7 +74,7 @@ export function decodeCursor(cursor: string): TicketFilter["cursor"] | null {
 
 /** The conditions of the inbox list, shaped so that SQLite walks one of the activity indexes. */
 export function listConditions(filter: Omit<TicketFilter, "limit">): SQL {
-  const conditions: SQL[] = [eq(tickets.visible, true)];
+  const conditions: SQL[] = [filter.handledByAi ? eq(tickets.handledByAi, true) : eq(tickets.visible, true)];
   if (filter.status) conditions.push(eq(tickets.status, filter.status));
   if (filter.channel) conditions.push(eq(tickets.channel, filter.channel));
   if (filter.assigneeId !== undefined) {

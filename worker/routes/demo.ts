@@ -1,8 +1,15 @@
 // A sample storefront at /demo that embeds the widget exactly as a store would: one script
-// tag, and `Parley('boot', …)` with a userHash its server computed from IDENTITY_SECRET.
+// tag, and `Parley('boot', …)` with a userHash its server computed from IDENTITY_SECRET. Its
+// sample customers come with a sample order history, so the inbox's profile and the AI agent
+// have something to show.
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
 import type { AppEnv } from "../env";
+import { db, type Db } from "../db/client";
+import { events } from "../db/schema";
+import { recordStoreEvent, type StoreEventInput } from "../lib/events";
+import { findProfileByExternalId } from "../lib/profiles";
 import { hmacHex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
@@ -10,6 +17,53 @@ export const DEMO_CUSTOMERS = [
   { id: "demo-1001", name: "Ada Lindqvist", email: "ada@example.com" },
   { id: "demo-1002", name: "Bo Andersson", email: "bo@example.com" },
 ] as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+
+/** The sample store's history of each sample customer, as its server would have posted it. */
+const DEMO_HISTORY: Record<(typeof DEMO_CUSTOMERS)[number]["id"], () => StoreEventInput[]> = {
+  "demo-1001": () => [
+    {
+      name: "Placed Order",
+      value: 649,
+      properties: { orderId: "#1017", currency: "SEK", status: "delivered", items: [{ title: "Lambswool Beanie", quantity: 1, price: 649 }] },
+      occurredAt: daysAgo(41),
+    },
+    {
+      name: "Placed Order",
+      value: 1493,
+      properties: {
+        orderId: "#1042",
+        currency: "SEK",
+        status: "shipped",
+        carrier: "PostNord",
+        trackingNumber: "UA123456789SE",
+        items: [
+          { title: "Merino Crew Sweater (M)", quantity: 1, price: 1195 },
+          { title: "Wool Socks", quantity: 2, price: 149 },
+        ],
+      },
+      occurredAt: daysAgo(3),
+    },
+    { name: "Received Email", properties: { subject: "Your order #1042 has shipped" }, occurredAt: daysAgo(2) },
+  ],
+  "demo-1002": () => [
+    {
+      name: "Placed Order",
+      value: 2390,
+      properties: { orderId: "#1039", currency: "SEK", status: "processing", items: [{ title: "Alpaca Cardigan (L)", quantity: 1, price: 2390 }] },
+      occurredAt: daysAgo(1),
+    },
+  ],
+};
+
+/** Gives a sample customer their sample history the first time they visit. */
+async function ensureDemoHistory(database: Db, customer: (typeof DEMO_CUSTOMERS)[number]): Promise<void> {
+  const profile = await findProfileByExternalId(database, customer.id);
+  if (profile && (await database.select({ id: events.id }).from(events).where(eq(events.profileId, profile.id)).limit(1)).length) return;
+  for (const event of DEMO_HISTORY[customer.id]()) await recordStoreEvent(database, { externalId: customer.id, name: customer.name, email: customer.email }, event);
+}
 
 /** Safe inside a <script> element: no `</script>` or HTML comment can be formed. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\u003c");
@@ -19,6 +73,7 @@ export const demoRoutes = new Hono<AppEnv>().get("/demo", async (c) => {
   if (c.env.DEMO !== "on") throw new ApiError(404, "not_found", "The demo store is off (set DEMO=on to serve it).");
   const as = c.req.query("as");
   const customer = DEMO_CUSTOMERS.find((candidate) => candidate.id === as) ?? null;
+  if (customer) await ensureDemoHistory(db(c.env.DB), customer);
   // Logged-out visitors are sent to the sample log-in, as a store would send them to its own.
   const boot = customer ? { customer, userHash: await hmacHex(c.env.IDENTITY_SECRET, customer.id) } : { loginUrl: `/demo?as=${DEMO_CUSTOMERS[0].id}` };
   const choices = [...DEMO_CUSTOMERS.map((p) => ({ href: `/demo?as=${p.id}`, label: p.name, active: p === customer })), { href: "/demo", label: "Logged out", active: !customer }];

@@ -1,12 +1,9 @@
 // Store integration: the store's server records customer events (orders, emails) by API key.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import { db } from "../db/client";
-import { events, profiles } from "../db/schema";
 import { requireApiKey } from "../middleware/auth";
-import { newId, nowIso } from "../lib/ids";
+import { recordStoreEvent } from "../lib/events";
 import { apiKeyAuth, errors, json, jsonBody } from "../lib/openapi";
-import { profileUpsert } from "../lib/profiles";
 import { router } from "../lib/router";
 
 const MAX_PROPERTIES_CHARS = 16 * 1024;
@@ -45,22 +42,7 @@ eventRoutes.openapi(
     responses: { 202: json(z.object({ profileId: z.string(), eventId: z.string() }), "Recorded"), 400: errors[400], 401: errors[401] },
   }),
   async (c) => {
-    const { profile: input, event } = c.req.valid("json");
-    const database = db(c.env.DB);
-    const eventId = newId("evt");
-    // One batch, one transaction: the event and the profile change land together or not at all.
-    const [[profile]] = await database.batch([
-      profileUpsert(database, input, "trusted"),
-      database.insert(events).values({
-        id: eventId,
-        profileId: sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.externalId} = ${input.externalId})`,
-        name: event.name,
-        value: event.value ?? null,
-        properties: event.properties ?? null,
-        occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : nowIso(),
-        createdAt: nowIso(),
-      }),
-    ]);
-    return c.json({ profileId: profile!.id, eventId }, 202);
+    const { profile, event } = c.req.valid("json");
+    return c.json(await recordStoreEvent(db(c.env.DB), profile, event), 202);
   },
 );

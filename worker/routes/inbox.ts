@@ -26,5 +26,5 @@ inboxRoutes.openapi(
 
 inboxRoutes.get("/inbox/ws", withSettings, requireAllowedOrigin, async (c) => {
   const agent = c.var.agent;
-  return forwardUpgrade(inboxStub(c.env), c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt, session: agent.session });
+  return forwardUpgrade(inboxStub(c.env), c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt, session: agent.session, admin: agent.role === "admin" });
 });

@@ -1,18 +1,16 @@
 // The agent's ticket API: the inbox list, a ticket with its customer, the thread, replies,
 // status changes, and the ticket's WebSocket.
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Channel, ClientId, AttachmentRef, Message, MessageBody, Profile, StoreEvent, Ticket, TicketStatus } from "../contract";
-import type { Refusal } from "../../durable-objects/Conversation";
 import type { AppEnv } from "../env";
 import { db } from "../db/client";
-import { events } from "../db/schema";
 import { requireAgent } from "../middleware/auth";
 import { requireAllowedOrigin, withSettings } from "../middleware/origin";
 import { enforceLimit } from "../middleware/rate-limit";
 import { agentExists } from "../lib/agents";
-import { forwardUpgrade } from "../lib/conversations";
+import { forwardUpgrade, refusal } from "../lib/conversations";
+import { recentEvents } from "../lib/events";
 import { ApiError, notFound } from "../lib/errors";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
 import { getProfile } from "../lib/profiles";
@@ -27,6 +25,7 @@ const TicketParam = z.object({ id: z.string().min(1).max(100) });
 const filterParam = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 const ListQuery = z.object({
+  view: filterParam(z.enum(["inbox", "ai"])).openapi({ description: "`ai`: the conversations the AI agent handles without the team (admins; Parley extension). Default `inbox`." }),
   status: filterParam(TicketStatus),
   channel: filterParam(Channel),
   assignee: filterParam(z.string().min(1).max(100)).openapi({ description: "`me`, `unassigned` or an agent id" }),
@@ -48,18 +47,16 @@ const TicketPatch = z
   .refine((patch) => Object.keys(patch).length > 0, "name at least one of status, snoozeUntil, assigneeId")
   .openapi("TicketPatch");
 
-const REFUSAL_STATUS = { not_found: 404, conversation_closed: 409, invalid_request: 400, invalid_frame: 400, too_large: 413, rate_limited: 429, unauthorized: 401 } as const;
 
-function refusal(result: Refusal): ApiError {
-  const code = result.code === "invalid_frame" ? "invalid_request" : result.code;
-  return new ApiError(REFUSAL_STATUS[result.code], code, result.message);
-}
-
-/** The ticket as its conversation object knows it; tickets no customer wrote in stay hidden. */
+/**
+ * The ticket as its conversation object knows it. Tickets no customer wrote in stay hidden;
+ * those the AI agent handles without the team are for admins (the AI view).
+ */
 async function visibleTicket(c: Context<AppEnv>, id: string) {
   const stub = conversationStub(c.env, id);
   const record = await stub.record();
-  if (!record || !record.visible) throw notFound("Ticket");
+  const reachable = record && (record.visible || (record.handledByAi && c.var.agent.role === "admin"));
+  if (!reachable) throw notFound("Ticket");
   const { visible: _, version: __, ...ticket } = record;
   return { stub, ticket };
 }
@@ -76,14 +73,16 @@ ticketRoutes.openapi(
     summary: "The inbox list, newest activity first",
     security: agentAuth,
     request: { query: ListQuery },
-    responses: { 200: json(z.object({ tickets: z.array(Ticket), nextCursor: z.string().nullable() }), "A page of tickets"), 400: errors[400], 401: errors[401] },
+    responses: { 200: json(z.object({ tickets: z.array(Ticket), nextCursor: z.string().nullable() }), "A page of tickets"), 400: errors[400], 401: errors[401], 403: errors[403] },
   }),
   async (c) => {
     const query = c.req.valid("query");
+    const handledByAi = query.view === "ai";
+    if (handledByAi && c.var.agent.role !== "admin") throw new ApiError(403, "forbidden", "Only admins see the AI agent's conversations.");
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (cursor === null) throw new ApiError(400, "invalid_request", "cursor: not a cursor this API returned.");
     const assigneeId = query.assignee === undefined ? undefined : query.assignee === "me" ? c.var.agent.id : query.assignee === "unassigned" ? null : query.assignee;
-    return c.json(await listTickets(db(c.env.DB), { status: query.status, channel: query.channel, assigneeId, limit: query.limit, cursor }), 200);
+    return c.json(await listTickets(db(c.env.DB), { handledByAi, status: query.status, channel: query.channel, assigneeId, limit: query.limit, cursor }), 200);
   },
 );
 
@@ -104,11 +103,7 @@ ticketRoutes.openapi(
   async (c) => {
     const { ticket } = await visibleTicket(c, c.req.valid("param").id);
     const database = db(c.env.DB);
-    const [profile, recent] = await Promise.all([
-      getProfile(database, ticket.profileId),
-      database.select().from(events).where(eq(events.profileId, ticket.profileId)).orderBy(desc(events.occurredAt)).limit(RECENT_EVENTS),
-    ]);
-    const storeEvents = recent.map((e) => ({ id: e.id, name: e.name, value: e.value, properties: e.properties ?? null, occurredAt: e.occurredAt }));
+    const [profile, storeEvents] = await Promise.all([getProfile(database, ticket.profileId), recentEvents(database, ticket.profileId, RECENT_EVENTS)]);
     return c.json({ ticket, profile, events: storeEvents }, 200);
   },
 );

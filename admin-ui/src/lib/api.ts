@@ -1,6 +1,6 @@
 // The inbox's REST calls (see the contract and docs/api.md). The session cookie rides along on
 // its own; a 401 anywhere but sign-in means the session ended, which the session store hears.
-import type { AgentT, AttachmentT, CountsT, FaqT, MacroT, MessageT, ProfileT, RoleT, SettingsPatchT, SettingsT, StoreEventT, TicketT } from "../../../worker/contract";
+import type { AgentT, ArticleT, AttachmentT, CountsT, FaqT, MacroT, MessageT, ProfileT, RoleT, SettingsPatchT, SettingsT, StoreEventT, TicketT } from "../../../worker/contract";
 import { ApiError, requestJson } from "../../../widget/src/api";
 
 export { ApiError };
@@ -12,6 +12,32 @@ export type TicketPatch = { status?: TicketT["status"]; snoozeUntil?: string | n
 export type FaqInput = Pick<FaqT, "question" | "answer" | "published"> & { position?: number };
 export type MacroInput = Pick<MacroT, "name" | "body">;
 export type NewAgent = { email: string; name: string; role: RoleT; password: string };
+export type ArticleInput = Pick<ArticleT, "title" | "body">;
+export type CredentialName = "openai" | "zendesk" | "gorgias";
+export type CredentialStatus = { set: boolean; source: "settings" | "secret" | null };
+export type AiSource = { kind: "faq" | "article" | "order"; id: string; title: string; score: number };
+export type AiTry = {
+  decision: "answer" | "handoff";
+  text: string | null;
+  reason: string | null;
+  detail: string;
+  confidence: number;
+  threshold: number;
+  provider: string;
+  sources: AiSource[];
+  candidates: Array<AiSource & { confidence: number }>;
+};
+export type Handoff = {
+  ticketId: string;
+  target: "zendesk" | "gorgias";
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  lastError: string | null;
+  externalId: string | null;
+  summary: string;
+  createdAt: string;
+  updatedAt: string;
+};
 
 let sessionEnded: () => void = () => {};
 
@@ -71,6 +97,18 @@ export const api = {
   addMacro: (macro: MacroInput) => send<MacroT>("POST", "/api/macros", macro),
   updateMacro: (id: string, patch: Partial<MacroInput>) => send<MacroT>("PATCH", `/api/macros/${encodeURIComponent(id)}`, patch),
   deleteMacro: (id: string) => send<void>("DELETE", `/api/macros/${encodeURIComponent(id)}`),
+
+  articles: () => call<{ articles: ArticleT[] }>("/api/articles").then((r) => r.articles),
+  addArticle: (article: ArticleInput) => send<ArticleT>("POST", "/api/articles", article),
+  updateArticle: (id: string, patch: Partial<ArticleInput>) => send<ArticleT>("PATCH", `/api/articles/${encodeURIComponent(id)}`, patch),
+  deleteArticle: (id: string) => send<void>("DELETE", `/api/articles/${encodeURIComponent(id)}`),
+
+  aiCredentials: () => call<Record<CredentialName, CredentialStatus>>("/api/ai/credentials"),
+  setAiCredential: (name: CredentialName, value: string) => send<void>("PUT", `/api/ai/credentials/${name}`, { value }),
+  forgetAiCredential: (name: CredentialName) => send<void>("DELETE", `/api/ai/credentials/${name}`),
+  tryAi: (question: string, customerId?: string) => send<AiTry>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
+  handoffs: () => call<{ handoffs: Handoff[] }>("/api/ai/handoffs").then((r) => r.handoffs),
+  retryHandoff: (ticketId: string) => send<{ ticket: TicketT }>("POST", `/api/ai/handoffs/${encodeURIComponent(ticketId)}/retry`),
 };
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */

@@ -1,16 +1,17 @@
 // The inbox list and counts, kept true live. The inbox socket comes first: once it reports the
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
-import type { ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../worker/contract";
+import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../worker/contract";
 import { Connection } from "../../../widget/src/connection";
 import { api, socketUrl } from "./api";
 import { saved } from "./storage";
 
-export type Filters = { status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
+/** `view: "ai"` is the admins' view of the conversations the AI agent handles without the team. */
+export type Filters = { view: "inbox" | "ai"; status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
 export type Arrival = { ticket: TicketT; isNew: boolean };
 
 const PAGE_SIZE = 50;
-const DEFAULT_FILTERS: Filters = { status: "open", assignee: "all", channel: "all" };
+const DEFAULT_FILTERS: Filters = { view: "inbox", status: "open", assignee: "all", channel: "all" };
 
 /** The list's order: newest activity first, then id, exactly as the server pages it. */
 export function listOrder(a: TicketT, b: TicketT): number {
@@ -21,7 +22,7 @@ export function listOrder(a: TicketT, b: TicketT): number {
 }
 
 export class InboxStore {
-  filters = $state<Filters>({ ...DEFAULT_FILTERS, ...saved.read<Partial<Filters>>("filters") });
+  filters = $state<Filters>(DEFAULT_FILTERS);
   tickets = $state<TicketT[]>([]);
   nextCursor = $state<string | null>(null);
   loading = $state(true);
@@ -40,9 +41,13 @@ export class InboxStore {
   private readonly seenActivity = new Map<string, string | null>();
 
   constructor(
-    private readonly agentId: string,
+    private readonly agent: AgentT,
     private readonly onArrival: (arrival: Arrival) => void,
-  ) {}
+  ) {
+    const remembered = { ...DEFAULT_FILTERS, ...saved.read<Partial<Filters>>("filters") };
+    // Filters remembered in this browser from an admin's session do not give an agent the AI view.
+    this.filters = agent.role === "admin" ? remembered : { ...remembered, view: "inbox" };
+  }
 
   start(): void {
     this.connection = new Connection<InboxFrame>(() => socketUrl(`/api/inbox/ws${this.rev === null ? "" : `?since=${this.rev}`}`), {
@@ -117,8 +122,10 @@ export class InboxStore {
   }
 
   private query() {
-    const { status, assignee, channel } = this.filters;
-    return { status, assignee: assignee === "all" ? undefined : assignee, channel: channel === "all" ? undefined : channel };
+    const { view, status, assignee, channel } = this.filters;
+    const byChannel = channel === "all" ? undefined : channel;
+    if (view === "ai") return { view, channel: byChannel };
+    return { status, assignee: assignee === "all" ? undefined : assignee, channel: byChannel };
   }
 
   private onFrame(frame: InboxFrame): void {
@@ -148,10 +155,11 @@ export class InboxStore {
   }
 
   private matches(ticket: TicketT): boolean {
-    const { status, assignee, channel } = this.filters;
-    if (ticket.status !== status) return false;
+    const { view, status, assignee, channel } = this.filters;
     if (channel !== "all" && ticket.channel !== channel) return false;
-    if (assignee === "me") return ticket.assigneeId === this.agentId;
+    if (view === "ai" || ticket.handledByAi) return view === "ai" && ticket.handledByAi;
+    if (ticket.status !== status) return false;
+    if (assignee === "me") return ticket.assigneeId === this.agent.id;
     if (assignee === "unassigned") return ticket.assigneeId === null;
     return true;
   }
@@ -175,6 +183,7 @@ export class InboxStore {
   private noticeArrival(ticket: TicketT): void {
     const before = this.seenActivity.get(ticket.id);
     this.seenActivity.set(ticket.id, ticket.lastMessageAt);
-    if (ticket.unread && ticket.lastMessageAt !== before) this.onArrival({ ticket, isNew: before === undefined });
+    // A conversation the AI agent handles never bothers the team.
+    if (ticket.unread && !ticket.handledByAi && ticket.lastMessageAt !== before) this.onArrival({ ticket, isNew: before === undefined });
   }
 }

@@ -99,6 +99,8 @@ export class TicketStore {
     const text = body.trim();
     if (!text || this.closed) return;
     const item: OutboxItem = { clientId: crypto.randomUUID(), body: text, attachments, createdAt: new Date().toISOString() };
+    // The message ends the typing the customer saw: the next keystroke says so again at once.
+    this.lastTypingSent = 0;
     this.outbox = [...this.outbox, item];
     this.saveOutbox();
     this.flush([item.clientId]);
@@ -198,6 +200,10 @@ export class TicketStore {
       case "status":
         if (this.ticket) this.ticket = { ...this.ticket, status: frame.status, assigneeId: frame.assigneeId, snoozeUntil: frame.status === "snoozed" ? this.ticket.snoozeUntil : null };
         // The frame has no snooze time or close time: the ticket itself has them.
+        void this.refreshTicket();
+        return;
+      case "ai":
+        // Handed off, or taken over: whether the AI agent still has it shows on the ticket.
         void this.refreshTicket();
         return;
       case "error":

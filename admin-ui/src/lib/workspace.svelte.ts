@@ -14,7 +14,7 @@ export class Workspace {
   macros = $state<MacroT[]>([]);
 
   constructor(readonly agent: AgentT) {
-    this.inbox = new InboxStore(agent.id, ({ ticket, isNew }) =>
+    this.inbox = new InboxStore(agent, ({ ticket, isNew }) =>
       notifier.notify({
         title: isNew ? `New conversation from ${ticket.customerName ?? "a customer"}` : `${ticket.customerName ?? "A customer"} wrote`,
         body: ticket.preview ?? "",

@@ -1,8 +1,8 @@
 // The Settings area's state, in one place: what the server holds, and the admin's unsaved edits
 // of the settings object (kept here rather than in each section, so switching sections keeps
 // them). Made fresh each time an admin opens Settings.
-import type { FaqT, MacroT, SettingsPatchT, SettingsT } from "../../../worker/contract";
-import { api, type FaqInput, type MacroInput } from "../lib/api";
+import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT } from "../../../worker/contract";
+import { api, type ArticleInput, type FaqInput, type MacroInput } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 
 type Calls<T, Input> = {
@@ -72,6 +72,12 @@ export class FaqList extends Collection<FaqT, FaqInput> {
   }
 }
 
+/** The server's order for lists sorted by a name or title. */
+const byText =
+  <T>(text: (item: T) => string) =>
+  (a: T, b: T) =>
+    text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0;
+
 export class SettingsStore {
   /** As the server holds them. */
   settings = $state() as SettingsT;
@@ -79,24 +85,26 @@ export class SettingsStore {
   draft = $state() as SettingsT;
   readonly faqs: FaqList;
   readonly macros: Collection<MacroT, MacroInput>;
+  readonly articles: Collection<ArticleT, ArticleInput>;
 
   private constructor(
     settings: SettingsT,
     faqs: FaqT[],
     macros: MacroT[],
+    articles: ArticleT[],
     readonly workspace: Workspace,
   ) {
     this.settings = settings;
     this.draft = structuredClone(settings);
     this.faqs = new FaqList(faqs);
     // Macros by name, as the server lists them; the composer's macro picker is told at once.
-    const byName = (a: MacroT, b: MacroT) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    this.macros = new Collection(macros, { add: api.addMacro, update: api.updateMacro, remove: api.deleteMacro }, byName, () => void workspace.refreshMacros());
+    this.macros = new Collection(macros, { add: api.addMacro, update: api.updateMacro, remove: api.deleteMacro }, byText((m) => m.name), () => void workspace.refreshMacros());
+    this.articles = new Collection(articles, { add: api.addArticle, update: api.updateArticle, remove: api.deleteArticle }, byText((a) => a.title));
   }
 
   static async load(workspace: Workspace): Promise<SettingsStore> {
-    const [settings, faqs, macros] = await Promise.all([api.settings(), api.faqs(), api.macros()]);
-    return new SettingsStore(settings, faqs, macros, workspace);
+    const [settings, faqs, macros, articles] = await Promise.all([api.settings(), api.faqs(), api.macros(), api.articles()]);
+    return new SettingsStore(settings, faqs, macros, articles, workspace);
   }
 
   /**

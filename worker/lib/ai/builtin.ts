@@ -3,6 +3,7 @@
 // article paragraph when the match is confident enough; otherwise it hands off to a person.
 import { answerOrderQuestion } from "./orders";
 import { rankPassages, type RankedPassage } from "./retrieval";
+import { smallTalkReply } from "./small-talk";
 import type { Answer, AnswerRequest, Answerer, Source } from "./types";
 
 /**
@@ -29,22 +30,19 @@ export class BuiltinAnswerer implements Answerer {
     if (order === "no_order") {
       // Telling them we can't find an order would be wrong for a guest checkout or another email
       // address, and a FAQ answer isn't what they asked: a person can look the order up.
-      return { kind: "handoff", reason: "unresolved", detail: "Asked about their order, but no order is on record for this customer.", confidence: 0, sources: [] };
+      return { kind: "handoff", reason: "low_confidence", detail: "Asked about their order, but no order is on record for this customer.", confidence: 0, sources: [] };
     }
     // Confidence 1: every word of the answer is read from the customer's own order.
     if (order) return { kind: "answer", text: order.text, confidence: 1, sources: [order.source] };
 
+    const smallTalk = smallTalkReply(request.question);
+    if (smallTalk) return { kind: "answer", text: smallTalk, confidence: 1, sources: [] };
+
     const ranked = rankPassages(request.question, request.knowledge, CANDIDATES);
     const best = ranked[0];
     if (!best) {
-      // A greeting, thanks or nothing at all: never answered with a random passage.
-      return {
-        kind: "handoff",
-        reason: "low_confidence",
-        detail: "No passage of the store's knowledge matches the message (or it asks nothing, like a greeting).",
-        confidence: 0,
-        sources: [],
-      };
+      // Nothing at all to look up: never answered with a random passage.
+      return { kind: "handoff", reason: "low_confidence", detail: "No passage of the store's knowledge matches the message.", confidence: 0, sources: [] };
     }
     if (best.confidence >= request.threshold) {
       return { kind: "answer", text: best.passage.text, confidence: best.confidence, sources: [source(best)] };

@@ -136,7 +136,7 @@ function citableSources(request: AnswerRequest): Map<string, Source> {
 
 const clip = (value: string) => (value.length > MAX_DETAIL_CHARS ? `${value.slice(0, MAX_DETAIL_CHARS - 1)}…` : value);
 
-function handoff(reason: HandoffReason, detail: string): Answer {
+export function handoff(reason: HandoffReason, detail: string): Answer {
   return { kind: "handoff", reason, detail: clip(detail), confidence: 0, sources: [] };
 }
 

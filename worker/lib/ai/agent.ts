@@ -1,0 +1,142 @@
+// The AI agent's decisions, wherever they are asked for (a conversation's object, or the
+// settings' "try it"): what the store knows, which answerer speaks, and when a person must.
+import { asc, eq } from "drizzle-orm";
+import type { MessageT, SettingsT } from "../../contract";
+import type { Db } from "../../db/client";
+import { articles, faqs } from "../../db/schema";
+import { readCredential } from "../credentials";
+import { recentEvents } from "../events";
+import { getProfile } from "../profiles";
+import { BuiltinAnswerer } from "./builtin";
+import { asksForHuman } from "./human";
+import { OpenAiCompatibleAnswerer } from "./openai";
+import { handoff, providerError } from "./prompt";
+import { articlePassages, faqPassage, rankPassages } from "./retrieval";
+import type { Answer, AnswerRequest, Answerer, CustomerContext, Passage, Turn } from "./types";
+import { WorkersAiAnswerer } from "./workers-ai";
+
+export type Decision = Answer;
+type AiSettings = SettingsT["ai"];
+
+/** FAQs and articles change rarely: an isolate reads them at most this often. */
+const KNOWLEDGE_CACHE_MS = 10_000;
+/** What an LLM is given of the store's knowledge: the best passages for the question. */
+const LLM_PASSAGES = 6;
+const CUSTOMER_EVENTS = 20;
+const TRY_CANDIDATES = 5;
+/** Beyond the providers' own timeouts: whatever happens, the customer is not left waiting. */
+const DECISION_DEADLINE_MS = 20_000;
+
+let knowledgeCache: { passages: Passage[]; at: number } | null = null;
+
+/** `fresh`: read now, past the cache (an admin trying an article they just wrote must see it). */
+async function storeKnowledge(database: Db, fresh = false): Promise<Passage[]> {
+  if (!fresh && knowledgeCache && Date.now() - knowledgeCache.at < KNOWLEDGE_CACHE_MS) return knowledgeCache.passages;
+  const [faqRows, articleRows] = await Promise.all([
+    database.select({ id: faqs.id, question: faqs.question, answer: faqs.answer }).from(faqs).where(eq(faqs.published, true)).orderBy(asc(faqs.position)),
+    database.select({ id: articles.id, title: articles.title, body: articles.body }).from(articles),
+  ]);
+  const passages = [...faqRows.map(faqPassage), ...articleRows.flatMap(articlePassages)];
+  knowledgeCache = { passages, at: Date.now() };
+  return passages;
+}
+
+/** Only the asking customer's own profile and events: nothing of anyone else's is ever read. */
+async function customerContext(database: Db, profileId: string | null): Promise<CustomerContext> {
+  if (!profileId) return { name: null, email: null, events: [] };
+  const [profile, events] = await Promise.all([getProfile(database, profileId), recentEvents(database, profileId, CUSTOMER_EVENTS)]);
+  return { name: profile?.name ?? null, email: profile?.email ?? null, events };
+}
+
+/** An answerer that cannot run (no key, no binding) hands off and says why, never stays silent. */
+const unavailable = (detail: string): Answerer => ({ answer: async () => providerError(detail) });
+
+async function answererFor(ai: AiSettings, env: Env, database: Db): Promise<Answerer> {
+  switch (ai.provider) {
+    case "builtin":
+      return new BuiltinAnswerer();
+    case "openai": {
+      const apiKey = await readCredential(database, env, "openai");
+      if (!apiKey || !ai.openai.baseUrl) return unavailable("the OpenAI-compatible endpoint has no address or key");
+      return new OpenAiCompatibleAnswerer({ baseUrl: ai.openai.baseUrl, apiKey, model: ai.openai.model });
+    }
+    case "workers_ai":
+      return env.AI ? new WorkersAiAnswerer(env.AI, { model: ai.workersAi.model }) : unavailable("the Worker has no AI binding (add [ai] binding = \"AI\" to wrangler.toml)");
+  }
+}
+
+function withDeadline(answer: Promise<Answer>): Promise<Answer> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Answer>((resolve) => (timer = setTimeout(() => resolve(providerError("no answer in time")), DECISION_DEADLINE_MS)));
+  return Promise.race([answer.catch((error: unknown) => providerError(error instanceof Error ? error.message : "the answerer failed")), late]).finally(() => clearTimeout(timer));
+}
+
+/** Asks the configured answerer; an LLM gets the store's best passages for the question, not all. */
+async function ask(input: { env: Env; database: Db; ai: AiSettings; question: string; history: Turn[]; profileId: string | null; fresh?: boolean }): Promise<{ answer: Answer; knowledge: Passage[] }> {
+  const [knowledge, customer, answerer] = await Promise.all([
+    storeKnowledge(input.database, input.fresh),
+    customerContext(input.database, input.profileId),
+    answererFor(input.ai, input.env, input.database),
+  ]);
+  const given = input.ai.provider === "builtin" ? knowledge : rankPassages(input.question, knowledge, LLM_PASSAGES).map((ranked) => ranked.passage);
+  const request: AnswerRequest = { question: input.question, history: input.history, knowledge: given, customer, threshold: input.ai.threshold };
+  return { answer: await withDeadline(answerer.answer(request)), knowledge };
+}
+
+/**
+ * What the AI agent does about the customer messages after `answeredSeq`: answer them, or hand
+ * off because the customer asked for a person, because it already answered `maxTurns` times
+ * without settling it, or because the answerer is not sure enough (or failed).
+ */
+export async function decide(input: {
+  env: Env;
+  database: Db;
+  ai: AiSettings;
+  profileId: string;
+  /** The recent thread, oldest first. */
+  messages: MessageT[];
+  answeredSeq: number;
+  turns: number;
+}): Promise<{ decision: Decision; question: string }> {
+  const unanswered = input.messages.filter((m) => m.author.kind === "customer" && m.seq > input.answeredSeq);
+  const question = unanswered.map((m) => m.body).join("\n");
+  if (asksForHuman(question)) return { decision: handoff("asked_for_human", ""), question };
+  if (input.turns >= input.ai.maxTurns) return { decision: handoff("unresolved", ""), question };
+  const history: Turn[] = input.messages
+    .filter((m) => m.seq <= input.answeredSeq && m.author.kind !== "system")
+    .map((m) => ({ role: m.author.kind === "customer" ? "customer" : "assistant", text: m.body }));
+  const { answer } = await ask({ env: input.env, database: input.database, ai: input.ai, question, history, profileId: input.profileId });
+  return { decision: answer, question };
+}
+
+/** The settings' "try it": what the agent would answer, and the passages it weighed. */
+export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null }) {
+  const asked = asksForHuman(input.question) ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.database, true) } : await ask({ ...input, history: [], fresh: true });
+  const { answer, knowledge } = asked;
+  return {
+    decision: answer.kind,
+    text: answer.kind === "answer" ? answer.text : null,
+    reason: answer.kind === "handoff" ? answer.reason : null,
+    detail: answer.kind === "handoff" ? answer.detail : "",
+    confidence: answer.confidence,
+    threshold: input.ai.threshold,
+    provider: input.ai.provider,
+    sources: answer.sources,
+    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES).map(({ passage, score, confidence }) => ({ kind: passage.kind, id: passage.id, title: passage.title, score, confidence })),
+  };
+}
+
+const HANDOFF_REASONS = {
+  low_confidence: () => "the AI had no confident answer",
+  asked_for_human: () => "the customer asked for a person",
+  unresolved: (maxTurns: number) => `still unresolved after ${maxTurns} AI answers`,
+  provider_error: () => "the AI service failed",
+} as const;
+
+/** The one line the team reads first: why the AI passed it on, and what the customer asked. */
+export function handoffSummary(decision: Extract<Decision, { kind: "handoff" }>, question: string, maxTurns: number): string {
+  const why = HANDOFF_REASONS[decision.reason](maxTurns) + (decision.detail ? `; ${decision.detail.replace(/\.$/, "")}` : "");
+  const gist = question.replace(/\s+/g, " ").trim();
+  const quoted = gist.length > 140 ? `${gist.slice(0, 139)}…` : gist;
+  return `Handed over by the AI agent (${why})${quoted ? `: “${quoted}”` : "."}`;
+}

@@ -1,0 +1,33 @@
+// Recording a store event (an order placed, an email received) against the customer's profile.
+import { desc, eq, sql } from "drizzle-orm";
+import type { StoreEventT } from "../contract";
+import type { Db } from "../db/client";
+import { events, profiles } from "../db/schema";
+import { newId, nowIso } from "./ids";
+import { profileUpsert, type ProfileInput } from "./profiles";
+
+export type StoreEventInput = { name: string; value?: number; properties?: Record<string, unknown>; occurredAt?: string };
+
+/** Upserts the profile by its store id and records the event, in one transaction. */
+export async function recordStoreEvent(database: Db, profile: ProfileInput, event: StoreEventInput): Promise<{ profileId: string; eventId: string }> {
+  const eventId = newId("evt");
+  const [[row]] = await database.batch([
+    profileUpsert(database, profile, "trusted"),
+    database.insert(events).values({
+      id: eventId,
+      profileId: sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.externalId} = ${profile.externalId})`,
+      name: event.name,
+      value: event.value ?? null,
+      properties: event.properties ?? null,
+      occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : nowIso(),
+      createdAt: nowIso(),
+    }),
+  ]);
+  return { profileId: row!.id, eventId };
+}
+
+/** The profile's newest events, newest first. */
+export async function recentEvents(database: Db, profileId: string, limit: number): Promise<StoreEventT[]> {
+  const rows = await database.select().from(events).where(eq(events.profileId, profileId)).orderBy(desc(events.occurredAt)).limit(limit);
+  return rows.map((e) => ({ id: e.id, name: e.name, value: e.value, properties: e.properties ?? null, occurredAt: e.occurredAt }));
+}
