@@ -1,0 +1,135 @@
+// `npm run bench:ai`: how fast the AI agent's answer reaches the shopper, with the built-in
+// answerer, over 200 questions. Parley runs as `npm start` runs it (port 8798, its own state).
+// 10 shoppers (each with an order on record) each ask 20 questions on the widget's WebSocket,
+// one at a time: FAQ questions as written and paraphrased, and "where is my order?". The time
+// runs from the customer's `ws.send` to the AI's `bot` message on the same socket (an answer, or
+// a handoff, after which the shopper's next question starts a new chat); the AI's `typing`
+// frame (its first sign of life) is timed too.
+import { createHmac } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { devVars, percentile, startParley } from "./local-parley.mjs";
+
+const SHOPPERS = 10;
+const QUESTIONS_EACH = 20;
+
+const FAQS = [
+  ["What is your return policy?", "You can return unworn items within 30 days for a full refund."],
+  ["How long does delivery take?", "Orders arrive in 2 to 4 working days within Sweden and 3 to 7 days in the rest of the EU."],
+  ["Which countries do you ship to?", "We ship to every EU country, Norway, Switzerland and the UK."],
+  ["How do I find my size?", "Our size guide on every product page lists chest, waist and length in centimetres."],
+  ["How should I wash merino wool?", "Hand wash merino in cold water with a wool detergent and dry it flat."],
+  ["Which payment methods do you accept?", "Card, Klarna, Swish and PayPal."],
+  ["Do you sell gift cards?", "Yes: digital gift cards from 200 to 5,000 kr, valid for two years."],
+  ["Can I exchange an item for another size?", "Yes, exchanges are free within 30 days: start one from your order page."],
+  ["Do you have physical stores?", "Our stores are in Stockholm, Gothenburg and Malmö."],
+  ["What do I do if my item arrived damaged?", "Send us a photo within 14 days and we will replace it or refund you."],
+];
+const QUESTIONS = [
+  ...FAQS.map(([question]) => question),
+  "can I send back a sweater I haven't worn?",
+  "how many days until my parcel arrives",
+  "do you deliver to Norway?",
+  "what size should I pick?",
+  "how do I wash wool",
+  "can I pay with Klarna?",
+  "where is my order?",
+  "has my order shipped yet?",
+  "do you have a shop in Malmö?",
+  "my jumper came with a hole in it",
+];
+
+const { base, stop } = await startParley({ port: 8798, inspectorPort: 8799, label: "ai", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+const now = () => performance.now();
+
+async function json(path, init = {}) {
+  const response = await fetch(base + path, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+/** A shopper with an order on record and a widget session. */
+async function shopper(vars, index) {
+  const id = `bench-ai-${Date.now()}-${index}`;
+  await json("/api/events", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${vars.API_KEY}` },
+    body: JSON.stringify({ profile: { externalId: id, name: `Shopper ${index}` }, event: { name: "Placed Order", value: 1195, properties: { orderId: `#B${index}`, status: "shipped", items: [{ title: "Merino Crew Sweater", quantity: 1, price: 1195 }] } } }),
+  });
+  const userHash = createHmac("sha256", vars.IDENTITY_SECRET).update(id).digest("hex");
+  const ip = { "CF-Connecting-IP": `127.60.0.${index + 1}` };
+  const { token } = await json("/api/widget/session", { method: "POST", headers: ip, body: JSON.stringify({ customer: { id, name: `Shopper ${index}` }, userHash }) });
+  return { token, headers: { ...ip, Authorization: `Bearer ${token}` } };
+}
+
+/** A new chat of the shopper's, whose socket hands each frame to whoever waits for it. */
+async function openChat(who) {
+  const { ticket } = await json("/api/widget/conversations", { method: "POST", headers: who.headers });
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/widget/conversations/${ticket.id}/ws?token=${encodeURIComponent(who.token)}&after=0`);
+  let waiting = null;
+  ws.addEventListener("message", (event) => waiting?.(JSON.parse(String(event.data))));
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", () => reject(new Error("shopper socket failed")));
+  });
+  return {
+    /** Ends the chat (after a handoff the AI no longer answers it) and closes the socket. */
+    async end() {
+      const closed = new Promise((resolve) => (waiting = (frame) => frame.type === "status" && frame.status === "closed" && resolve()));
+      ws.send(JSON.stringify({ type: "end" }));
+      await closed;
+      ws.close();
+    },
+    /** Sends a question; resolves with the AI's reply (an answer or a handoff) and the times to it and to its typing frame. */
+    ask(clientId, body) {
+      return new Promise((resolve, reject) => {
+        const sentAt = now();
+        let typingAt = null;
+        const timer = setTimeout(() => reject(new Error(`no reply from the AI to ${JSON.stringify(body)} in 10 s`)), 10_000);
+        waiting = (frame) => {
+          if (frame.type === "typing" && frame.by === "agent" && typingAt === null) typingAt = now();
+          if (frame.type === "message" && frame.author.kind === "bot") {
+            clearTimeout(timer);
+            waiting = null;
+            resolve({ handedOff: Boolean(frame.ai?.handoff), reply: now() - sentAt, typing: (typingAt ?? now()) - sentAt });
+          }
+        };
+        ws.send(JSON.stringify({ type: "send", clientId, body }));
+      });
+    },
+  };
+}
+
+try {
+  const vars = devVars();
+  const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });
+  if (!login.ok) throw new Error(`sign-in failed: ${login.status}`);
+  const cookie = login.headers.get("set-cookie").split(";")[0];
+  const admin = { Cookie: cookie };
+  for (const [question, answer] of FAQS) await json("/api/faqs", { method: "POST", headers: admin, body: JSON.stringify({ question, answer, published: true }) });
+  await json("/api/settings", { method: "PATCH", headers: admin, body: JSON.stringify({ ai: { enabled: true, provider: "builtin", handoff: "inbox", maxTurns: 20 } }) });
+
+  const replies = [];
+  const typings = [];
+  let handoffs = 0;
+  for (let s = 0; s < SHOPPERS; s++) {
+    const who = await shopper(vars, s);
+    let chat = await openChat(who);
+    for (let q = 0; q < QUESTIONS_EACH; q++) {
+      const { handedOff, reply, typing } = await chat.ask(`q-${s}-${q}`, QUESTIONS[(s + q) % QUESTIONS.length]);
+      replies.push(reply);
+      typings.push(typing);
+      if (!handedOff) continue;
+      // A handed-off chat is the team's: the shopper's next question starts a new one.
+      handoffs += 1;
+      await chat.end();
+      chat = await openChat(who);
+    }
+    await chat.end();
+  }
+  const fmt = (xs) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+  console.log(`AI agent (built-in answerer), ${replies.length} questions from ${SHOPPERS} shoppers, one at a time (${replies.length - handoffs} answered, ${handoffs} handed off):`);
+  console.log(`  customer send → the AI's reply on the shopper's socket: ${fmt(replies)}`);
+  console.log(`  customer send → the AI's typing frame: ${fmt(typings)}`);
+} finally {
+  stop();
+}
