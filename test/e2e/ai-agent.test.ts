@@ -2,35 +2,20 @@
 // the built-in answerer, a shopper on the demo store asks where their order is and gets their own
 // newest order, then asks something the store's data doesn't cover and is handed to the inbox,
 // where an agent sees the transcript and summary and replies. Then the admin's AI settings.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium } from "./browser";
+import { createHmac } from "node:crypto";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { useChromium } from "./browser";
 import { http, ok, signIn, withSettings } from "./client";
 import { agentContext, inbox, signInPage } from "./inbox-fixtures";
-import { createHmac } from "node:crypto";
 import { attribute, base, newContext, sessionFor, text, ui, visible } from "./widget-fixtures";
 
-let browser: Browser;
+const chromium = useChromium();
 let admin: string;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [browser, admin] = await Promise.all([launchChromium(), signIn()]);
+  admin = await signIn();
 });
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function keep(context: Promise<BrowserContext>): Promise<BrowserContext> {
-  const created = await context;
-  contexts.push(created);
-  return created;
-}
 
 /** The demo store's first sample customer, identified as the store's server would. */
 const ADA = { id: "demo-1001", name: "Ada Lindqvist", email: "ada@example.com", get userHash() { return createHmac("sha256", inject("identitySecret")).update("demo-1001").digest("hex"); } };
@@ -46,7 +31,7 @@ async function shopperSays(page: Page, body: string) {
 describe("the AI agent", { timeout: 60_000 }, () => {
   it("answers a demo shopper's 'where is my order?' with their own newest order, then hands an uncovered question to the inbox, where an agent replies", async () => {
     await withSettings(admin, AI_ON, async () => {
-      const shopper = await (await keep(newContext(browser))).newPage();
+      const shopper = await (await chromium.keep(newContext(chromium.browser))).newPage();
       await shopper.goto(`${base()}/demo?as=demo-1001`);
       const w = ui(shopper);
       await visible(w.launcher);
@@ -68,7 +53,7 @@ describe("the AI agent", { timeout: 60_000 }, () => {
       await text(answer.locator(".who"), "AI assistant");
 
       // Settled by the AI: the team's inbox doesn't show it.
-      const agentPage = await signInPage(await keep(agentContext(browser)));
+      const agentPage = await signInPage(await chromium.keep(agentContext(chromium.browser)));
       await agentPage.locator('[data-testid="ticket-list"], [data-testid="list-empty"]').first().waitFor();
       const { token } = await sessionFor(ADA);
       const { ticket } = await ok(await http("/api/widget/conversations/active", { token }));
@@ -106,7 +91,7 @@ describe("the AI agent", { timeout: 60_000 }, () => {
 
   it("lets an admin set it up: settings, a knowledge-base article, and a try-it answer from it", async () => {
     await withSettings(admin, { ai: { enabled: false, threshold: 0.5, handoff: "inbox" } }, async () => {
-      const page = await signInPage(await keep(agentContext(browser)), undefined, "/settings/ai");
+      const page = await signInPage(await chromium.keep(agentContext(chromium.browser)), undefined, "/settings/ai");
       await page.getByTestId("settings-section-ai").waitFor();
       const id = (name: string) => page.getByTestId(name);
 

@@ -2,32 +2,13 @@
 // `/` in one browser, a shopper opens the demo store `/demo` in another and writes, and the two
 // chat live: the ticket arrives, the agent answers, both sides see typing and "seen", and the
 // inbox never reloads.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useChromium } from "./browser";
 import { agentContext, inbox, signInPage, until } from "./inbox-fixtures";
 import { attribute, base, newContext, text, ui, visible } from "./widget-fixtures";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function keep(context: Promise<BrowserContext>): Promise<BrowserContext> {
-  const created = await context;
-  contexts.push(created);
-  return created;
-}
+const chromium = useChromium();
 
 /** The demo shopper's chat view: a fresh chat, or the one they already have open. */
 async function openDemoChat(page: Page) {
@@ -43,13 +24,13 @@ async function openDemoChat(page: Page) {
 
 describe("the demo store and the inbox, side by side", { timeout: 60_000 }, () => {
   it("a chat started on /demo reaches the signed-in admin live, and the answer reaches the shopper live", async () => {
-    const agentPage = await signInPage(await keep(agentContext(browser)));
+    const agentPage = await signInPage(await chromium.keep(agentContext(chromium.browser)));
     await agentPage.locator('[data-testid="ticket-list"], [data-testid="list-empty"]').first().waitFor();
     // Set once: still there at the end means the inbox was never reloaded.
     await agentPage.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     const view = inbox(agentPage);
 
-    const shopperPage = await (await keep(newContext(browser))).newPage();
+    const shopperPage = await (await chromium.keep(newContext(chromium.browser))).newPage();
     const w = await openDemoChat(shopperPage);
     const question = `Hi! Do you have the Merino Crew Sweater in size M? (${Date.now().toString(36)})`;
     await w.input.fill(question);

@@ -2,35 +2,24 @@
 // conversation and a new customer message each notify; a visible tab or a preference switched
 // off does not. The page's Notification and AudioContext are the browser's own, wrapped only
 // to record what the inbox asked of them (a headless browser shows and plays nothing).
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { useChromium } from "./browser";
 import { agentContext, ScriptedCustomer, signInPage } from "./inbox-fixtures";
 import { base } from "./widget-fixtures";
 
 type Shown = { title: string; body: string; tag: string };
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const chromium = useChromium();
 const customers: ScriptedCustomer[] = [];
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
+afterEach(() => {
   for (const customer of customers.splice(0)) customer.close();
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
 });
 
 /** A signed-in inbox whose tab can be made hidden, recording notifications and chimes. */
 async function watchedInbox(): Promise<Page> {
-  const context = await agentContext(browser);
-  contexts.push(context);
+  const context = await chromium.keep(agentContext(chromium.browser));
   await context.grantPermissions(["notifications"], { origin: base() });
   await context.addInitScript(() => {
     const w = window as any;
