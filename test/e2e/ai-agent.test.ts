@@ -77,7 +77,7 @@ describe("the AI agent", { timeout: 60_000 }, () => {
       expect(await aiAnswer.getByTestId("ai-note").textContent()).toContain("AI answer, 100% sure.");
       await attribute(aiAnswer.getByTestId("ai-source"), "data-kind", "order");
       const summary = agentPage.locator('[data-testid="message"][data-author="system"] [data-testid="message-body"]');
-      await text(summary, `Handed over by the AI agent (the AI had no confident answer; No passage of the store's knowledge matches the message): “${question}”`);
+      await text(summary, `Handed over by the AI agent (the AI had no confident answer; no passage of the store's knowledge matches the message): “${question}”`);
       // The shopper never sees the team's summary.
       expect(await shopper.locator('[data-parley="message"][data-author="system"]').count()).toBe(0);
 

@@ -135,7 +135,9 @@ const HANDOFF_REASONS = {
 
 /** The one line the team reads first: why the AI passed it on, and what the customer asked. */
 export function handoffSummary(decision: Extract<Decision, { kind: "handoff" }>, question: string, maxTurns: number): string {
-  const why = HANDOFF_REASONS[decision.reason](maxTurns) + (decision.detail ? `; ${decision.detail.replace(/\.$/, "")}` : "");
+  // The answerer's detail is a sentence of its own; here it continues ours ("…; the best match…").
+  const detail = decision.detail.replace(/\.$/, "").replace(/^[A-Z](?=[a-z])/, (first) => first.toLowerCase());
+  const why = HANDOFF_REASONS[decision.reason](maxTurns) + (detail ? `; ${detail}` : "");
   const gist = question.replace(/\s+/g, " ").trim();
   const quoted = gist.length > 140 ? `${gist.slice(0, 139)}…` : gist;
   return `Handed over by the AI agent (${why})${quoted ? `: “${quoted}”` : "."}`;
