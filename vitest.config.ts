@@ -14,10 +14,11 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             TEST_MIGRATIONS: migrations,
             IDENTITY_SECRET: "test-identity-secret",
             API_KEY: "test-api-key",
+            CREDENTIALS_KEY: "test-credentials-key",
             ADMIN_EMAIL: "admin@example.com",
             ADMIN_PASSWORD: "admin-password-123",
             // Help-desk retries in milliseconds, not seconds: the same backoff, faster.
-            HANDOFF_RETRY_BASE_MS: "100",
+            HANDOFF_RETRY_BASE_MS: "20",
             ...vars,
           },
         },

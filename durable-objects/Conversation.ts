@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   ClientFrame,
+  MAX_BODY_CHARS,
   MAX_FRAME_BYTES,
   type AiNoteT,
   type AttachmentT,
@@ -17,13 +18,15 @@ import {
   type TicketT,
 } from "../worker/contract";
 import { db } from "../worker/db/client";
-import { decide, handoffSummary, type Decision } from "../worker/lib/ai/agent";
+import { decide, handoffSummary, questionOf } from "../worker/lib/ai/agent";
+import { handoff } from "../worker/lib/ai/prompt";
+import type { Answer } from "../worker/lib/ai/types";
 import { errorBody } from "../worker/lib/errors";
-import { createExternalTicket, HandoffError } from "../worker/lib/handoff/deliver";
+import { createExternalTicket, deskName, HandoffError } from "../worker/lib/handoff/deliver";
 import { recordHandoff } from "../worker/lib/handoff/log";
 import { newId, nowIso } from "../worker/lib/ids";
 import { closedPeriodId } from "../worker/lib/office-hours";
-import { loadSettings } from "../worker/lib/settings";
+import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
 import { inboxStub } from "../worker/lib/stubs";
 import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
 import {
@@ -67,7 +70,10 @@ const ASSISTANT_NAME = "AI assistant";
 const ANSWER_WATCHDOG_MS = 30_000;
 /** How much of the thread the AI reads, and what goes into an outside ticket's transcript. */
 const AI_HISTORY_MESSAGES = 30;
+const AI_UNANSWERED_MESSAGES = 50;
 const TRANSCRIPT_MESSAGES = 1_000;
+/** A help desk's Retry-After is respected up to this: the customer is waiting. */
+const MAX_RETRY_AFTER_MS = 60_000;
 /** Attempts at an outside handoff before the conversation goes to the inbox instead. */
 const MAX_HANDOFF_ATTEMPTS = 8;
 /** Longer than a help desk request may take (the clients time out sooner). */
@@ -142,7 +148,8 @@ export class Conversation extends DurableObject<Env> {
     const due: number[] = [];
     if (state.syncDueAt !== null) due.push(state.syncDueAt);
     if (state.status === "snoozed" && state.snoozeUntil) due.push(Date.parse(state.snoozeUntil));
-    if (state.ai.owedSince !== null) due.push(state.ai.owedSince + ANSWER_WATCHDOG_MS);
+    // While a round runs past the watchdog, look again in a second, not at once.
+    if (state.ai.owedSince !== null) due.push(Math.max(state.ai.owedSince + ANSWER_WATCHDOG_MS, Date.now() + 1_000));
     if (state.ai.handoff?.status === "pending" && state.ai.handoff.nextAt !== null) due.push(state.ai.handoff.nextAt);
     if (due.length === 0) return;
     const next = Math.min(...due);
@@ -198,17 +205,38 @@ export class Conversation extends DurableObject<Env> {
    * what follows from it, so the sender's ack is never behind a reply to it.
    */
   private async store(author: Participant, input: SendInput, origin: string, sender?: WebSocket): Promise<PostResult> {
-    // Whether the AI agent is on decides who answers a new conversation (see append).
-    const aiOn = author.side === "customer" && (await this.settings()).ai.enabled;
-    const result = await this.append(author, input, origin, aiOn);
+    const result = await this.append(author, input, origin);
     if (result.ok && sender) this.send(sender, { type: "ack", clientId: input.clientId, seq: result.message.seq });
-    if (result.ok && !result.duplicate && author.side === "customer") {
-      const state = this.load()!;
-      // The AI answers after the ack has gone: it never holds up the customer's own message.
-      if (state.ai.mode === "answering") this.ctx.waitUntil(this.respond());
-      else if (!aiHasIt(state)) this.ctx.waitUntil(this.replyIfClosed());
-    }
+    if (result.ok && !result.duplicate && author.side === "customer") this.ctx.waitUntil(this.afterCustomerMessage());
     return result;
+  }
+
+  /**
+   * What a customer's message sets going, once it is stored and acked: nothing that needs D1
+   * (settings, the AI's reading) ever stands between a message and its `seq`.
+   */
+  private async afterCustomerMessage(): Promise<void> {
+    if (this.load()?.ai.mode === null) await this.decideWhoAnswers();
+    const state = this.load();
+    if (!state) return;
+    if (state.ai.mode === "answering") await this.respond();
+    else if (!aiHasIt(state)) await this.replyIfClosed();
+  }
+
+  /**
+   * The conversation's first customer message decides who answers it, once: the AI agent when it
+   * is on (web chat only), else people, and then the ticket enters the inbox.
+   */
+  private async decideWhoAnswers(): Promise<void> {
+    const aiOn = (await this.settings()).ai.enabled;
+    const state = this.load();
+    if (!state || state.ai.mode !== null) return;
+    state.ai.mode = aiOn && state.channel === "webchat" ? "answering" : "off";
+    if (state.ai.mode === "answering") state.ai.owedSince = Date.now();
+    else state.visible = true;
+    this.commit(state);
+    this.broadcast({ type: "ai", mode: state.ai.mode });
+    await this.armAlarm(state);
   }
 
   async update(patch: TicketPatch): Promise<UpdateResult> {
@@ -228,13 +256,16 @@ export class Conversation extends DurableObject<Env> {
       if (patch.snoozeUntil) return refuse("invalid_request", "snoozeUntil: only a snoozed ticket has one; set status to \"snoozed\".");
       snoozeUntil = null;
     }
-    const before = { status: state.status, assigneeId: state.assigneeId };
+    const before = { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
     state.status = status;
     state.snoozeUntil = snoozeUntil && new Date(snoozeUntil).toISOString();
     if (patch.assigneeId !== undefined) state.assigneeId = patch.assigneeId;
+    // Giving a conversation the AI has to someone hands it to the team.
+    if (patch.assigneeId && aiHasIt(state)) this.takeOver(state);
     if (status === "closed") this.close(state);
     this.commit(state);
     if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
     await this.armAlarm(state);
     return { ok: true, ticket: publicTicket(state) };
   }
@@ -259,7 +290,7 @@ export class Conversation extends DurableObject<Env> {
    * Stores a message and delivers it. Everything after the attachment look-up runs without an
    * await, so no other event can interleave: `seq` is allocated, stored and broadcast as one step.
    */
-  private async append(author: Participant, input: SendInput, origin: string, aiOn = false): Promise<PostResult> {
+  private async append(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
     const attachments = input.attachments?.length ? await this.resolveAttachments(author, input.attachments, origin) : [];
     if (!Array.isArray(attachments)) return attachments;
 
@@ -278,10 +309,9 @@ export class Conversation extends DurableObject<Env> {
     const before = { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
     if (author.side === "customer") {
       state.lastCustomerSeq = message.seq;
-      // The first message decides who answers: the AI agent when it is on (web chat only).
-      if (state.ai.mode === null) state.ai.mode = aiOn && state.channel === "webchat" ? "answering" : "off";
       if (state.ai.mode === "answering") state.ai.owedSince ??= Date.now();
-      if (!aiHasIt(state)) state.visible = true;
+      // Before the first message's decision (just after it is stored) the ticket waits unseen.
+      if (state.ai.mode !== null && !aiHasIt(state)) state.visible = true;
       if (state.status === "snoozed") {
         state.status = "open";
         state.snoozeUntil = null;
@@ -343,11 +373,19 @@ export class Conversation extends DurableObject<Env> {
     await this.armAlarm(state);
   }
 
-  private async settings() {
-    if (!this.settingsCache || Date.now() - this.settingsCache.at > SETTINGS_CACHE_MS) {
+  /**
+   * The store's settings, read at most every SETTINGS_CACHE_MS. When D1 can't be read, the last
+   * known ones (or the defaults) rather than a failure: chat goes on, and the next call tries again.
+   */
+  private async settings(): Promise<SettingsT> {
+    if (this.settingsCache && Date.now() - this.settingsCache.at <= SETTINGS_CACHE_MS) return this.settingsCache.value;
+    try {
       this.settingsCache = { value: await loadSettings(db(this.env.DB)), at: Date.now() };
+      return this.settingsCache.value;
+    } catch (error) {
+      console.warn("could not read the settings from D1; going on with the last known", error);
+      return this.settingsCache?.value ?? DEFAULT_SETTINGS;
     }
-    return this.settingsCache.value;
   }
 
   // ---- the AI agent ----------------------------------------------------------------------------
@@ -374,24 +412,28 @@ export class Conversation extends DurableObject<Env> {
     if (!state) return;
     const upTo = state.lastCustomerSeq;
     if (state.status === "closed" || state.ai.mode !== "answering" || upTo <= state.ai.answeredSeq) return this.settleOwed(state);
+    // The watchdog times this round, not the first message that is still owed.
+    state.ai.owedSince = Date.now();
+    this.save(state);
+    await this.armAlarm(state);
     const settings = await this.settings();
-    if (!settings.ai.enabled) return this.toTeam(state);
+    if (!settings.ai.enabled) return this.toTeam();
     this.broadcast({ type: "typing", by: "agent", name: ASSISTANT_NAME });
     const { decision, question } = await decide({
       env: this.env,
       database: db(this.env.DB),
       ai: settings.ai,
       profileId: state.profileId,
-      messages: this.recent(AI_HISTORY_MESSAGES),
-      answeredSeq: state.ai.answeredSeq,
+      ...this.thread(state.ai.answeredSeq, upTo),
       turns: state.ai.turns,
     });
     // The world may have moved while the AI thought: closed, handed off, or taken over.
     state = this.load()!;
     if (state.status === "closed" || state.ai.mode !== "answering") return;
     state.ai.answeredSeq = Math.max(state.ai.answeredSeq, upTo);
-    if (decision.kind === "handoff") return this.handOff(state, settings, decision, question);
-    const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, decision.text, [], null, { confidence: decision.confidence, sources: decision.sources });
+    if (decision.kind === "handoff") return this.handOff(settings, decision, question);
+    const text = decision.text.length > MAX_BODY_CHARS ? `${decision.text.slice(0, MAX_BODY_CHARS - 1)}…` : decision.text;
+    const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, text, [], null, { confidence: decision.confidence, sources: decision.sources });
     // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
     if (decision.sources.length > 0) state.ai.turns += 1;
     if (state.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;
@@ -400,32 +442,56 @@ export class Conversation extends DurableObject<Env> {
     await this.armAlarm(state);
   }
 
+  /**
+   * The conversation as the AI reads it: the customer messages in (answeredSeq, upTo], which it
+   * answers now, and before them the recent thread (its own answers included) without the
+   * team's system notes.
+   */
+  private thread(answeredSeq: number, upTo: number): { history: MessageT[]; unanswered: MessageT[] } {
+    const rows = (query: string, ...bindings: number[]) => this.sql.exec<MessageRow>(query, ...bindings).toArray().map(messageFromRow);
+    const unanswered = rows("SELECT * FROM messages WHERE seq > ? AND seq <= ? AND author_kind = 'customer' ORDER BY seq LIMIT ?", answeredSeq, upTo, AI_UNANSWERED_MESSAGES);
+    const history = rows(
+      "SELECT * FROM messages WHERE seq <= ? AND author_kind <> 'system' AND NOT (author_kind = 'customer' AND seq > ?) ORDER BY seq DESC LIMIT ?",
+      upTo,
+      answeredSeq,
+      AI_HISTORY_MESSAGES,
+    ).reverse();
+    return { history, unanswered };
+  }
+
   /** Nothing more to answer: the watchdog stands down. */
-  private async settleOwed(state: ConversationState): Promise<void> {
+  private settleOwed(state: ConversationState): void {
     if (state.ai.owedSince === null) return;
     state.ai.owedSince = null;
     this.save(state);
   }
 
   /**
-   * The AI passes the conversation on, as the settings say: to the inbox, to an outside help
-   * desk (a job retried until it lands), or with a message to the customer. The customer is told
-   * in the AI's voice; the team reads a one-line summary.
+   * The AI passes the conversation on, as the settings say: to the inbox, to an outside help desk
+   * (a job retried until it lands), or with a message to the customer. The customer is told in
+   * the AI's voice; the team reads a one-line summary. Once per conversation: a second call (a
+   * double "Talk to a person", a handoff racing an answer) finds it already passed on.
    */
-  private async handOff(state: ConversationState, settings: SettingsT, decision: Extract<Decision, { kind: "handoff" }>, question: string): Promise<void> {
+  private async handOff(settings: SettingsT, decision: Extract<Answer, { kind: "handoff" }>, question: string): Promise<void> {
+    const state = this.load();
+    if (!state || state.status === "closed" || state.ai.mode !== "answering") return;
     const target = settings.ai.handoff;
-    const summary = handoffSummary(decision, question, settings.ai.maxTurns);
+    // Messages go to every participant, the customer too: what went wrong in detail is for the logs.
+    if (decision.detail) console.info(`ticket ${state.id}: the AI hands off (${decision.reason}): ${decision.detail}`);
     state.ai.mode = "handed_off";
     state.ai.handedTo = target;
     state.ai.owedSince = null;
-    const note: AiNoteT = { confidence: decision.confidence, sources: decision.sources, handoff: { reason: decision.reason, target } };
+    state.ai.answeredSeq = state.lastCustomerSeq;
+    const note: AiNoteT = { confidence: decision.confidence, sources: [], handoff: { reason: decision.reason, target } };
     const told = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.ai.handoffMessage, [], null, note);
+    const summary = handoffSummary(decision.reason, question, settings.ai.maxTurns);
     const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, summary, [], null);
     const before = state.status;
     if (target === "inbox") state.visible = true;
     if (target === "message") this.close(state);
     if (target === "zendesk" || target === "gorgias") {
-      state.ai.handoff = { target, status: "pending", attempts: 0, nextAt: Date.now(), lastError: null, externalId: null, summary, createdAt: nowIso() };
+      // The transcript is what the conversation is now: the same on every attempt.
+      state.ai.handoff = { target, status: "pending", attempts: 0, nextAt: Date.now(), lastError: null, externalId: null, summary, upToSeq: state.lastSeq, createdAt: nowIso() };
     }
     this.commit(state);
     this.broadcast({ type: "message", ...told });
@@ -439,7 +505,9 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /** The AI was switched off while it had the conversation: the team takes it as it is. */
-  private async toTeam(state: ConversationState): Promise<void> {
+  private async toTeam(): Promise<void> {
+    const state = this.load();
+    if (!state || !aiHasIt(state)) return;
     this.takeOver(state);
     this.commit(state);
     this.broadcast({ type: "ai", mode: state.ai.mode });
@@ -467,16 +535,12 @@ export class Conversation extends DurableObject<Env> {
       state.ai.mode = "off";
       this.commit(state);
       this.broadcast({ type: "ai", mode: state.ai.mode });
+      await this.armAlarm(state);
       return;
     }
     if (state.ai.mode !== "answering") return;
-    const settings = await this.settings();
-    const question = this.recent(AI_HISTORY_MESSAGES)
-      .filter((message) => message.author.kind === "customer" && message.seq > state.ai.answeredSeq)
-      .map((message) => message.body)
-      .join("\n");
-    state.ai.answeredSeq = state.lastCustomerSeq;
-    await this.handOff(state, settings, { kind: "handoff", reason: "asked_for_human", detail: "", confidence: 0, sources: [] }, question);
+    const { unanswered } = this.thread(state.ai.answeredSeq, state.lastCustomerSeq);
+    await this.handOff(await this.settings(), handoff("asked_for_human", ""), questionOf(unanswered));
   }
 
   /** One attempt at the outside help desk; on failure the next is scheduled, or the inbox takes over. */
@@ -499,7 +563,7 @@ export class Conversation extends DurableObject<Env> {
         ticketId: state.id,
         profileId: state.profileId,
         summary: due.summary,
-        messages: this.recent(TRANSCRIPT_MESSAGES),
+        messages: this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq <= ? ORDER BY seq DESC LIMIT ?", due.upToSeq, TRANSCRIPT_MESSAGES).toArray().reverse().map(messageFromRow),
       });
     } catch (error) {
       // A failure of our own (D1 unreachable, say) is worth another try too.
@@ -510,47 +574,40 @@ export class Conversation extends DurableObject<Env> {
     // An agent may have taken the conversation over meanwhile.
     if (job.status !== "pending") return;
     job.attempts += 1;
-    const desk = job.target === "zendesk" ? "Zendesk" : "Gorgias";
-    const before = state.status;
-    let note: string;
     if (!(outcome instanceof HandoffError)) {
-      Object.assign(job, { status: "delivered", externalId: outcome.externalId, lastError: null });
-      note = `${desk} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`;
-      this.close(state);
-    } else if (outcome.retryable && job.attempts < MAX_HANDOFF_ATTEMPTS) {
+      Object.assign(job, { status: "delivered", externalId: outcome.externalId, lastError: null, nextAt: null });
+      return this.concludeHandoff(state, `${deskName(job.target)} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`, true);
+    }
+    console.warn(`ticket ${state.id}: ${deskName(job.target)} handoff attempt ${job.attempts} failed: ${outcome.message}`);
+    if (outcome.retryable && job.attempts < MAX_HANDOFF_ATTEMPTS) {
       const backoff = Number(this.env.HANDOFF_RETRY_BASE_MS ?? 2_000) * 2 ** (job.attempts - 1);
-      Object.assign(job, { lastError: outcome.message, nextAt: Date.now() + Math.max(backoff, outcome.retryAfterMs ?? 0) });
-      this.commit(state);
+      Object.assign(job, { lastError: outcome.message, nextAt: Date.now() + Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)) });
+      this.save(state);
       await this.logHandoff(state.id, job);
       await this.armAlarm(state);
       return;
-    } else {
-      // Never silently lost: when the help desk will not take it, the team gets it here.
-      Object.assign(job, { status: "failed", lastError: outcome.message });
-      note = `Could not create the ${desk} ticket after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"} (${outcome.message}). The conversation is in the inbox instead.`;
-      state.ai.handedTo = "inbox";
-      state.visible = true;
     }
-    const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, note, [], null);
-    this.commit(state);
-    this.broadcast({ type: "message", ...noted });
-    if (before !== state.status) this.broadcastStatus(state);
-    await this.logHandoff(state.id, job);
-    await this.armAlarm(state);
+    // Never silently lost: when the help desk will not take it, the team gets it here.
+    Object.assign(job, { status: "failed", lastError: outcome.message, nextAt: null });
+    state.ai.handedTo = "inbox";
+    state.visible = true;
+    await this.concludeHandoff(state, `Could not create the ${deskName(job.target)} ticket (${outcome.retryable ? "it could not be reached" : "it refused the request; see the handoff log in the AI settings"}). The conversation is in the inbox instead.`, false);
+    await this.replyIfClosed();
   }
 
-  /** Admins retry a failed outside handoff (after fixing its settings, say). */
-  async retryHandoff(): Promise<UpdateResult> {
-    const state = this.load();
-    const job = state?.ai.handoff;
-    if (!state || !job) return refuse("not_found", "This conversation has no outside handoff.");
-    if (job.status === "delivered") return refuse("invalid_request", `Already delivered: ${job.target} ticket ${job.externalId}.`);
-    if (state.status === "closed") return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
-    Object.assign(job, { status: "pending", attempts: 0, nextAt: Date.now(), lastError: null });
-    this.save(state);
-    await this.logHandoff(state.id, job);
-    this.ctx.waitUntil(this.deliverHandoff());
-    return { ok: true, ticket: publicTicket(state) };
+  /**
+   * Records how an outside handoff ended: a note in the thread, and the Parley ticket closed when
+   * the help desk has it. A ticket the customer closed meanwhile takes no note: it is final.
+   */
+  private async concludeHandoff(state: ConversationState, note: string, closeTicket: boolean): Promise<void> {
+    const before = state.status;
+    const noted = before === "closed" ? null : this.insertMessage(state, { kind: "system", id: null, name: null }, note, [], null);
+    if (closeTicket) this.close(state);
+    this.commit(state);
+    if (noted) this.broadcast({ type: "message", ...noted });
+    if (before !== state.status) this.broadcastStatus(state);
+    await this.logHandoff(state.id, state.ai.handoff!);
+    await this.armAlarm(state);
   }
 
   /** The admins' handoff log in D1; a write that fails is made again with the next attempt's. */
@@ -566,11 +623,6 @@ export class Conversation extends DurableObject<Env> {
     state.status = "closed";
     state.closedAt = nowIso();
     state.snoozeUntil = null;
-  }
-
-  /** The newest `count` messages, oldest first. */
-  private recent(count: number): MessageT[] {
-    return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT ?", count).toArray().reverse().map(messageFromRow);
   }
 
   // ---- WebSockets ----------------------------------------------------------------------------
@@ -715,8 +767,12 @@ export class Conversation extends DurableObject<Env> {
     }
     if (state.syncDueAt !== null && state.syncDueAt <= Date.now()) await this.syncToD1(state);
     state = this.load()!;
-    if (state.ai.owedSince !== null && state.ai.owedSince + ANSWER_WATCHDOG_MS <= Date.now()) await this.respond();
-    if (state.ai.handoff?.status === "pending") await this.deliverHandoff();
+    // An answer lost to an eviction (no round running here) is taken up again; each step's
+    // failure is its own, and the alarm is armed again whatever happened.
+    if (state.ai.owedSince !== null && state.ai.owedSince + ANSWER_WATCHDOG_MS <= Date.now() && !this.responding) {
+      await this.respond().catch((error) => console.warn(`ticket ${state?.id}: the AI's answer failed`, error));
+    }
+    if (this.load()!.ai.handoff?.status === "pending") await this.deliverHandoff().catch((error) => console.warn(`ticket ${state?.id}: the handoff failed`, error));
     state = this.load()!;
     await this.armAlarm(state);
   }

@@ -13,6 +13,8 @@ export type HandoffJob = {
   lastError: string | null;
   externalId: string | null;
   summary: string;
+  /** The transcript is the thread up to here, the same on every attempt (Zendesk's idempotency key needs the same body). */
+  upToSeq: number;
   createdAt: string;
 };
 

@@ -9,6 +9,7 @@ CREATE TABLE `articles` (
 CREATE TABLE `credentials` (
 	`name` text PRIMARY KEY NOT NULL,
 	`ciphertext` text NOT NULL,
+	`host` text NOT NULL,
 	`updated_at` text NOT NULL
 );
 --> statement-breakpoint

@@ -20,14 +20,10 @@ export type AppEnv = {
 
 declare global {
   /**
-   * Optional bindings and secrets, absent from wrangler.toml on purpose: the Workers AI binding
-   * (no local mode; add `[ai] binding = "AI"` when deploying) and the fallback keys of the AI
-   * agent's outside services (`wrangler secret put OPENAI_API_KEY`, and so on).
+   * An optional binding, absent from wrangler.toml on purpose: Workers AI has no local mode, so
+   * `[ai] binding = "AI"` is added when deploying with it.
    */
   interface Env {
     AI?: Ai;
-    OPENAI_API_KEY?: string;
-    ZENDESK_API_TOKEN?: string;
-    GORGIAS_API_KEY?: string;
   }
 }

@@ -77,7 +77,7 @@ describe("the AI agent", { timeout: 60_000 }, () => {
       expect(await aiAnswer.getByTestId("ai-note").textContent()).toContain("AI answer, 100% sure.");
       await attribute(aiAnswer.getByTestId("ai-source"), "data-kind", "order");
       const summary = agentPage.locator('[data-testid="message"][data-author="system"] [data-testid="message-body"]');
-      await text(summary, `Handed over by the AI agent (the AI had no confident answer; no passage of the store's knowledge matches the message): “${question}”`);
+      await text(summary, `Handed over by the AI agent (the AI had no confident answer): “${question}”`);
       // The shopper never sees the team's summary.
       expect(await shopper.locator('[data-parley="message"][data-author="system"]').count()).toBe(0);
 
@@ -108,13 +108,26 @@ describe("the AI agent", { timeout: 60_000 }, () => {
       expect((await ok(await http("/api/settings", { cookie: admin }))).ai).toMatchObject({ enabled: true, threshold: 0.4, handoff: "inbox" });
       expect((await ok(await http("/api/widget/config"))).ai).toEqual({ enabled: true });
 
-      // A key is set but never shown again.
+      // No key is asked for until a service's address is saved; then it is set, never shown again.
+      await visible(id("credentials-none"));
+      await id("setting-ai.handoff").selectOption("zendesk");
+      await id("setting-ai.zendesk.baseUrl").fill("https://nordicknits.zendesk.com");
+      await id("setting-ai.zendesk.email").fill("support@nordicknits.example");
+      await id("save-ai").click();
+      await visible(id("saved-ai"));
       await id("credential-zendesk-value").fill("zd-secret-token-123");
       await id("credential-zendesk-save").click();
-      await text(id("credential-zendesk-status"), "set here");
+      await text(id("credential-zendesk-status"), "set for nordicknits.zendesk.com");
       expect(await page.content()).not.toContain("zd-secret-token-123");
+      // A new address: the key no longer applies until it is entered again.
+      await id("setting-ai.zendesk.baseUrl").fill("https://other.zendesk.com");
+      await id("save-ai").click();
+      await text(id("credential-zendesk-status"), "set for nordicknits.zendesk.com, not the address saved above: enter it again");
       await id("credential-zendesk-forget").click();
       await text(id("credential-zendesk-status"), "not set");
+      await id("setting-ai.handoff").selectOption("inbox");
+      await id("save-ai").click();
+      await visible(id("saved-ai"));
 
       // An article, then the try-it box answering from it.
       const tag = Date.now().toString(36);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { BuiltinAnswerer, DEFAULT_THRESHOLD } from "../../worker/lib/ai/builtin";
 import { asksForHuman } from "../../worker/lib/ai/human";
-import { answerOrderQuestion, asksAboutOwnOrder, describeCustomer, describeOrder, orderFacts } from "../../worker/lib/ai/orders";
+import { answerOrderQuestion, asksAboutOwnOrder, describeOrder, orderFacts } from "../../worker/lib/ai/orders";
 import { articlePassages, faqPassage, rankPassages } from "../../worker/lib/ai/retrieval";
 import { detectLanguage, informativeWords, stem, term, words } from "../../worker/lib/ai/text";
 import type { Answer, AnswerRequest, CustomerContext } from "../../worker/lib/ai/types";
@@ -313,24 +313,6 @@ describe("orders", () => {
         if (answer.kind === "answer" && answer.sources[0]?.kind === "order") expect(own).toContain(answer.sources[0].id);
       }
     }
-  });
-
-  it("renders the customer's facts for an LLM, one value per line, saying when there are none", () => {
-    expect(describeCustomer(CASEY)).toBe(
-      [
-        "Name: Casey Lind",
-        "Email: casey@example.com",
-        "Orders (newest first, 2 of 2):",
-        "- Order #1042, placed 2026-03-02, items: 1 × Merino Crew Sweater at 1195 SEK; 2 × Wool Socks at 149 SEK, total 1493 SEK, status shipped, carrier PostNord, tracking number 00370712345678901, tracking link https://tracking.postnord.com/se/?id=00370712345678901",
-        "- Order #1007, placed 2025-11-20, items: 2 × Organic Cotton Tee at 449.5 SEK, total 899 SEK, status delivered",
-        "Emails received (newest first, 1 of 1):",
-        '- 2026-03-02: "Your order #1042 is on its way"',
-      ].join("\n"),
-    );
-    expect(describeCustomer(NEW_CUSTOMER)).toContain("Orders: none on record.");
-    expect(describeCustomer({ name: null, email: null, events: [] })).toBe(
-      "Name: unknown\nEmail: unknown\nOrders: none on record.\nEmails received: none on record.",
-    );
   });
 });
 

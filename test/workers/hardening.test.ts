@@ -52,7 +52,8 @@ describe("a ticket whose object missed its opening", () => {
 
     const socket = await customerSocket(id, shopper.token);
     expect(await sendAndWait(socket, "o-1", "hello?")).toEqual({ type: "ack", clientId: "o-1", seq: 1 });
-    await eventually(async () => expect(await d1Row(id)).toMatchObject({ visible: 1, version: 2 }));
+    // D1's version 1, the message, and deciding who answers it.
+    await eventually(async () => expect(await d1Row(id)).toMatchObject({ visible: 1, version: 3 }));
     const list = await json(await call("/api/tickets?status=open", { cookie: admin }), 200);
     expect(list.tickets.map((t: { id: string }) => t.id)).toContain(id);
     socket.close();

@@ -102,7 +102,7 @@ describe("D1 sync of a ticket's changes", () => {
 
     const state = await objectState(ticket.id);
     expect(state.lastSeq).toBe(25);
-    expect(state.version).toBe(26); // 1 at opening + 25 messages
+    expect(state.version).toBe(27); // 1 at opening + 25 messages + 1 deciding who answers (people: the AI is off)
     expect(updates[0]).toMatchObject({ version: state.version, preview: "burst message number 25" });
     expect(await d1Row(ticket.id)).toMatchObject({ version: state.version, preview: "burst message number 25", unread: 1, visible: 1, status: "open" });
     // Nothing is owed any more.
@@ -142,7 +142,8 @@ describe("D1 sync of a ticket's changes", () => {
       // More changes while D1 is still down are owed too.
       expect(await burst(socket, [{ clientId: "down-2", body: "hello? my order #1234" }])).toEqual([{ type: "ack", clientId: "down-2", seq: 2 }]);
       const owed = await objectState(ticket.id);
-      expect(owed.version).toBe(3);
+      // 1 at opening, down-1, deciding who answers, down-2.
+      expect(owed.version).toBe(4);
       expect(owed.syncedVersion).toBe(1);
 
       await env.DB.prepare("ALTER TABLE tickets_offline RENAME TO tickets").run();
@@ -154,10 +155,10 @@ describe("D1 sync of a ticket's changes", () => {
       expect(await inbox.next((f) => f.type === "counts" && f.rev === frame.rev, 3000)).toMatchObject({ type: "counts" });
 
       const recovered = await objectState(ticket.id);
-      expect(recovered).toMatchObject({ version: 3, syncedVersion: 3, syncAttempts: 0, syncDueAt: null });
-      expect(await d1Row(ticket.id)).toMatchObject({ version: 3, preview: "hello? my order #1234", unread: 1, visible: 1 });
+      expect(recovered).toMatchObject({ version: 4, syncedVersion: 4, syncAttempts: 0, syncDueAt: null });
+      expect(await d1Row(ticket.id)).toMatchObject({ version: 4, preview: "hello? my order #1234", unread: 1, visible: 1 });
       const updates = (await writesOf(ticket.id)).filter((w) => w.op === "update");
-      expect(updates.map((w) => w.version)).toEqual([3]);
+      expect(updates.map((w) => w.version)).toEqual([4]);
     } finally {
       if (!renamedBack) await env.DB.prepare("ALTER TABLE tickets_offline RENAME TO tickets").run();
       socket.close();
@@ -184,7 +185,8 @@ describe("D1 sync of a ticket's changes", () => {
       expect(await d1Row(ticket.id)).toMatchObject({ version: state.version, preview: `stream message ${count}` });
       return state;
     }, 5000);
-    expect(final).toMatchObject({ version: count + 1, syncDueAt: null, syncAttempts: 0 });
+    // 1 at opening, the messages, and deciding who answers after the first.
+    expect(final).toMatchObject({ version: count + 2, syncDueAt: null, syncAttempts: 0 });
     const updates = (await writesOf(ticket.id)).filter((w) => w.op === "update");
     console.log(`${count} messages over ${streamedFor} ms → ${updates.length} D1 writes (versions ${updates.map((w) => w.version).join(", ")})`);
     // Changes made while a write was pending or in flight rode along with a later write.
@@ -192,7 +194,7 @@ describe("D1 sync of a ticket's changes", () => {
     expect(updates.length).toBeLessThanOrEqual(Math.ceil(streamedFor / Number(env.D1_SYNC_DELAY_MS)) + 2);
     expect(updates.length).toBeLessThan(count / 2);
     for (let i = 1; i < updates.length; i++) expect(updates[i]!.version).toBeGreaterThan(updates[i - 1]!.version);
-    expect(updates.at(-1)).toMatchObject({ version: count + 1, preview: `stream message ${count}` });
+    expect(updates.at(-1)).toMatchObject({ version: count + 2, preview: `stream message ${count}` });
     socket.close();
   }, 30_000);
 

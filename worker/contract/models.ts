@@ -131,7 +131,13 @@ export const OfficeHours = z.object({
   closedMessage: z.string().trim().min(1).max(MAX_BODY_CHARS),
 });
 
-const endpoint = z.object({ baseUrl: webUrl.nullable(), email: z.email().max(320).nullable() });
+/** An outside service's address: https, or http to this machine (a service run for development). */
+const serviceUrl = webUrl.refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}, "must be an https URL");
+
+const endpoint = z.object({ baseUrl: serviceUrl.nullable(), email: z.email().max(320).nullable() });
 
 export const AiProvider = z.enum(["builtin", "openai", "workers_ai"]);
 
@@ -148,7 +154,7 @@ const AiSettings = z
     provider: AiProvider,
     threshold: z.number().min(0).max(1),
     maxTurns: z.number().int().min(1).max(20),
-    openai: z.object({ baseUrl: webUrl.nullable(), model: z.string().trim().max(200) }),
+    openai: z.object({ baseUrl: serviceUrl.nullable(), model: z.string().trim().max(200) }),
     workersAi: z.object({ model: z.string().trim().min(1).max(200) }),
     zendesk: endpoint,
     gorgias: endpoint,

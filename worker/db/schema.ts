@@ -145,11 +145,13 @@ export const articles = sqliteTable("articles", {
 
 /**
  * Keys of outside services (an LLM endpoint, Zendesk, Gorgias) that admins enter in the
- * settings: AES-GCM encrypted with a key derived from IDENTITY_SECRET, and never sent back.
+ * settings: AES-GCM encrypted under CREDENTIALS_KEY, sealed to the host they are for, and never
+ * sent back.
  */
 export const credentials = sqliteTable("credentials", {
   name: text("name").primaryKey(),
   ciphertext: text("ciphertext").notNull(),
+  host: text("host").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
 

@@ -1,5 +1,5 @@
 // Recording a store event (an order placed, an email received) against the customer's profile.
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { StoreEventT } from "../contract";
 import type { Db } from "../db/client";
 import { events, profiles } from "../db/schema";
@@ -26,8 +26,9 @@ export async function recordStoreEvent(database: Db, profile: ProfileInput, even
   return { profileId: row!.id, eventId };
 }
 
-/** The profile's newest events, newest first. */
-export async function recentEvents(database: Db, profileId: string, limit: number): Promise<StoreEventT[]> {
-  const rows = await database.select().from(events).where(eq(events.profileId, profileId)).orderBy(desc(events.occurredAt)).limit(limit);
+/** The profile's newest events (of one name, if given), newest first. */
+export async function recentEvents(database: Db, profileId: string, limit: number, name?: string): Promise<StoreEventT[]> {
+  const condition = name === undefined ? eq(events.profileId, profileId) : and(eq(events.profileId, profileId), eq(events.name, name));
+  const rows = await database.select().from(events).where(condition).orderBy(desc(events.occurredAt)).limit(limit);
   return rows.map((e) => ({ id: e.id, name: e.name, value: e.value, properties: e.properties ?? null, occurredAt: e.occurredAt }));
 }

@@ -49,7 +49,20 @@ export async function loadSettings(database: Db): Promise<SettingsT> {
   const row = await database.select({ data: settings.data }).from(settings).where(eq(settings.id, 1)).get();
   if (!row) return DEFAULT_SETTINGS;
   // Stored settings were validated on write; defaults fill fields added by later versions.
-  return deepMerge(DEFAULT_SETTINGS, row.data);
+  return withinLaterRules(deepMerge(DEFAULT_SETTINGS, row.data));
+}
+
+/**
+ * Settings stored before a rule existed are brought within it, so that no old value makes every
+ * later PATCH fail: an empty handoff message, or a handoff target or provider chosen before it
+ * needed an address.
+ */
+function withinLaterRules(stored: SettingsT): SettingsT {
+  const ai = { ...stored.ai };
+  if (!ai.handoffMessage.trim()) ai.handoffMessage = DEFAULT_SETTINGS.ai.handoffMessage;
+  if ((ai.handoff === "zendesk" || ai.handoff === "gorgias") && !(ai[ai.handoff].baseUrl && ai[ai.handoff].email)) ai.handoff = "inbox";
+  if (ai.provider === "openai" && !(ai.openai.baseUrl && ai.openai.model)) ai.provider = "builtin";
+  return { ...stored, ai };
 }
 
 /** Applies a validated patch: nested objects merge, arrays and scalars replace. */

@@ -14,7 +14,7 @@ export type MacroInput = Pick<MacroT, "name" | "body">;
 export type NewAgent = { email: string; name: string; role: RoleT; password: string };
 export type ArticleInput = Pick<ArticleT, "title" | "body">;
 export type CredentialName = "openai" | "zendesk" | "gorgias";
-export type CredentialStatus = { set: boolean; source: "settings" | "secret" | null };
+export type CredentialStatus = { set: boolean; host: string | null; matches: boolean };
 export type AiSource = { kind: "faq" | "article" | "order"; id: string; title: string; score: number };
 export type AiTry = {
   decision: "answer" | "handoff";
@@ -108,7 +108,6 @@ export const api = {
   forgetAiCredential: (name: CredentialName) => send<void>("DELETE", `/api/ai/credentials/${name}`),
   tryAi: (question: string, customerId?: string) => send<AiTry>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
   handoffs: () => call<{ handoffs: Handoff[] }>("/api/ai/handoffs").then((r) => r.handoffs),
-  retryHandoff: (ticketId: string) => send<{ ticket: TicketT }>("POST", `/api/ai/handoffs/${encodeURIComponent(ticketId)}/retry`),
 };
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */

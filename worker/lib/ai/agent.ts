@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import type { MessageT, SettingsT } from "../../contract";
 import type { Db } from "../../db/client";
 import { articles, faqs } from "../../db/schema";
-import { readCredential } from "../credentials";
+import { hostOf, readCredential } from "../credentials";
 import { recentEvents } from "../events";
 import { getProfile } from "../profiles";
 import { BuiltinAnswerer } from "./builtin";
@@ -12,10 +12,9 @@ import { asksForHuman } from "./human";
 import { OpenAiCompatibleAnswerer } from "./openai";
 import { handoff, providerError } from "./prompt";
 import { articlePassages, faqPassage, rankPassages } from "./retrieval";
-import type { Answer, AnswerRequest, Answerer, CustomerContext, Passage, Turn } from "./types";
+import type { Answer, AnswerRequest, Answerer, CustomerContext, HandoffReason, Passage, Turn } from "./types";
 import { WorkersAiAnswerer } from "./workers-ai";
 
-export type Decision = Answer;
 type AiSettings = SettingsT["ai"];
 
 /** FAQs and articles change rarely: an isolate reads them at most this often. */
@@ -23,6 +22,7 @@ const KNOWLEDGE_CACHE_MS = 10_000;
 /** What an LLM is given of the store's knowledge: the best passages for the question. */
 const LLM_PASSAGES = 6;
 const CUSTOMER_EVENTS = 20;
+const ORDER_EVENT = "Placed Order";
 const TRY_CANDIDATES = 5;
 /** Beyond the providers' own timeouts: whatever happens, the customer is not left waiting. */
 const DECISION_DEADLINE_MS = 20_000;
@@ -41,10 +41,18 @@ async function storeKnowledge(database: Db, fresh = false): Promise<Passage[]> {
   return passages;
 }
 
-/** Only the asking customer's own profile and events: nothing of anyone else's is ever read. */
+/**
+ * Only the asking customer's own profile and events: nothing of anyone else's is ever read. Their
+ * orders are read by name, so a long trail of other events never hides the newest order.
+ */
 async function customerContext(database: Db, profileId: string | null): Promise<CustomerContext> {
   if (!profileId) return { name: null, email: null, events: [] };
-  const [profile, events] = await Promise.all([getProfile(database, profileId), recentEvents(database, profileId, CUSTOMER_EVENTS)]);
+  const [profile, orders, recent] = await Promise.all([
+    getProfile(database, profileId),
+    recentEvents(database, profileId, CUSTOMER_EVENTS, ORDER_EVENT),
+    recentEvents(database, profileId, CUSTOMER_EVENTS),
+  ]);
+  const events = [...new Map([...orders, ...recent].map((event) => [event.id, event])).values()].sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1));
   return { name: profile?.name ?? null, email: profile?.email ?? null, events };
 }
 
@@ -56,8 +64,8 @@ async function answererFor(ai: AiSettings, env: Env, database: Db): Promise<Answ
     case "builtin":
       return new BuiltinAnswerer();
     case "openai": {
-      const apiKey = await readCredential(database, env, "openai");
-      if (!apiKey || !ai.openai.baseUrl) return unavailable("the OpenAI-compatible endpoint has no address or key");
+      const apiKey = await readCredential(database, env, "openai", hostOf(ai.openai.baseUrl));
+      if (!apiKey || !ai.openai.baseUrl) return unavailable("the OpenAI-compatible endpoint has no address, or no key for that address");
       return new OpenAiCompatibleAnswerer({ baseUrl: ai.openai.baseUrl, apiKey, model: ai.openai.model });
     }
     case "workers_ai":
@@ -83,30 +91,35 @@ async function ask(input: { env: Env; database: Db; ai: AiSettings; question: st
   return { answer: await withDeadline(answerer.answer(request)), knowledge };
 }
 
+/** The customer messages the AI answers in one go, as one question. */
+export const questionOf = (unanswered: MessageT[]) => unanswered.map((m) => m.body).join("\n");
+
 /**
- * What the AI agent does about the customer messages after `answeredSeq`: answer them, or hand
- * off because the customer asked for a person, because it already answered `maxTurns` times
- * without settling it, or because the answerer is not sure enough (or failed).
+ * What the AI agent does about the customer's unanswered messages: answer them, or hand off
+ * because the customer asked for a person, because it already answered `maxTurns` times without
+ * settling it, or because the answerer is not sure enough, or failed. Never throws: a failure
+ * (D1 unreadable, say) is a handoff too, so the customer is never left in silence.
  */
 export async function decide(input: {
   env: Env;
   database: Db;
   ai: AiSettings;
   profileId: string;
-  /** The recent thread, oldest first. */
-  messages: MessageT[];
-  answeredSeq: number;
+  /** The thread before the unanswered messages, oldest first, the AI's own answers included. */
+  history: MessageT[];
+  unanswered: MessageT[];
   turns: number;
-}): Promise<{ decision: Decision; question: string }> {
-  const unanswered = input.messages.filter((m) => m.author.kind === "customer" && m.seq > input.answeredSeq);
-  const question = unanswered.map((m) => m.body).join("\n");
+}): Promise<{ decision: Answer; question: string }> {
+  const question = questionOf(input.unanswered);
   if (asksForHuman(question)) return { decision: handoff("asked_for_human", ""), question };
   if (input.turns >= input.ai.maxTurns) return { decision: handoff("unresolved", ""), question };
-  const history: Turn[] = input.messages
-    .filter((m) => m.seq <= input.answeredSeq && m.author.kind !== "system")
-    .map((m) => ({ role: m.author.kind === "customer" ? "customer" : "assistant", text: m.body }));
-  const { answer } = await ask({ env: input.env, database: input.database, ai: input.ai, question, history, profileId: input.profileId });
-  return { decision: answer, question };
+  const history: Turn[] = input.history.map((m) => ({ role: m.author.kind === "customer" ? "customer" : "assistant", text: m.body }));
+  try {
+    const { answer } = await ask({ env: input.env, database: input.database, ai: input.ai, question, history, profileId: input.profileId });
+    return { decision: answer, question };
+  } catch (error) {
+    return { decision: providerError(`could not read the store's data: ${error instanceof Error ? error.message : String(error)}`), question };
+  }
 }
 
 /** The settings' "try it": what the agent would answer, and the passages it weighed. */
@@ -133,12 +146,12 @@ const HANDOFF_REASONS = {
   provider_error: () => "the AI service failed",
 } as const;
 
-/** The one line the team reads first: why the AI passed it on, and what the customer asked. */
-export function handoffSummary(decision: Extract<Decision, { kind: "handoff" }>, question: string, maxTurns: number): string {
-  // The answerer's detail is a sentence of its own; here it continues ours ("…; the best match…").
-  const detail = decision.detail.replace(/\.$/, "").replace(/^[A-Z](?=[a-z])/, (first) => first.toLowerCase());
-  const why = HANDOFF_REASONS[decision.reason](maxTurns) + (detail ? `; ${detail}` : "");
+/**
+ * The one line the team reads first: why the AI passed it on, and what the customer asked. Like
+ * every message it reaches the customer too, so it names the reason, not its technical detail.
+ */
+export function handoffSummary(reason: HandoffReason, question: string, maxTurns: number): string {
   const gist = question.replace(/\s+/g, " ").trim();
   const quoted = gist.length > 140 ? `${gist.slice(0, 139)}…` : gist;
-  return `Handed over by the AI agent (${why})${quoted ? `: “${quoted}”` : "."}`;
+  return `Handed over by the AI agent (${HANDOFF_REASONS[reason](maxTurns)})${quoted ? `: “${quoted}”` : "."}`;
 }

@@ -103,7 +103,7 @@ export function orderFacts(event: StoreEventT): OrderFacts {
     currency,
     status: plain(p.fulfillmentStatus, 60) ?? plain(p.status, 60),
     carrier: plain(p.carrier, 60),
-    trackingNumber: plain(p.trackingNumber, 80),
+    trackingNumber: plain(p.trackingNumber, 80) ?? plain(p.tracking, 80),
     trackingUrl: httpUrl(p.trackingUrl),
   };
 }
@@ -216,51 +216,4 @@ export function answerOrderQuestion(question: string, customer: CustomerContext)
     text: describeOrder(newest, language),
     source: { kind: "order", id: newest.orderId ?? newest.eventId, title, score: 1 },
   };
-}
-
-function orderLine(order: OrderFacts): string {
-  const amount = (value: number) => (order.currency ? `${value} ${order.currency}` : String(value));
-  const parts = [`Order ${order.orderId ?? "(no id)"}, placed ${order.placedAt.slice(0, 10)}`];
-  if (order.items.length) {
-    const items = order.items.map((item) => `${item.quantity ?? "?"} × ${item.label}${item.price !== null ? ` at ${amount(item.price)}` : ""}`);
-    if (order.moreItems > 0) items.push(`${order.moreItems} more`);
-    parts.push(`items: ${items.join("; ")}`);
-  }
-  if (order.total !== null) parts.push(`total ${amount(order.total)}`);
-  if (order.status) parts.push(`status ${order.status}`);
-  if (order.carrier) parts.push(`carrier ${order.carrier}`);
-  if (order.trackingNumber) parts.push(`tracking number ${order.trackingNumber}`);
-  if (order.trackingUrl) parts.push(`tracking link ${order.trackingUrl}`);
-  return `- ${parts.join(", ")}`;
-}
-
-/**
- * The customer's facts as plain text for an LLM's context: name, email, newest orders and
- * emails received. Every value is on one line (see `plain`), so a product title or an email
- * subject can't pose as a new section; "none on record" is said outright so that a model has no
- * gap to fill with an invented order.
- */
-export function describeCustomer(customer: CustomerContext, limits = { orders: 5, emails: 5 }): string {
-  const orders = customerOrders(customer);
-  const emails = customer.events
-    .filter((event) => event.name === "Received Email")
-    .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
-  const lines = [`Name: ${plain(customer.name) ?? "unknown"}`, `Email: ${plain(customer.email) ?? "unknown"}`];
-  lines.push(
-    orders.length
-      ? `Orders (newest first, ${Math.min(orders.length, limits.orders)} of ${orders.length}):`
-      : "Orders: none on record.",
-  );
-  lines.push(...orders.slice(0, limits.orders).map(orderLine));
-  lines.push(
-    emails.length
-      ? `Emails received (newest first, ${Math.min(emails.length, limits.emails)} of ${emails.length}):`
-      : "Emails received: none on record.",
-  );
-  lines.push(
-    ...emails
-      .slice(0, limits.emails)
-      .map((email) => `- ${email.occurredAt.slice(0, 10)}: "${plain(email.properties?.subject, 200) ?? "(no subject)"}"`),
-  );
-  return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 // The one prompt both LLM answerers send, and the one parser of what comes back. Keeping them
 // here means the OpenAI-compatible and the Workers AI answerer differ only in transport.
 import type { StoreEventT } from "../../contract";
+import { orderFacts } from "./orders";
 import type { Answer, AnswerRequest, HandoffReason, Passage, Source, Turn } from "./types";
 
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
@@ -9,7 +10,6 @@ export type ChatMessage = { role: "system" | "user" | "assistant"; content: stri
 // push the rules out of a small model's context window or run up the token bill.
 const MAX_HISTORY_TURNS = 20;
 const MAX_EVENTS = 20;
-const MAX_ITEMS = 20;
 const MAX_DETAIL_CHARS = 200;
 
 /** The system prompt, then the conversation's turns, ending with the question to answer now. */
@@ -64,8 +64,8 @@ function text(value: unknown): string | null {
   return typeof value === "string" && value.trim() ? value.trim() : null;
 }
 
-/** The order's id as the store sent it, else the event's own id: what "order:<id>" names. */
-const orderId = (event: StoreEventT) => text(event.properties?.orderId) ?? event.id;
+/** The order's id as the store sent it, else the event's own id: what "order:<id>" names, as the built-in answerer names it too. */
+const orderId = (event: StoreEventT) => orderFacts(event).orderId ?? event.id;
 
 // Orders and emails are what support questions are about; other events (page views and the
 // like) would only spend tokens. The newest first, as the customer context lists them.
@@ -83,40 +83,22 @@ function renderCustomer(request: AnswerRequest): string {
   ].join("\n");
 }
 
+/** An email by its subject; an order by the same facts the built-in answerer states (orders.ts). */
 function renderEvent(event: StoreEventT): string {
   const date = event.occurredAt.slice(0, 10);
-  const properties = event.properties ?? {};
   if (event.name === "Received Email") {
-    const subject = text(properties.subject);
+    const subject = text(event.properties?.subject);
     return `- ${date} email received${subject ? `: ${quote(subject)}` : ""}`;
   }
+  const order = orderFacts(event);
   const parts = [`- [order:${orderId(event)}] ${date} order`];
-  const items = renderItems(properties.items);
-  if (items) parts.push(`items: ${items}`);
-  if (event.value !== null) {
-    const currency = text(properties.currency);
-    parts.push(`total ${event.value}${currency && /^[A-Z]{3}$/.test(currency) ? ` ${currency}` : ""}`);
-  }
-  const status = text(properties.status);
-  if (status) parts.push(`status ${quote(status)}`);
-  const tracking = text(properties.tracking) ?? text(properties.trackingNumber);
-  if (tracking) parts.push(`tracking ${quote(tracking)}`);
-  const trackingUrl = text(properties.trackingUrl);
-  if (trackingUrl) parts.push(`tracking link ${quote(trackingUrl)}`);
+  if (order.items.length) parts.push(`items: ${order.items.map((item) => (item.quantity !== null ? `${item.quantity} × ${quote(item.label)}` : quote(item.label))).join(", ")}`);
+  if (order.total !== null) parts.push(`total ${order.total}${order.currency ? ` ${order.currency}` : ""}`);
+  if (order.status) parts.push(`status ${quote(order.status)}`);
+  if (order.carrier) parts.push(`carrier ${quote(order.carrier)}`);
+  if (order.trackingNumber) parts.push(`tracking ${quote(order.trackingNumber)}`);
+  if (order.trackingUrl) parts.push(`tracking link ${quote(order.trackingUrl)}`);
   return parts.join("; ");
-}
-
-/** Line items under whichever names the store uses for them (as the inbox's profile panel reads them). */
-function renderItems(list: unknown): string | null {
-  if (!Array.isArray(list) || list.length === 0) return null;
-  return list
-    .slice(0, MAX_ITEMS)
-    .map((entry) => {
-      const item = (entry ?? {}) as Record<string, unknown>;
-      const label = text(item.title) ?? text(item.name) ?? text(item.product) ?? text(item.sku) ?? "item";
-      return typeof item.quantity === "number" ? `${item.quantity} × ${quote(label)}` : quote(label);
-    })
-    .join(", ");
 }
 
 /** Every source the model may cite, keyed as the prompt labels them. */
@@ -136,7 +118,7 @@ function citableSources(request: AnswerRequest): Map<string, Source> {
 
 const clip = (value: string) => (value.length > MAX_DETAIL_CHARS ? `${value.slice(0, MAX_DETAIL_CHARS - 1)}…` : value);
 
-export function handoff(reason: HandoffReason, detail: string): Answer {
+export function handoff(reason: HandoffReason, detail: string): Extract<Answer, { kind: "handoff" }> {
   return { kind: "handoff", reason, detail: clip(detail), confidence: 0, sources: [] };
 }
 

@@ -1,7 +1,7 @@
 // One attempt at handing a conversation to the help desk the settings name, with the transcript.
 import type { MessageT, SettingsT } from "../../contract";
 import type { Db } from "../../db/client";
-import { readCredential } from "../credentials";
+import { hostOf, readCredential } from "../credentials";
 import { getProfile } from "../profiles";
 import { GorgiasHandoff } from "./gorgias";
 import { HandoffError, transcript, type HandoffDestination } from "./helpdesk";
@@ -11,11 +11,13 @@ export { HandoffError };
 
 const DESK_NAMES = { zendesk: "Zendesk", gorgias: "Gorgias" } as const;
 
+export const deskName = (target: "zendesk" | "gorgias") => DESK_NAMES[target];
+
 async function destination(env: Env, database: Db, settings: SettingsT, target: "zendesk" | "gorgias"): Promise<HandoffDestination> {
   const { baseUrl, email } = settings.ai[target];
-  const key = await readCredential(database, env, target);
+  const key = await readCredential(database, env, target, hostOf(baseUrl));
   // Settings that changed after the handoff began: an admin must fix them, a retry alone cannot.
-  if (!baseUrl || !email || !key) throw new HandoffError(`${DESK_NAMES[target]} is not fully set up (address, email and key)`, false);
+  if (!baseUrl || !email || !key) throw new HandoffError(`${deskName(target)} is not fully set up (address, email, and a key entered for that address)`, false);
   return target === "zendesk" ? new ZendeskHandoff({ baseUrl, email, apiToken: key }) : new GorgiasHandoff({ baseUrl, email, apiKey: key });
 }
 
