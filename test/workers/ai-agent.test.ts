@@ -75,6 +75,12 @@ async function listed(query: string, cookie = admin): Promise<string[]> {
 
 const counts = async () => json(await call("/api/inbox/counts", { cookie: admin }), 200);
 
+/** The AI answers through the local OpenAI-compatible stand-in. */
+async function useOpenAi() {
+  await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
+  await json(await call("/api/ai/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
+}
+
 describe("who answers", () => {
   it("answers 'where is my order' from the customer's own newest order, and keeps the chat out of the inbox (AI view only)", async () => {
     await setAi({ enabled: true });
@@ -351,11 +357,6 @@ describe("handoff to a help desk", () => {
 });
 
 describe("an OpenAI-compatible provider in a conversation", () => {
-  async function useOpenAi() {
-    await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
-    await json(await call("/api/ai/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
-  }
-
   it("answers from the passages it was given", async () => {
     await useOpenAi();
     const { socket } = await chat();
@@ -523,11 +524,6 @@ describe("when things go wrong", () => {
 });
 
 describe("what an LLM is given", () => {
-  async function useOpenAi() {
-    await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
-    await json(await call("/api/ai/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
-  }
-
   it("sees its own earlier answers in the conversation it continues", async () => {
     await useOpenAi();
     const { socket } = await chat();
