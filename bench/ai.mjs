@@ -38,14 +38,8 @@ const QUESTIONS = [
   "my jumper came with a hole in it",
 ];
 
-const { base, stop } = await startParley({ port: 8798, inspectorPort: 8799, label: "ai", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+const { base, stop, json } = await startParley({ port: 8798, inspectorPort: 8799, label: "ai", args: ["--var", "SEND_RATE_PER_10S:100000"] });
 const now = () => performance.now();
-
-async function json(path, init = {}) {
-  const response = await fetch(base + path, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
 
 /** A shopper with an order on record and a widget session. */
 async function shopper(vars, index) {

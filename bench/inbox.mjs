@@ -13,7 +13,7 @@ import { CHROMIUM, devVars, percentile, startParley } from "./local-parley.mjs";
 
 const MESSAGES = Number(process.env.BENCH_INBOX_MESSAGES ?? 50);
 const WARMUP = 5;
-const { base, stop } = await startParley({ port: 8794, inspectorPort: 8795, label: "inbox", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "inbox", args: ["--var", "SEND_RATE_PER_10S:100000"] });
 
 /** Wall-clock milliseconds with sub-millisecond precision; Chromium's page computes the same. */
 const now = () => performance.timeOrigin + performance.now();
@@ -24,12 +24,6 @@ function firstLoad() {
   const html = readFileSync("dist/index.html", "utf8");
   const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((match) => match[1]);
   return files.map((file) => ({ file, gzipped: gzipSync(readFileSync(join("dist", file)), { level: 9 }).byteLength }));
-}
-
-async function json(path, init = {}) {
-  const response = await fetch(base + path, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
 }
 
 try {

@@ -32,7 +32,13 @@ export async function startParley({ port, inspectorPort, label, args = [] }) {
     stop();
     throw error;
   }
-  return { base, stop };
+  /** A JSON call to this server; an error answer throws, naming the call. */
+  const json = async (path, init = {}) => {
+    const response = await fetch(base + path, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
+    if (!response.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? null : response.json();
+  };
+  return { base, stop, json };
 }
 
 /** The local secrets `npm start` uses (.dev.vars, quoted or not); it must name each of `required`. */
