@@ -22,9 +22,10 @@ import { decide, handoffSummary, questionOf } from "../worker/lib/ai/agent";
 import { handoff } from "../worker/lib/ai/prompt";
 import type { Answer } from "../worker/lib/ai/types";
 import { errorBody } from "../worker/lib/errors";
-import { createExternalTicket, deskName, HandoffError } from "../worker/lib/handoff/deliver";
+import { createExternalTicket, deskName } from "../worker/lib/handoff/deliver";
 import { recordHandoff } from "../worker/lib/handoff/log";
 import { newId, nowIso } from "../worker/lib/ids";
+import { DeliveryError } from "../worker/lib/outbound";
 import { closedPeriodId } from "../worker/lib/office-hours";
 import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
 import { inboxStub } from "../worker/lib/stubs";
@@ -553,7 +554,7 @@ export class Conversation extends DurableObject<Env> {
     due.nextAt = Date.now() + HANDOFF_LEASE_MS;
     this.save(state);
     await this.armAlarm(state);
-    let outcome: { externalId: string } | HandoffError;
+    let outcome: { externalId: string } | DeliveryError;
     try {
       outcome = await createExternalTicket({
         env: this.env,
@@ -567,14 +568,14 @@ export class Conversation extends DurableObject<Env> {
       });
     } catch (error) {
       // A failure of our own (D1 unreachable, say) is worth another try too.
-      outcome = error instanceof HandoffError ? error : new HandoffError(error instanceof Error ? error.message : String(error), true);
+      outcome = error instanceof DeliveryError ? error : new DeliveryError(error instanceof Error ? error.message : String(error), true);
     }
     state = this.load()!;
     const job = state.ai.handoff!;
     // An agent may have taken the conversation over meanwhile.
     if (job.status !== "pending") return;
     job.attempts += 1;
-    if (!(outcome instanceof HandoffError)) {
+    if (!(outcome instanceof DeliveryError)) {
       Object.assign(job, { status: "delivered", externalId: outcome.externalId, lastError: null, nextAt: null });
       return this.concludeHandoff(state, `${deskName(job.target)} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`, true);
     }

@@ -8,6 +8,7 @@ import { agentRoutes } from "./routes/agents";
 import { aiRoutes } from "./routes/ai";
 import { articleRoutes } from "./routes/articles";
 import { authRoutes } from "./routes/auth";
+import { credentialRoutes } from "./routes/credentials";
 import { demoRoutes } from "./routes/demo";
 import { eventRoutes } from "./routes/events";
 import { faqRoutes } from "./routes/faqs";
@@ -38,7 +39,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, eventRoutes, uploadRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes]) {
   app.route("/api", routes);
 }
 

@@ -78,7 +78,7 @@ const counts = async () => json(await call("/api/inbox/counts", { cookie: admin 
 /** The AI answers through the local OpenAI-compatible stand-in. */
 async function useOpenAi() {
   await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
-  await json(await call("/api/ai/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
+  await json(await call("/api/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
 }
 
 describe("who answers", () => {
@@ -236,7 +236,7 @@ describe("handoff to a help desk", () => {
     const { email } = wire.credentials[target];
     const key = target === "zendesk" ? wire.credentials.zendesk.apiToken : wire.credentials.gorgias.apiKey;
     await setAi({ enabled: true, handoff: target, [target]: { baseUrl: wire.baseUrl[target], email } });
-    await json(await call(`/api/ai/credentials/${target}`, { method: "PUT", cookie: admin, json: { value: key } }), 204);
+    await json(await call(`/api/credentials/${target}`, { method: "PUT", cookie: admin, json: { value: key } }), 204);
     return key;
   }
 
@@ -262,7 +262,7 @@ describe("handoff to a help desk", () => {
     expect(await socket.nextOfType("status")).toMatchObject({ status: "closed" });
     await eventually(async () => expect(await handoffOf(ticket.id)).toMatchObject({ target: "zendesk", status: "delivered", attempts: 1, externalId: created, lastError: null }));
     // The credential is never echoed back; the settings learn its host.
-    const status = await json(await call("/api/ai/credentials", { cookie: admin }), 200);
+    const status = await json(await call("/api/credentials", { cookie: admin }), 200);
     expect(status.zendesk).toEqual({ set: true, host: new URL(wire.baseUrl.zendesk).host, matches: true });
     expect(JSON.stringify(status)).not.toContain(token);
   });
@@ -285,7 +285,7 @@ describe("handoff to a help desk", () => {
 
   it("sends a Gorgias handoff refused for its key (401) to the inbox at once, and logs why; the customer's thread says only that", async () => {
     await useDesk("gorgias");
-    await json(await call("/api/ai/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "wrong-key" } }), 204);
+    await json(await call("/api/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "wrong-key" } }), 204);
     const { ticket, socket } = await chat();
     await sendAndWait(socket, "q1", "Do you sell bicycles?");
     const fallback = await seen(socket, (f) => f.type === "message" && f.author.kind === "system" && f.body.startsWith("Could not create"), 0, 5000);
@@ -328,13 +328,13 @@ describe("handoff to a help desk", () => {
     const error = await expectError(await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { handoff: "zendesk", zendesk: { baseUrl: null, email: null } } } }), 400, "invalid_request");
     expect(error.message).toMatch(/^ai\.zendesk\.baseUrl: /);
     expect((await json(await call("/api/settings", { cookie: admin }), 200)).ai.handoff).toBe("inbox");
-    for (const [method, path] of [["GET", "/api/ai/credentials"], ["GET", "/api/ai/handoffs"], ["POST", "/api/ai/try"], ["PUT", "/api/ai/credentials/openai"]] as const) {
+    for (const [method, path] of [["GET", "/api/credentials"], ["GET", "/api/ai/handoffs"], ["POST", "/api/ai/try"], ["PUT", "/api/credentials/openai"]] as const) {
       await expectError(await call(path, { method, cookie: agent.cookie, json: method === "GET" ? undefined : { question: "x", value: "x" } }), 403, "forbidden");
     }
-    await expectError(await call("/api/ai/credentials/openai", { method: "PUT", cookie: admin, json: { value: "  " } }), 400, "invalid_request");
-    await expectError(await call("/api/ai/credentials/stripe", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request");
+    await expectError(await call("/api/credentials/openai", { method: "PUT", cookie: admin, json: { value: "  " } }), 400, "invalid_request");
+    await expectError(await call("/api/credentials/stripe", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request");
     // A key needs its service's address first; an address must be https (or this machine).
-    expect((await expectError(await call("/api/ai/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request")).message).toMatch(/^ai\.gorgias\.baseUrl: /);
+    expect((await expectError(await call("/api/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request")).message).toMatch(/^ai\.gorgias\.baseUrl: /);
     expect((await expectError(await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { gorgias: { baseUrl: "http://shop.gorgias.com" } } } }), 400, "invalid_request")).message).toBe("ai.gorgias.baseUrl: must be an https URL");
   });
 
@@ -342,9 +342,9 @@ describe("handoff to a help desk", () => {
     const key = await useDesk("zendesk");
     // An admin points Zendesk elsewhere: the stored key no longer applies, there or anywhere.
     await setAi({ zendesk: { baseUrl: "https://elsewhere.example" } });
-    expect((await json(await call("/api/ai/credentials", { cookie: admin }), 200)).zendesk).toEqual({ set: true, host: new URL(wire.baseUrl.zendesk).host, matches: false });
+    expect((await json(await call("/api/credentials", { cookie: admin }), 200)).zendesk).toEqual({ set: true, host: new URL(wire.baseUrl.zendesk).host, matches: false });
     await setAi({ zendesk: { baseUrl: wire.baseUrl.zendesk } });
-    expect((await json(await call("/api/ai/credentials", { cookie: admin }), 200)).zendesk.matches).toBe(true);
+    expect((await json(await call("/api/credentials", { cookie: admin }), 200)).zendesk.matches).toBe(true);
     // Sealed to its host: moved to another row (as a database edit might), it does not open.
     await env.DB.prepare("UPDATE credentials SET host = 'elsewhere.example' WHERE name = 'zendesk'").run();
     await setAi({ zendesk: { baseUrl: "https://elsewhere.example" } });

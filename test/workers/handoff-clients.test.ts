@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { MessageT } from "../../worker/contract";
 import { GorgiasHandoff } from "../../worker/lib/handoff/gorgias";
-import { HandoffError, transcript, type HandoffDestination, type HandoffTicket } from "../../worker/lib/handoff/helpdesk";
+import { transcript, type HandoffDestination, type HandoffTicket } from "../../worker/lib/handoff/helpdesk";
+import { DeliveryError } from "../../worker/lib/outbound";
 import { ZendeskHandoff } from "../../worker/lib/handoff/zendesk";
 import { wireScope, type QueuedReply, type Service } from "./wire-control";
 
@@ -37,14 +38,14 @@ const ticket = (overrides: Partial<HandoffTicket> = {}): HandoffTicket => ({
   ...overrides,
 });
 
-/** The HandoffError a failed createTicket threw (failing the test if it did not throw one). */
-async function failure(destination: HandoffDestination, handoff = ticket()): Promise<HandoffError> {
+/** The DeliveryError a failed createTicket threw (failing the test if it did not throw one). */
+async function failure(destination: HandoffDestination, handoff = ticket()): Promise<DeliveryError> {
   const error = await destination.createTicket(handoff).then(
     () => null,
     (error: unknown) => error,
   );
-  expect(error).toBeInstanceOf(HandoffError);
-  return error as HandoffError;
+  expect(error).toBeInstanceOf(DeliveryError);
+  return error as DeliveryError;
 }
 
 describe("transcript", () => {

@@ -218,7 +218,7 @@ describe("components.schemas", () => {
 
   it("Message has the contract's fields, with author kinds and attachments", () => {
     // The contract's fields, and Parley's `ai` note on the AI agent's messages.
-    expect(props("Message")).toEqual(["ai", "attachments", "author", "body", "clientId", "createdAt", "id", "seq"]);
+    expect(props("Message")).toEqual(["ai", "attachments", "author", "body", "clientId", "createdAt", "delivery", "id", "seq"]);
     const message = doc.components.schemas.Message;
     expect(schemaOf(message.properties.seq).type).toBe("integer");
     const author = schemaOf(message.properties.author);
@@ -231,7 +231,7 @@ describe("components.schemas", () => {
 
   it("Settings has every contract field", () => {
     expect(props("Settings")).toEqual(
-      ["ai", "allowedOrigins", "links", "loginStatus", "notifyEmails", "officeHours", "webchatEnabled", "welcomeMessage"].sort(),
+      ["ai", "allowedOrigins", "links", "loginStatus", "notifyEmails", "notifyFrom", "officeHours", "sms", "webchatEnabled", "welcomeMessage"].sort(),
     );
     const settings = doc.components.schemas.Settings;
     expect(schemaOf(settings.properties.loginStatus).enum.sort()).toEqual(["all", "logged_in"]);

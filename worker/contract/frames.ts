@@ -2,9 +2,10 @@
 // inside the ticket's Durable Object; server frames are typed for the widget and the inbox.
 import { z } from "@hono/zod-openapi";
 import { AttachmentRef, ClientId, MessageBody } from "./models";
-import type { CountsT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
+import type { CountsT, DeliveryT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
 
-export const FrameErrorCode = z.enum(["invalid_frame", "too_large", "conversation_closed", "rate_limited", "unauthorized"]);
+/** The contract's codes, then Parley's for replies in SMS tickets that cannot go out. */
+export const FrameErrorCode = z.enum(["invalid_frame", "too_large", "conversation_closed", "rate_limited", "unauthorized", "sms_opted_out", "sms_unavailable"]);
 export type FrameErrorCodeT = z.infer<typeof FrameErrorCode>;
 
 export const SendFrame = z.object({
@@ -44,13 +45,15 @@ export type HelloFrame = {
 /** Parley extension: the AI mode changed (see AiModeT). */
 export type AiFrame = { type: "ai"; mode: AiModeT };
 export type MessageFrame = { type: "message" } & MessageT;
+/** Parley extension: how the SMS of message `seq` went out changed (Twilio's status callbacks). */
+export type DeliveryFrame = { type: "delivery"; seq: number; delivery: DeliveryT };
 export type AckFrame = { type: "ack"; clientId: string; seq: number };
 export type ReadFrame = { type: "read"; by: SideT; seq: number };
 export type TypingFrame = { type: "typing"; by: SideT; name: string | null };
 export type StatusFrame = { type: "status"; status: TicketStatusT; assigneeId: string | null };
 export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string; clientId?: string };
 export type PongFrame = { type: "pong" };
-export type ServerFrame = HelloFrame | MessageFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | ErrorFrame | PongFrame;
+export type ServerFrame = HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | ErrorFrame | PongFrame;
 
 /** Inbox frames. `rev` (a Parley extension) lets a reconnecting agent resume with `?since=`. */
 export type InboxTicketFrame = { type: "ticket"; ticket: TicketT; rev: number };

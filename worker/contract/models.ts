@@ -3,8 +3,10 @@
 // import their types.
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS } from "./limits";
+import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
 
 export * from "./limits";
+export * from "./sms";
 
 const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
 
@@ -62,6 +64,19 @@ export const AiNote = z
   })
   .openapi("AiNote");
 
+/** How an SMS went out (Parley extension): `queued` until Twilio has sent it, then `sent`, `delivered` or `failed`. */
+export const DeliveryStatus = z.enum(["queued", "sent", "delivered", "failed"]);
+
+export const Delivery = z
+  .object({
+    status: DeliveryStatus,
+    segments: z.number().int().nonnegative().openapi({ description: "SMS segments the text takes (each billed as one message)" }),
+    sid: z.string().nullable().openapi({ description: "Twilio's MessageSid, once Twilio accepted it" }),
+    error: z.string().nullable().openapi({ description: "Why it failed, or why it is still queued (Twilio unreachable)" }),
+    updatedAt: isoTime,
+  })
+  .openapi("Delivery");
+
 export const Message = z
   .object({
     seq: z.number().int().positive(),
@@ -72,6 +87,7 @@ export const Message = z
     attachments: z.array(Attachment),
     createdAt: isoTime,
     ai: AiNote.optional().openapi({ description: "On the AI agent's messages: its confidence and sources, or its handoff (Parley extension)." }),
+    delivery: Delivery.optional().openapi({ description: "On agents' messages in SMS tickets: how the SMS went out (Parley extension)." }),
   })
   .openapi("Message");
 
@@ -86,7 +102,14 @@ export const StoreEvent = z
   .openapi("StoreEvent");
 
 export const Agent = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), role: Role, createdAt: isoTime })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: Role,
+    createdAt: isoTime,
+    notifyOnAssignedReply: z.boolean().openapi({ description: "Email this agent when a customer writes in a ticket assigned to them (Parley extension)." }),
+  })
   .openapi("Agent");
 
 export const Faq = z
@@ -144,7 +167,7 @@ export const AiProvider = z.enum(["builtin", "openai", "workers_ai"]);
 /**
  * The AI agent. The contract's fields (enabled, handoff, handoffMessage) plus Parley's: which
  * answerer, how sure it must be, how many answers before a person takes over, and where the
- * services it may use live. Their keys are not here: see /api/ai/credentials.
+ * services it may use live. Their keys are not here: see /api/credentials.
  */
 const AiSettings = z
   .object({
@@ -172,6 +195,24 @@ const AiSettings = z
     }
   });
 
+/**
+ * SMS through Twilio (Parley extension). The auth token is not here: it is a credential
+ * (PUT /api/credentials/twilio), sealed to the host of `apiBaseUrl`.
+ */
+const SmsSettings = z
+  .object({
+    enabled: z.boolean(),
+    accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, "must be a Twilio Account SID: AC and 32 hex digits").nullable(),
+    fromNumber: z.string().regex(E164_PATTERN, "must be a phone number in E.164 form, such as +14155550100").nullable(),
+    apiBaseUrl: serviceUrl,
+    helpMessage: z.string().trim().min(1, "must not be empty").max(MAX_SMS_CHARS),
+  })
+  .superRefine((sms, ctx) => {
+    if (!sms.enabled) return;
+    if (!sms.accountSid) ctx.addIssue({ code: "custom", path: ["accountSid"], message: "set the Twilio Account SID before turning SMS on" });
+    if (!sms.fromNumber) ctx.addIssue({ code: "custom", path: ["fromNumber"], message: "set the store's Twilio number before turning SMS on" });
+  });
+
 export const Settings = z
   .object({
     webchatEnabled: z.boolean(),
@@ -181,7 +222,9 @@ export const Settings = z
     officeHours: OfficeHours,
     allowedOrigins: z.array(origin).max(100),
     notifyEmails: z.array(z.email()).max(50),
+    notifyFrom: z.email().max(320).nullable().openapi({ description: "The sender of notification emails; a null sender is notifications@ the Worker's host (Parley extension)." }),
     ai: AiSettings,
+    sms: SmsSettings,
   })
   .openapi("Settings");
 
@@ -195,6 +238,8 @@ export const SettingsPatch = z
     officeHours: OfficeHours.partial().strict(),
     allowedOrigins: Settings.shape.allowedOrigins,
     notifyEmails: Settings.shape.notifyEmails,
+    notifyFrom: Settings.shape.notifyFrom,
+    sms: z.object(SmsSettings.shape).partial().strict(),
     ai: z
       .object({
         ...AiSettings.shape,
@@ -222,6 +267,37 @@ export const WidgetConfig = z
   })
   .openapi("WidgetConfig");
 
+/** What outgoing webhooks can subscribe to (Parley extension; see docs/webhooks.md). */
+export const WebhookEventType = z.enum(["ticket.created", "message.created", "ticket.status_changed", "ticket.assigned"]);
+
+export const Webhook = z
+  .object({
+    id: z.string(),
+    url: serviceUrl,
+    events: z.array(WebhookEventType).min(1, "subscribe to at least one event"),
+    enabled: z.boolean(),
+    createdAt: isoTime,
+  })
+  .openapi("Webhook");
+
+export const WebhookInput = Webhook.pick({ url: true, events: true, enabled: true }).strict().openapi("WebhookInput");
+
+export const WebhookDelivery = z
+  .object({
+    id: z.string().openapi({ description: "Also sent as X-Parley-Delivery: the same on every retry" }),
+    webhookId: z.string(),
+    event: WebhookEventType,
+    ticketId: z.string(),
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number().int(),
+    responseStatus: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: isoTime.nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .openapi("WebhookDelivery");
+
 export const Counts = z
   .object({ unread: z.number().int(), open: z.number().int(), snoozed: z.number().int() })
   .openapi("Counts");
@@ -240,6 +316,8 @@ export const ErrorCode = z.enum([
   "unsupported_media_type",
   "rate_limited",
   "internal_error",
+  "sms_opted_out",
+  "sms_unavailable",
 ]);
 
 export const ErrorBody = z
@@ -275,3 +353,9 @@ export type SettingsPatchT = z.infer<typeof SettingsPatch>;
 export type WidgetConfigT = z.infer<typeof WidgetConfig>;
 export type CountsT = z.infer<typeof Counts>;
 export type ErrorCodeT = z.infer<typeof ErrorCode>;
+export type DeliveryStatusT = z.infer<typeof DeliveryStatus>;
+export type DeliveryT = z.infer<typeof Delivery>;
+export type WebhookEventTypeT = z.infer<typeof WebhookEventType>;
+export type WebhookT = z.infer<typeof Webhook>;
+export type WebhookInputT = z.infer<typeof WebhookInput>;
+export type WebhookDeliveryT = z.infer<typeof WebhookDelivery>;

@@ -89,6 +89,8 @@ export const agents = sqliteTable("agents", {
   passwordSalt: text("password_salt").notNull(),
   passwordIterations: integer("password_iterations").notNull(),
   createdAt: text("created_at").notNull(),
+  /** Email this agent when a customer writes in a ticket assigned to them. */
+  notifyOnAssignedReply: integer("notify_on_assigned_reply", { mode: "boolean" }).notNull().default(false),
 });
 
 /** Sessions are stored by the SHA-256 of their token, so a database leak leaks no session. */
@@ -173,4 +175,73 @@ export const handoffs = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [index("handoffs_updated_idx").on(t.updatedAt)],
+);
+
+/** Numbers that texted STOP: nothing is sent to them until they text START (carrier rules). */
+export const smsOptOuts = sqliteTable("sms_opt_outs", {
+  phone: text("phone").primaryKey(),
+  optedOutAt: text("opted_out_at").notNull(),
+});
+
+/**
+ * Inbound SMS by Twilio's MessageSid: a retried webhook is stored once, even when the ticket it
+ * went to has closed since.
+ */
+export const smsInbound = sqliteTable("sms_inbound", {
+  sid: text("sid").primaryKey(),
+  ticketId: text("ticket_id").notNull(),
+  receivedAt: text("received_at").notNull(),
+});
+
+/** Addresses that unsubscribed from notification emails (by the link in every email). */
+export const emailUnsubscribes = sqliteTable("email_unsubscribes", {
+  email: text("email").primaryKey(),
+  unsubscribedAt: text("unsubscribed_at").notNull(),
+});
+
+/** Notification emails sent, newest first for admins: what went to whom, for which ticket. */
+export const emailLog = sqliteTable(
+  "email_log",
+  {
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id").notNull(),
+    kind: text("kind", { enum: ["new_ticket", "customer_reply"] }).notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    sentAt: text("sent_at").notNull(),
+  },
+  (t) => [index("email_log_sent_idx").on(t.sentAt), index("email_log_ticket_idx").on(t.ticketId, t.sentAt)],
+);
+
+/** Outgoing webhook endpoints; the signing secret is sealed like the credentials above. */
+export const webhooks = sqliteTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * One row per webhook delivery (an event to an endpoint), written by the ticket's object on
+ * every attempt: the admins' delivery log.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull(),
+    event: text("event").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    responseStatus: integer("response_status"),
+    lastError: text("last_error"),
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt), index("webhook_deliveries_created_idx").on(t.createdAt)],
 );

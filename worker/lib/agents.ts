@@ -12,6 +12,7 @@ export const toAgent = (row: typeof agents.$inferSelect): AgentT => ({
   name: row.name,
   role: row.role,
   createdAt: row.createdAt,
+  notifyOnAssignedReply: row.notifyOnAssignedReply,
 });
 
 export async function createAgent(database: Db, input: { email: string; name: string; role: RoleT; password: string }): Promise<AgentT> {

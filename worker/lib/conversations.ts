@@ -77,7 +77,7 @@ export function forwardUpgrade(
   return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(identity) } }));
 }
 
-const REFUSAL_STATUS = { not_found: 404, conversation_closed: 409, invalid_request: 400, invalid_frame: 400, too_large: 413, rate_limited: 429, unauthorized: 401 } as const;
+const REFUSAL_STATUS = { not_found: 404, conversation_closed: 409, invalid_request: 400, invalid_frame: 400, too_large: 413, rate_limited: 429, unauthorized: 401, sms_opted_out: 409, sms_unavailable: 409 } as const;
 
 /** A conversation object's refusal as the REST error it stands for. */
 export function refusal(result: Refusal): ApiError {

@@ -5,13 +5,19 @@
 // service's address elsewhere makes it unreadable until an admin enters it again: changing a
 // setting can never send a stored key to another server.
 import { eq } from "drizzle-orm";
+import type { SettingsT } from "../contract";
 import type { Db } from "../db/client";
 import { credentials } from "../db/schema";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
 
-export const CREDENTIAL_NAMES = ["openai", "zendesk", "gorgias"] as const;
+export const CREDENTIAL_NAMES = ["openai", "zendesk", "gorgias", "twilio"] as const;
 export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
+
+/** The address in the settings that each key is for: the key is only ever sent there. */
+export function credentialUrl(settings: SettingsT, name: CredentialName): string | null {
+  return name === "twilio" ? settings.sms.apiBaseUrl : settings.ai[name].baseUrl;
+}
 
 const encoder = new TextEncoder();
 const IV_BYTES = 12;
@@ -28,18 +34,34 @@ async function encryptionKey(env: Env): Promise<CryptoKey> {
   );
 }
 
-/** What the ciphertext is bound to: which key it is, and the host it may be sent to. */
-const boundTo = (name: CredentialName, host: string) => encoder.encode(`${name}\n${host}`);
+/** What the ciphertext of a key is bound to: which key it is, and the host it may be sent to. */
+const boundTo = (name: CredentialName, host: string) => `${name}\n${host}`;
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 
 export const hostOf = (url: string | null): string | null => (url ? new URL(url).host : null);
 
-export async function saveCredential(database: Db, env: Env, name: CredentialName, value: string, host: string): Promise<void> {
+/** Encrypts a secret under CREDENTIALS_KEY; it opens only with the same `context`. */
+export async function seal(env: Env, value: string, context: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: boundTo(name, host) }, await encryptionKey(env), encoder.encode(value)));
-  const row = { ciphertext: `${toBase64(iv)}.${toBase64(sealed)}`, host, updatedAt: nowIso() };
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await encryptionKey(env), encoder.encode(value)));
+  return `${toBase64(iv)}.${toBase64(sealed)}`;
+}
+
+/** The secret `seal` encrypted, or null when it was sealed for another context or under another key. */
+export async function unseal(env: Env, ciphertext: string, context: string): Promise<string | null> {
+  try {
+    const [iv, sealed] = ciphertext.split(".");
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv!), additionalData: encoder.encode(context) }, await encryptionKey(env), fromBase64(sealed!));
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null;
+  }
+}
+
+export async function saveCredential(database: Db, env: Env, name: CredentialName, value: string, host: string): Promise<void> {
+  const row = { ciphertext: await seal(env, value, boundTo(name, host)), host, updatedAt: nowIso() };
   await database.insert(credentials).values({ name, ...row }).onConflictDoUpdate({ target: credentials.name, set: row });
 }
 
@@ -54,13 +76,7 @@ export async function deleteCredential(database: Db, name: CredentialName): Prom
 export async function readCredential(database: Db, env: Env, name: CredentialName, host: string | null): Promise<string | null> {
   const row = await database.select().from(credentials).where(eq(credentials.name, name)).get();
   if (!row || !host || row.host !== host) return null;
-  try {
-    const [iv, sealed] = row.ciphertext.split(".");
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv!), additionalData: boundTo(name, host) }, await encryptionKey(env), fromBase64(sealed!));
-    return new TextDecoder().decode(plain);
-  } catch {
-    return null;
-  }
+  return unseal(env, row.ciphertext, boundTo(name, host));
 }
 
 /** Whether each key is set, and for which host; never the key. */

@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: SettingsT = {
   },
   allowedOrigins: [],
   notifyEmails: [],
+  notifyFrom: null,
   ai: {
     enabled: false,
     handoff: "inbox",
@@ -31,6 +32,13 @@ export const DEFAULT_SETTINGS: SettingsT = {
     workersAi: { model: DEFAULT_WORKERS_AI_MODEL },
     zendesk: { baseUrl: null, email: null },
     gorgias: { baseUrl: null, email: null },
+  },
+  sms: {
+    enabled: false,
+    accountSid: null,
+    fromNumber: null,
+    apiBaseUrl: "https://api.twilio.com",
+    helpMessage: "Reply to this number to reach our support team. Msg&data rates may apply. Reply STOP to opt out.",
   },
 };
 

@@ -9,6 +9,7 @@ import { db } from "../db/client";
 import { agents, sessions } from "../db/schema";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { toAgent } from "../lib/agents";
 import { readWidgetToken } from "../lib/widget-token";
 
 export const SESSION_COOKIE = "parley_session";
@@ -38,8 +39,7 @@ export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession 
     .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, new Date(now).toISOString())))
     .get();
   if (!row) return null;
-  const { id, email, name, role, createdAt } = row.agent;
-  const agent = { id, email, name, role, createdAt, session: tokenHash, sessionExpiresAt: Date.parse(row.expiresAt) };
+  const agent = { ...toAgent(row.agent), session: tokenHash, sessionExpiresAt: Date.parse(row.expiresAt) };
   if (recentSessions.size >= SESSION_CACHE_SIZE) recentSessions.delete(recentSessions.keys().next().value!);
   recentSessions.set(tokenHash, { agent, until: Math.min(now + SESSION_CACHE_MS, agent.sessionExpiresAt) });
   return agent;

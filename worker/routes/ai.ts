@@ -1,25 +1,16 @@
-// The AI agent's admin API (Parley extension): the keys of its outside services (write-only),
-// a "try it" that shows what it would answer and why, and the log of handoffs to help desks.
+// The AI agent's admin API (Parley extension): a "try it" that shows what it would answer and
+// why, and the log of handoffs to help desks. Its services' keys are in routes/credentials.ts.
 import { createRoute, z } from "@hono/zod-openapi";
 import { AiSource } from "../contract";
 import { db } from "../db/client";
 import { requireAdmin, requireAgent } from "../middleware/auth";
 import { tryAnswer } from "../lib/ai/agent";
-import { CREDENTIAL_NAMES, credentialStatuses, deleteCredential, hostOf, saveCredential } from "../lib/credentials";
 import { ApiError } from "../lib/errors";
 import { listHandoffs } from "../lib/handoff/log";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
 import { findProfileByExternalId } from "../lib/profiles";
 import { router } from "../lib/router";
 import { loadSettings } from "../lib/settings";
-
-const CredentialName = z.enum(CREDENTIAL_NAMES);
-const CredentialStatus = z.object({
-  set: z.boolean(),
-  host: z.string().nullable().openapi({ description: "The host the key was entered for" }),
-  matches: z.boolean().openapi({ description: "Whether that is the host the settings name now (else the key is not used)" }),
-});
-const Credentials = z.object(Object.fromEntries(CREDENTIAL_NAMES.map((name) => [name, CredentialStatus])) as Record<(typeof CREDENTIAL_NAMES)[number], typeof CredentialStatus>).openapi("AiCredentials");
 
 const TryRequest = z
   .object({
@@ -58,60 +49,6 @@ const Handoff = z
 
 export const aiRoutes = router();
 aiRoutes.use("/ai/*", requireAgent, requireAdmin);
-
-aiRoutes.openapi(
-  createRoute({
-    method: "get",
-    path: "/ai/credentials",
-    tags: ["ai"],
-    summary: "Which keys of the AI agent's services are set, and for which host (never the keys)",
-    security: agentAuth,
-    responses: { 200: json(Credentials, "Whether each key is set"), 401: errors[401], 403: errors[403] },
-  }),
-  async (c) => {
-    const database = db(c.env.DB);
-    const [statuses, settings] = await Promise.all([credentialStatuses(database), loadSettings(database)]);
-    const entries = CREDENTIAL_NAMES.map((name) => [name, { ...statuses[name], matches: statuses[name].set && statuses[name].host === hostOf(settings.ai[name].baseUrl) }]);
-    return c.json(Object.fromEntries(entries) as z.infer<typeof Credentials>, 200);
-  },
-);
-
-aiRoutes.openapi(
-  createRoute({
-    method: "put",
-    path: "/ai/credentials/{name}",
-    tags: ["ai"],
-    summary: "Set a key for the service's address as the settings name it now (stored encrypted, sealed to that host; never sent back)",
-    security: agentAuth,
-    request: { params: z.object({ name: CredentialName }), body: jsonBody(z.object({ value: z.string().trim().min(1, "must not be empty").max(4000) }).strict().openapi("AiCredential"), "The key") },
-    responses: { 204: { description: "Stored" }, 400: errors[400], 401: errors[401], 403: errors[403] },
-  }),
-  async (c) => {
-    const database = db(c.env.DB);
-    const name = c.req.valid("param").name;
-    const host = hostOf((await loadSettings(database)).ai[name].baseUrl);
-    // A key is only ever for the address it was entered with: that address comes first.
-    if (!host) throw new ApiError(400, "invalid_request", `ai.${name}.baseUrl: set the service's address before its key.`);
-    await saveCredential(database, c.env, name, c.req.valid("json").value, host);
-    return c.body(null, 204);
-  },
-);
-
-aiRoutes.openapi(
-  createRoute({
-    method: "delete",
-    path: "/ai/credentials/{name}",
-    tags: ["ai"],
-    summary: "Forget a key",
-    security: agentAuth,
-    request: { params: z.object({ name: CredentialName }) },
-    responses: { 204: { description: "Forgotten" }, 400: errors[400], 401: errors[401], 403: errors[403] },
-  }),
-  async (c) => {
-    await deleteCredential(db(c.env.DB), c.req.valid("param").name);
-    return c.body(null, 204);
-  },
-);
 
 aiRoutes.openapi(
   createRoute({

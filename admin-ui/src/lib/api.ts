@@ -13,7 +13,7 @@ export type FaqInput = Pick<FaqT, "question" | "answer" | "published"> & { posit
 export type MacroInput = Pick<MacroT, "name" | "body">;
 export type NewAgent = { email: string; name: string; role: RoleT; password: string };
 export type ArticleInput = Pick<ArticleT, "title" | "body">;
-export type CredentialName = "openai" | "zendesk" | "gorgias";
+export type CredentialName = "openai" | "zendesk" | "gorgias" | "twilio";
 export type CredentialStatus = { set: boolean; host: string | null; matches: boolean };
 export type AiSource = { kind: "faq" | "article" | "order"; id: string; title: string; score: number };
 export type AiTry = {
@@ -103,9 +103,9 @@ export const api = {
   updateArticle: (id: string, patch: Partial<ArticleInput>) => send<ArticleT>("PATCH", `/api/articles/${encodeURIComponent(id)}`, patch),
   deleteArticle: (id: string) => send<void>("DELETE", `/api/articles/${encodeURIComponent(id)}`),
 
-  aiCredentials: () => call<Record<CredentialName, CredentialStatus>>("/api/ai/credentials"),
-  setAiCredential: (name: CredentialName, value: string) => send<void>("PUT", `/api/ai/credentials/${name}`, { value }),
-  forgetAiCredential: (name: CredentialName) => send<void>("DELETE", `/api/ai/credentials/${name}`),
+  credentials: () => call<Record<CredentialName, CredentialStatus>>("/api/credentials"),
+  setCredential: (name: CredentialName, value: string) => send<void>("PUT", `/api/credentials/${name}`, { value }),
+  forgetCredential: (name: CredentialName) => send<void>("DELETE", `/api/credentials/${name}`),
   tryAi: (question: string, customerId?: string) => send<AiTry>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
   handoffs: () => call<{ handoffs: Handoff[] }>("/api/ai/handoffs").then((r) => r.handoffs),
 };

@@ -3,11 +3,10 @@ import type { MessageT, SettingsT } from "../../contract";
 import type { Db } from "../../db/client";
 import { hostOf, readCredential } from "../credentials";
 import { getProfile } from "../profiles";
+import { DeliveryError } from "../outbound";
 import { GorgiasHandoff } from "./gorgias";
-import { HandoffError, transcript, type HandoffDestination } from "./helpdesk";
+import { transcript, type HandoffDestination } from "./helpdesk";
 import { ZendeskHandoff } from "./zendesk";
-
-export { HandoffError };
 
 const DESK_NAMES = { zendesk: "Zendesk", gorgias: "Gorgias" } as const;
 
@@ -17,11 +16,11 @@ async function destination(env: Env, database: Db, settings: SettingsT, target: 
   const { baseUrl, email } = settings.ai[target];
   const key = await readCredential(database, env, target, hostOf(baseUrl));
   // Settings that changed after the handoff began: an admin must fix them, a retry alone cannot.
-  if (!baseUrl || !email || !key) throw new HandoffError(`${deskName(target)} is not fully set up (address, email, and a key entered for that address)`, false);
+  if (!baseUrl || !email || !key) throw new DeliveryError(`${deskName(target)} is not fully set up (address, email, and a key entered for that address)`, false);
   return target === "zendesk" ? new ZendeskHandoff({ baseUrl, email, apiToken: key }) : new GorgiasHandoff({ baseUrl, email, apiKey: key });
 }
 
-/** Creates the outside ticket; throws HandoffError, which says whether a retry can help. */
+/** Creates the outside ticket; throws DeliveryError, which says whether a retry can help. */
 export async function createExternalTicket(input: {
   env: Env;
   database: Db;

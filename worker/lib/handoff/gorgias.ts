@@ -2,7 +2,8 @@
 // Gorgias's "create a ticket using API" guide, an API-channel ticket whose first message is the
 // customer's (incoming) needs channel/via "api" and from_agent false on the ticket and on the
 // message, and a sender that names the customer by id or email. The transcript is that message.
-import { basicAuth, DEFAULT_HANDOFF_TIMEOUT_MS, HandoffError, postJson, type HandoffDestination, type HandoffTicket } from "./helpdesk";
+import { basicAuth, DeliveryError } from "../outbound";
+import { DEFAULT_HANDOFF_TIMEOUT_MS, postJson, type HandoffDestination, type HandoffTicket } from "./helpdesk";
 
 export type GorgiasConfig = {
   /** The account's address, e.g. "https://mystore.gorgias.com". */
@@ -20,7 +21,7 @@ export class GorgiasHandoff implements HandoffDestination {
     const { baseUrl, email, apiKey, timeoutMs = DEFAULT_HANDOFF_TIMEOUT_MS } = this.config;
     const { customer } = ticket;
     // The message's sender must be a customer Gorgias can find or create, and email is how.
-    if (!customer.email) throw new HandoffError("Gorgias needs the customer's email, and this customer has none", false);
+    if (!customer.email) throw new DeliveryError("Gorgias needs the customer's email, and this customer has none", false);
     const sender = { email: customer.email, ...(customer.name ? { name: customer.name } : {}) };
     const reply = await postJson("Gorgias", `${baseUrl.replace(/\/+$/, "")}/api/tickets`, {
       headers: { Authorization: basicAuth(email, apiKey) },
@@ -36,7 +37,7 @@ export class GorgiasHandoff implements HandoffDestination {
       timeoutMs,
     });
     const id = (reply as { id?: unknown } | null)?.id;
-    if (typeof id !== "number") throw new HandoffError("Gorgias's reply named no ticket id", false);
+    if (typeof id !== "number") throw new DeliveryError("Gorgias's reply named no ticket id", false);
     return { externalId: String(id) };
   }
 }

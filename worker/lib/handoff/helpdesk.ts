@@ -1,7 +1,7 @@
 // What the help-desk handoff clients (Zendesk, Gorgias) share: the ticket they are given, the
-// transcript it carries, one POST with a deadline, and one error type that says whether a retry
-// can help.
+// transcript it carries, and one JSON POST with a deadline.
 import type { MessageT } from "../../contract";
+import { DeliveryError, requestWithDeadline, statusError } from "../outbound";
 
 export type HandoffCustomer = { name: string | null; email: string | null };
 
@@ -18,35 +18,11 @@ export type HandoffTicket = {
 };
 
 export interface HandoffDestination {
-  /** Resolves with the help desk's ticket id; throws HandoffError. */
+  /** Resolves with the help desk's ticket id; throws DeliveryError. */
   createTicket(ticket: HandoffTicket): Promise<{ externalId: string }>;
 }
 
-/**
- * Why a handoff failed. `retryable`: the help desk was down, slow or rate limiting (5xx, 429,
- * timeouts, network errors) and the same request may succeed later, after `retryAfterMs` when
- * it said so. Not retryable: a 4xx such as 401/403/422, a configuration problem an admin must fix.
- * The message never carries a credential or the help desk's response body.
- */
-export class HandoffError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = "HandoffError";
-  }
-}
-
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 10_000;
-
-/** HTTP Basic credentials; UTF-8 before base64, as btoa alone refuses anything beyond Latin-1. */
-export function basicAuth(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
-}
 
 const STATUS_HINTS: Record<number, string> = {
   400: "the request was refused as invalid",
@@ -57,41 +33,24 @@ const STATUS_HINTS: Record<number, string> = {
   429: "rate limited",
 };
 
-/** POSTs `body` as JSON and resolves with the parsed JSON of a 2xx reply; throws HandoffError. */
+/** POSTs `body` as JSON and resolves with the parsed JSON of a 2xx reply; throws DeliveryError. */
 export async function postJson(service: string, url: string, init: { headers: Record<string, string>; body: unknown; timeoutMs: number }): Promise<unknown> {
-  const signal = AbortSignal.timeout(init.timeoutMs);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { ...init.headers, "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(init.body),
-      signal,
-    });
-    text = await response.text();
-  } catch {
-    throw new HandoffError(signal.aborted ? `${service} did not answer within ${init.timeoutMs} ms` : `${service} could not be reached`, true);
-  }
+  const { response, text } = await requestWithDeadline(service, url, {
+    method: "POST",
+    headers: { ...init.headers, "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(init.body),
+    timeoutMs: init.timeoutMs,
+  });
   if (!response.ok) {
     const { status } = response;
-    const hint = STATUS_HINTS[status] ?? (status >= 500 ? "the service failed" : "the request was refused");
-    throw new HandoffError(`${service} answered ${status}: ${hint}`, status >= 500 || status === 429, status, retryAfterMs(response.headers.get("Retry-After")));
+    throw statusError(service, response, STATUS_HINTS[status] ?? (status >= 500 ? "the service failed" : "the request was refused"));
   }
   try {
     return JSON.parse(text);
   } catch {
     // Not retryable: the ticket may well exist, and a retry could make a second one.
-    throw new HandoffError(`${service} answered ${response.status} without a readable ticket`, false, response.status);
+    throw new DeliveryError(`${service} answered ${response.status} without a readable ticket`, false, response.status);
   }
-}
-
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 const AUTHOR_FALLBACK: Record<MessageT["author"]["kind"], string> = { customer: "Customer", agent: "Agent", bot: "Assistant", system: "System" };

@@ -1,6 +1,7 @@
 // Hands a conversation to Zendesk Support as a new ticket (Tickets API: POST /api/v2/tickets.json,
 // API-token auth), its first comment carrying the transcript.
-import { basicAuth, DEFAULT_HANDOFF_TIMEOUT_MS, HandoffError, postJson, type HandoffDestination, type HandoffTicket } from "./helpdesk";
+import { basicAuth, DeliveryError } from "../outbound";
+import { DEFAULT_HANDOFF_TIMEOUT_MS, postJson, type HandoffDestination, type HandoffTicket } from "./helpdesk";
 
 export type ZendeskConfig = {
   /** The account's address, e.g. "https://mystore.zendesk.com". */
@@ -32,7 +33,7 @@ export class ZendeskHandoff implements HandoffDestination {
       timeoutMs,
     });
     const id = (reply as { ticket?: { id?: unknown } } | null)?.ticket?.id;
-    if (typeof id !== "number") throw new HandoffError("Zendesk's reply named no ticket id", false);
+    if (typeof id !== "number") throw new DeliveryError("Zendesk's reply named no ticket id", false);
     return { externalId: String(id) };
   }
 }
