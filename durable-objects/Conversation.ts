@@ -6,9 +6,16 @@ import {
   ClientFrame,
   MAX_BODY_CHARS,
   MAX_FRAME_BYTES,
+  MAX_MMS_MEDIA,
+  MAX_SMS_CHARS,
+  smsSegments,
   type AiNoteT,
   type AttachmentT,
   type ClientFrameT,
+  type DeliveryStatusT,
+  type DeliveryT,
+  type SmsKeyword,
+  type WebhookEventTypeT,
   type FrameErrorCodeT,
   type MessageT,
   type ServerFrame,
@@ -27,9 +34,13 @@ import { recordHandoff } from "../worker/lib/handoff/log";
 import { newId, nowIso } from "../worker/lib/ids";
 import { DeliveryError } from "../worker/lib/outbound";
 import { closedPeriodId } from "../worker/lib/office-hours";
+import { sendTicketNotification } from "../worker/lib/notify/email";
 import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
+import { isOptedOut } from "../worker/lib/sms/opt-outs";
+import { sendTwilioMessage, twilioConfig } from "../worker/lib/sms/twilio";
 import { inboxStub } from "../worker/lib/stubs";
 import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
+import { activeWebhooks, deliverWebhook, recordDelivery, webhookEventBody, type ActiveWebhook, type WebhookEventData } from "../worker/lib/webhooks";
 import {
   SCHEMA,
   aiHasIt,
@@ -39,10 +50,12 @@ import {
   previewOf,
   publicTicket,
   ticketRecord,
+  withOutboxFields,
   type ConversationState,
   type HandoffJob,
   type MessageRow,
 } from "./conversation-state";
+import { Outbox, type Job, type JobKind } from "./outbox";
 import {
   answerClose,
   broadcastFrame,
@@ -80,10 +93,41 @@ const MAX_HANDOFF_ATTEMPTS = 8;
 /** Longer than a help desk request may take (the clients time out sooner). */
 const HANDOFF_LEASE_MS = 60_000;
 
+/** Longer than any outside request may take (the clients time out sooner). */
+const OUTBOX_LEASE_MS = 60_000;
+/** The longest wait between two attempts, by kind. */
+const MAX_BACKOFF_MS: Record<JobKind, number> = { sms: 5 * 60_000, email: 10 * 60_000, fanout: 60_000, webhook: 60 * 60_000 };
+/** An SMS Twilio could not take for this long is marked failed: the agent decides whether to send it again. */
+const SMS_GIVE_UP_MS = 24 * 60 * 60_000;
+/** About half a day of retries at the capped backoff. */
+const MAX_WEBHOOK_ATTEMPTS = 20;
+const MAX_EMAIL_ATTEMPTS = 8;
+/** The newest customer messages a notification email quotes. */
+const EMAIL_MESSAGES = 5;
+const DELIVERY_RANK: Record<DeliveryStatusT, number> = { queued: 0, sent: 1, delivered: 2, failed: 3 };
+const KEYWORD_NOTES: Record<SmsKeyword, string | null> = {
+  stop: "The customer texted STOP: this number gets no more SMS until they text START, so replies are refused.",
+  start: "The customer texted START: replies by SMS reach them again.",
+  help: null,
+};
+
+export type InboundSms = { sid: string; body: string; attachments: Array<{ key: string }>; phone: string; keyword: SmsKeyword | null };
+type SmsJob = { seq: number };
+type EmailJob = { kind: "new_ticket" | "customer_reply"; sent: string[] };
+type FanoutJob = { type: WebhookEventTypeT; body: string };
+type WebhookJob = { deliveryId: string; webhookId: string; event: WebhookEventTypeT; body: string };
+/** Done (or given up, with its failure recorded), or tried again at `retryAt` with `payload`. */
+type JobOutcome = "done" | { retryAt: number; payload: unknown };
+
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false, code, message });
 
 export class Conversation extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly outbox: Outbox;
+  private readonly runningLanes = new Set<string>();
+  private webhooksCache: { value: ActiveWebhook[]; at: number } | null = null;
+  /** Replies in an SMS ticket are checked (D1) before they take a seq: one at a time, in order. */
+  private smsReplies: Promise<unknown> = Promise.resolve();
   /**
    * Send budgets per sender and per IP, however many sockets they open. They live in memory:
    * the object only hibernates after its sockets have been quiet, when a bucket is full anyway.
@@ -103,6 +147,7 @@ export class Conversation extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
     migrateMessages(this.sql);
+    this.outbox = new Outbox(this.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -115,7 +160,7 @@ export class Conversation extends DurableObject<Env> {
   private load(): ConversationState | null {
     if (this.state === undefined) {
       const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
-      this.state = row ? (JSON.parse(row.data) as ConversationState) : null;
+      this.state = row ? withOutboxFields(JSON.parse(row.data) as ConversationState) : null;
       if (this.state) this.state.ai ??= initialAiState(this.state.lastCustomerSeq > 0 ? "off" : null);
     }
     return this.state;
@@ -126,8 +171,13 @@ export class Conversation extends DurableObject<Env> {
     this.state = state;
   }
 
-  /** Records a change: bumps the version and makes sure a D1 write of it is scheduled. */
+  /**
+   * Records a change: bumps the version and makes sure a D1 write of it is scheduled. A ticket
+   * that has just entered the inbox is announced to the team and the webhooks here, whichever
+   * path brought it in.
+   */
   private commit(state: ConversationState): void {
+    if (state.visible && !state.announced) this.announce(state);
     state.version += 1;
     state.syncDueAt ??= this.nextSyncAt(state);
     this.save(state);
@@ -143,7 +193,7 @@ export class Conversation extends DurableObject<Env> {
 
   /**
    * One alarm serves everything that is due later: the owed D1 write, the snooze wake-up, an
-   * AI answer that may have been lost, and the next attempt at an outside handoff.
+   * AI answer that may have been lost, the next attempt at an outside handoff, and the outbox.
    */
   private async armAlarm(state: ConversationState): Promise<void> {
     const due: number[] = [];
@@ -152,6 +202,8 @@ export class Conversation extends DurableObject<Env> {
     // While a round runs past the watchdog, look again in a second, not at once.
     if (state.ai.owedSince !== null) due.push(Math.max(state.ai.owedSince + ANSWER_WATCHDOG_MS, Date.now() + 1_000));
     if (state.ai.handoff?.status === "pending" && state.ai.handoff.nextAt !== null) due.push(state.ai.handoff.nextAt);
+    const owed = this.outbox.nextAt();
+    if (owed !== null) due.push(owed);
     if (due.length === 0) return;
     const next = Math.min(...due);
     // Messages in a burst all find the alarm already armed early enough: no storage call.
@@ -180,6 +232,10 @@ export class Conversation extends DurableObject<Env> {
       syncDueAt: null,
       syncAttempts: 0,
       lastSyncAt: 0,
+      origin: null,
+      smsTo: null,
+      announced: false,
+      notify: { lastEmailAt: null, emailedSeq: 0 },
     };
     this.save(state);
     return publicTicket(state);
@@ -206,7 +262,7 @@ export class Conversation extends DurableObject<Env> {
    * what follows from it, so the sender's ack is never behind a reply to it.
    */
   private async store(author: Participant, input: SendInput, origin: string, sender?: WebSocket): Promise<PostResult> {
-    const result = await this.append(author, input, origin);
+    const result = author.side === "agent" && this.load()?.channel === "sms" ? await this.appendSmsReply(author, input, origin) : await this.append(author, input, origin);
     if (result.ok && sender) this.send(sender, { type: "ack", clientId: input.clientId, seq: result.message.seq });
     if (result.ok && !result.duplicate && author.side === "customer") this.ctx.waitUntil(this.afterCustomerMessage());
     return result;
@@ -265,7 +321,7 @@ export class Conversation extends DurableObject<Env> {
     if (patch.assigneeId && aiHasIt(state)) this.takeOver(state);
     if (status === "closed") this.close(state);
     this.commit(state);
-    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    this.statusChanged(state, before);
     if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
     await this.armAlarm(state);
     return { ok: true, ticket: publicTicket(state) };
@@ -306,10 +362,17 @@ export class Conversation extends DurableObject<Env> {
     }
     if (state.status === "closed") return refuse("conversation_closed", "This conversation has ended; start a new chat.");
 
-    const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, input.body.trim(), attachments, input.clientId);
+    const body = input.body.trim();
+    // An agent's reply in an SMS ticket goes out by SMS: queued here, sent by the outbox.
+    const sms = author.side === "agent" && state.channel === "sms";
+    const delivery: DeliveryT | undefined = sms ? { status: "queued", segments: smsSegments(body).segments, sid: null, error: null, updatedAt: nowIso() } : undefined;
+    const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, body, { attachments, clientId: input.clientId, delivery });
+    if (sms) this.enqueue("sms", "sms", { seq: message.seq } satisfies SmsJob);
+    state.origin = origin;
     const before = { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
     if (author.side === "customer") {
       state.lastCustomerSeq = message.seq;
+      this.notifyAssignee(state);
       if (state.ai.mode === "answering") state.ai.owedSince ??= Date.now();
       // Before the first message's decision (just after it is stored) the ticket waits unseen.
       if (state.ai.mode !== null && !aiHasIt(state)) state.visible = true;
@@ -327,23 +390,22 @@ export class Conversation extends DurableObject<Env> {
     this.commit(state);
     this.broadcast({ type: "message", ...message });
     if (author.side === "agent") this.broadcast({ type: "read", by: "agent", seq: message.seq });
-    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcastStatus(state);
+    this.statusChanged(state, before);
     if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
     await this.armAlarm(state);
     return { ok: true, message, duplicate: false };
   }
 
+  /** Appends a message to the log; every message of the conversation passes here. */
   private insertMessage(
     state: ConversationState,
     author: MessageT["author"],
     body: string,
-    attachments: AttachmentT[],
-    clientId: string | null,
-    ai?: AiNoteT,
+    { attachments = [], clientId = null, ai, delivery }: { attachments?: AttachmentT[]; clientId?: string | null; ai?: AiNoteT; delivery?: DeliveryT } = {},
   ): MessageT {
-    const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}) };
+    const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}), ...(delivery ? { delivery } : {}) };
     this.sql.exec(
-      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       message.seq,
       message.id,
       clientId,
@@ -354,10 +416,12 @@ export class Conversation extends DurableObject<Env> {
       JSON.stringify(attachments),
       message.createdAt,
       ai ? JSON.stringify(ai) : null,
+      delivery ? JSON.stringify(delivery) : null,
     );
     state.lastSeq = message.seq;
     state.preview = previewOf(body);
     state.lastMessageAt = message.createdAt;
+    if (state.announced) this.emit("message.created", { ticket: publicTicket(state), message });
     return message;
   }
 
@@ -368,7 +432,7 @@ export class Conversation extends DurableObject<Env> {
     const state = this.load();
     if (!period || !state || state.status === "closed" || state.closedReplyPeriod === period) return;
     state.closedReplyPeriod = period;
-    const message = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.officeHours.closedMessage, [], null);
+    const message = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.officeHours.closedMessage);
     this.commit(state);
     this.broadcast({ type: "message", ...message });
     await this.armAlarm(state);
@@ -434,7 +498,7 @@ export class Conversation extends DurableObject<Env> {
     state.ai.answeredSeq = Math.max(state.ai.answeredSeq, upTo);
     if (decision.kind === "handoff") return this.handOff(settings, decision, question);
     const text = decision.text.length > MAX_BODY_CHARS ? `${decision.text.slice(0, MAX_BODY_CHARS - 1)}…` : decision.text;
-    const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, text, [], null, { confidence: decision.confidence, sources: decision.sources });
+    const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, text, { ai: { confidence: decision.confidence, sources: decision.sources } });
     // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
     if (decision.sources.length > 0) state.ai.turns += 1;
     if (state.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;
@@ -484,10 +548,10 @@ export class Conversation extends DurableObject<Env> {
     state.ai.owedSince = null;
     state.ai.answeredSeq = state.lastCustomerSeq;
     const note: AiNoteT = { confidence: decision.confidence, sources: [], handoff: { reason: decision.reason, target } };
-    const told = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.ai.handoffMessage, [], null, note);
+    const told = this.insertMessage(state, { kind: "bot", id: null, name: null }, settings.ai.handoffMessage, { ai: note });
     const summary = handoffSummary(decision.reason, question, settings.ai.maxTurns);
-    const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, summary, [], null);
-    const before = state.status;
+    const noted = this.insertMessage(state, { kind: "system", id: null, name: null }, summary);
+    const before = { status: state.status, assigneeId: state.assigneeId };
     if (target === "inbox") state.visible = true;
     if (target === "message") this.close(state);
     if (target === "zendesk" || target === "gorgias") {
@@ -498,7 +562,7 @@ export class Conversation extends DurableObject<Env> {
     this.broadcast({ type: "message", ...told });
     this.broadcast({ type: "message", ...noted });
     this.broadcast({ type: "ai", mode: state.ai.mode });
-    if (before !== state.status) this.broadcastStatus(state);
+    this.statusChanged(state, before);
     await this.armAlarm(state);
     // Outside office hours people are away: the closed-hours reply comes now that people will read it.
     if (target === "inbox") await this.replyIfClosed();
@@ -601,12 +665,12 @@ export class Conversation extends DurableObject<Env> {
    * the help desk has it. A ticket the customer closed meanwhile takes no note: it is final.
    */
   private async concludeHandoff(state: ConversationState, note: string, closeTicket: boolean): Promise<void> {
-    const before = state.status;
-    const noted = before === "closed" ? null : this.insertMessage(state, { kind: "system", id: null, name: null }, note, [], null);
+    const before = { status: state.status, assigneeId: state.assigneeId };
+    const noted = before.status === "closed" ? null : this.insertMessage(state, { kind: "system", id: null, name: null }, note);
     if (closeTicket) this.close(state);
     this.commit(state);
     if (noted) this.broadcast({ type: "message", ...noted });
-    if (before !== state.status) this.broadcastStatus(state);
+    this.statusChanged(state, before);
     await this.logHandoff(state.id, state.ai.handoff!);
     await this.armAlarm(state);
   }
@@ -624,6 +688,275 @@ export class Conversation extends DurableObject<Env> {
     state.status = "closed";
     state.closedAt = nowIso();
     state.snoozeUntil = null;
+  }
+
+  // ---- SMS -----------------------------------------------------------------------------------
+
+  /** A text from the customer's phone (Twilio's webhook, checked by the Worker). */
+  async receiveSms(customer: { id: string; name: string | null }, input: InboundSms, origin: string): Promise<PostResult> {
+    const state = this.load();
+    if (!state) return refuse("not_found", "Ticket was not found.");
+    if (state.channel !== "sms") return refuse("invalid_request", "This ticket is not an SMS ticket.");
+    const result = await this.store({ side: "customer", id: customer.id, name: customer.name }, { clientId: input.sid, body: input.body, attachments: input.attachments }, origin);
+    if (!result.ok || result.duplicate) return result;
+    const current = this.load()!;
+    current.smsTo ??= input.phone;
+    const note = input.keyword && KEYWORD_NOTES[input.keyword];
+    const noted = note ? this.insertMessage(current, { kind: "system", id: null, name: null }, note) : null;
+    this.commit(current);
+    if (noted) this.broadcast({ type: "message", ...noted });
+    await this.armAlarm(current);
+    return result;
+  }
+
+  /**
+   * An agent's reply in an SMS ticket, refused before it takes a seq when it cannot go out. The
+   * checks read D1, so replies pass them one at a time: a reply never overtakes the one before.
+   */
+  private appendSmsReply(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
+    const result = this.smsReplies.then(async (): Promise<PostResult> => {
+      const state = this.load();
+      if (!state) return refuse("not_found", "Ticket was not found.");
+      const duplicate = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE client_id = ?", input.clientId).toArray().length > 0;
+      if (!duplicate && state.status !== "closed") {
+        if (input.body.trim().length > MAX_SMS_CHARS) return refuse("invalid_request", `body: an SMS is at most ${MAX_SMS_CHARS} characters.`);
+        if ((input.attachments?.length ?? 0) > MAX_MMS_MEDIA) return refuse("invalid_request", `attachments: an MMS carries at most ${MAX_MMS_MEDIA} images.`);
+        const database = db(this.env.DB);
+        if (!state.smsTo || !(await twilioConfig(database, this.env, await this.settings()))) {
+          return refuse("sms_unavailable", "SMS is not set up: an admin connects Twilio in Settings → SMS, then replies can go out.");
+        }
+        if (await isOptedOut(database, state.smsTo)) {
+          return refuse("sms_opted_out", "This number texted STOP: it gets no messages until the customer texts START.");
+        }
+      }
+      return this.append(author, input, origin);
+    });
+    this.smsReplies = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Twilio's status callback for the SMS of message `seq`; false when it does not match one. */
+  async smsStatus(seq: number, sid: string, status: DeliveryStatusT, error: string | null): Promise<boolean> {
+    const delivery = this.deliveryOf(seq);
+    if (!delivery || (delivery.sid !== null && delivery.sid !== sid)) return false;
+    // Callbacks may arrive out of order: a status never moves back, and an outcome is final.
+    const settled = delivery.status === "delivered" || delivery.status === "failed";
+    if (!settled && (status === "failed" || DELIVERY_RANK[status] > DELIVERY_RANK[delivery.status])) {
+      this.setDelivery(seq, { ...delivery, status, sid, error: status === "failed" ? (error ?? "Twilio could not deliver it.") : null });
+    }
+    return true;
+  }
+
+  /** An agent sends a failed SMS again. */
+  async retrySms(seq: number): Promise<{ ok: true; message: MessageT } | Refusal> {
+    const state = this.load();
+    if (!state) return refuse("not_found", "Ticket was not found.");
+    const delivery = this.deliveryOf(seq);
+    if (!delivery) return refuse("not_found", "No SMS was sent with that message.");
+    if (state.status === "closed") return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
+    if (delivery.status !== "failed") return refuse("invalid_request", `Only a failed SMS can be sent again; this one is ${delivery.status}.`);
+    this.setDelivery(seq, { ...delivery, status: "queued", sid: null, error: null });
+    this.enqueue("sms", "sms", { seq } satisfies SmsJob);
+    await this.armAlarm(state);
+    return { ok: true, message: this.messageAt(seq)! };
+  }
+
+  private messageAt(seq: number): MessageT | null {
+    const row = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+    return row ? messageFromRow(row) : null;
+  }
+
+  private deliveryOf(seq: number): DeliveryT | null {
+    return this.messageAt(seq)?.delivery ?? null;
+  }
+
+  private setDelivery(seq: number, delivery: Omit<DeliveryT, "updatedAt">): void {
+    const updated: DeliveryT = { ...delivery, updatedAt: nowIso() };
+    this.sql.exec("UPDATE messages SET delivery = ? WHERE seq = ?", JSON.stringify(updated), seq);
+    this.broadcast({ type: "delivery", seq, delivery: updated });
+  }
+
+  // ---- the outbox: SMS, team emails and webhooks ---------------------------------------------
+
+  /** Owes a job, and starts on it once the change that owes it is stored. */
+  private enqueue(lane: string, kind: JobKind, payload: unknown, at = Date.now()): void {
+    this.outbox.add(lane, kind, payload, at);
+    if (at <= Date.now()) queueMicrotask(() => this.ctx.waitUntil(this.drainOutbox()));
+  }
+
+  /** An event for the webhooks, in the order the conversation lived it. */
+  private emit(type: WebhookEventTypeT, data: WebhookEventData): void {
+    this.enqueue("fanout", "fanout", { type, body: webhookEventBody(type, data).body } satisfies FanoutJob);
+  }
+
+  /** The ticket entered the inbox: the team gets an email, and webhooks hear of it and of its messages so far. */
+  private announce(state: ConversationState): void {
+    state.announced = true;
+    const ticket = publicTicket(state);
+    this.emit("ticket.created", { ticket });
+    for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq")) this.emit("message.created", { ticket, message: messageFromRow(row) });
+    this.enqueue("email", "email", { kind: "new_ticket", sent: [] } satisfies EmailJob);
+  }
+
+  /**
+   * A customer wrote in an assigned ticket: its agent may want an email. At most one email per
+   * ticket per window; what the customer writes meanwhile goes into the next one.
+   */
+  private notifyAssignee(state: ConversationState): void {
+    if (!state.announced || !state.assigneeId || this.outbox.has("email")) return;
+    const interval = Number(this.env.NOTIFY_EMAIL_INTERVAL_MS ?? 300_000);
+    this.enqueue("email", "email", { kind: "customer_reply", sent: [] } satisfies EmailJob, Math.max(Date.now(), (state.notify.lastEmailAt ?? 0) + interval));
+  }
+
+  /**
+   * Starts every lane whose head is due and is not running yet. Lanes run apart: one slow
+   * webhook endpoint never holds up an SMS.
+   */
+  private async drainOutbox(): Promise<void> {
+    const starting = this.outbox.due(Date.now()).filter((job) => !this.runningLanes.has(job.lane));
+    await Promise.all(starting.map((job) => this.runLane(job)));
+  }
+
+  /** Runs a lane's jobs one after another while they are due. */
+  private async runLane(first: Job): Promise<void> {
+    this.runningLanes.add(first.lane);
+    try {
+      for (let job: Job | null = first; job; job = this.outbox.dueHead(first.lane, Date.now())) {
+        this.outbox.lease(job, Date.now() + OUTBOX_LEASE_MS);
+        // Armed for the lease first, so that an eviction mid-attempt still ends in a retry.
+        await this.armAlarm(this.load()!);
+        await this.runJob(job);
+        // A fanout opens the lanes of the endpoints it delivers to.
+        if (job.kind === "fanout") this.ctx.waitUntil(this.drainOutbox());
+      }
+    } finally {
+      this.runningLanes.delete(first.lane);
+      await this.armAlarm(this.load()!);
+    }
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    let outcome: JobOutcome;
+    try {
+      if (job.kind === "sms") outcome = await this.sendSms(job);
+      else if (job.kind === "email") outcome = await this.sendEmail(job);
+      else if (job.kind === "fanout") outcome = await this.fanOut(job);
+      else outcome = await this.deliverToWebhook(job);
+    } catch (error) {
+      // A failure of our own (D1 unreachable, say) is worth another try too.
+      console.warn(`ticket ${this.load()?.id}: outbox ${job.kind} job failed`, error);
+      outcome = { retryAt: this.retryAt(job), payload: job.payload };
+    }
+    if (outcome === "done") this.outbox.remove(job);
+    else this.outbox.retry(job, outcome.retryAt, outcome.payload);
+  }
+
+  /**
+   * When the job's next attempt is due: the wait doubles from OUTBOX_RETRY_BASE_MS up to the
+   * kind's cap, or is what the service asked for (Retry-After), within the same cap.
+   */
+  private retryAt(job: Job, retryAfterMs?: number): number {
+    const cap = MAX_BACKOFF_MS[job.kind];
+    const wait = Number(this.env.OUTBOX_RETRY_BASE_MS ?? 5_000) * 2 ** job.attempts;
+    return Date.now() + Math.max(Math.min(cap, wait), Math.min(retryAfterMs ?? 0, cap));
+  }
+
+  /** One attempt at the SMS of a queued reply. Twilio unreachable: it stays queued and is retried for a day. */
+  private async sendSms(job: Job): Promise<JobOutcome> {
+    const { seq } = job.payload as SmsJob;
+    const state = this.load()!;
+    const message = this.messageAt(seq);
+    const delivery = message?.delivery;
+    if (!message || delivery?.status !== "queued" || delivery.sid !== null) return "done";
+    const fail = (error: string): JobOutcome => {
+      this.setDelivery(seq, { ...delivery, status: "failed", error });
+      return "done";
+    };
+    const database = db(this.env.DB);
+    const config = await twilioConfig(database, this.env, await this.settings());
+    if (!config || !state.smsTo) return fail("SMS is not set up: an admin connects Twilio in Settings → SMS.");
+    if (await isOptedOut(database, state.smsTo)) return fail("The number texted STOP: it gets no messages until the customer texts START.");
+    try {
+      const sent = await sendTwilioMessage(config, {
+        to: state.smsTo,
+        body: message.body,
+        mediaUrls: message.attachments.map((attachment) => attachment.url),
+        statusCallback: state.origin && `${state.origin}/api/sms/twilio/status?ticket=${encodeURIComponent(state.id)}&seq=${seq}`,
+      });
+      this.setDelivery(seq, { ...delivery, status: sent.status, sid: sent.sid, error: null });
+      return "done";
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      if (!error.retryable) return fail(error.message);
+      if (Date.now() - job.createdAt > SMS_GIVE_UP_MS) return fail(`${error.message}; gave up after a day of retries.`);
+      this.setDelivery(seq, { ...delivery, error: `${error.message}; retrying.` });
+      return { retryAt: this.retryAt(job, error.retryAfterMs), payload: job.payload };
+    }
+  }
+
+  /** The team's email about this ticket: who gets it, and what it says, is the notifier's. */
+  private async sendEmail(job: Job): Promise<JobOutcome> {
+    const payload = job.payload as EmailJob;
+    const state = this.load()!;
+    // Read meanwhile: the agent knows already.
+    if (payload.kind === "customer_reply" && state.reads.agent >= state.lastCustomerSeq) return "done";
+    const messages = this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE author_kind = 'customer' AND seq > ? ORDER BY seq DESC LIMIT ?", payload.kind === "new_ticket" ? 0 : state.notify.emailedSeq, EMAIL_MESSAGES)
+      .toArray()
+      .reverse()
+      .map(messageFromRow);
+    const { sent, error } = await sendTicketNotification(this.env, db(this.env.DB), {
+      kind: payload.kind,
+      ticket: publicTicket(state),
+      messages,
+      origin: state.origin ?? "",
+      settings: await this.settings(),
+      alreadySent: payload.sent,
+    });
+    const done = [...payload.sent, ...sent];
+    if (error?.retryable && job.attempts + 1 < MAX_EMAIL_ATTEMPTS) return { retryAt: this.retryAt(job, error.retryAfterMs), payload: { ...payload, sent: done } satisfies EmailJob };
+    if (error) console.warn(`ticket ${state.id}: notification email failed: ${error.message}`);
+    if (done.length > 0) {
+      const current = this.load()!;
+      current.notify = { lastEmailAt: Date.now(), emailedSeq: current.lastCustomerSeq };
+      this.save(current);
+    }
+    return "done";
+  }
+
+  /** An event becomes one delivery per endpoint subscribed to it, each in that endpoint's lane. */
+  private async fanOut(job: Job): Promise<JobOutcome> {
+    const { type, body } = job.payload as FanoutJob;
+    for (const webhook of await this.subscribedWebhooks()) {
+      if (!webhook.events.includes(type)) continue;
+      this.outbox.add(`webhook:${webhook.id}`, "webhook", { deliveryId: newId("dlv"), webhookId: webhook.id, event: type, body } satisfies WebhookJob);
+    }
+    return "done";
+  }
+
+  /** The enabled endpoints, read at most every SETTINGS_CACHE_MS like the settings. */
+  private async subscribedWebhooks(): Promise<ActiveWebhook[]> {
+    if (this.webhooksCache && Date.now() - this.webhooksCache.at <= SETTINGS_CACHE_MS) return this.webhooksCache.value;
+    this.webhooksCache = { value: await activeWebhooks(db(this.env.DB)), at: Date.now() };
+    return this.webhooksCache.value;
+  }
+
+  /** One attempt at a webhook delivery; every attempt is written to the admins' delivery log. */
+  private async deliverToWebhook(job: Job): Promise<JobOutcome> {
+    const payload = job.payload as WebhookJob;
+    const database = db(this.env.DB);
+    const attempts = job.attempts + 1;
+    const entry = { id: payload.deliveryId, webhookId: payload.webhookId, event: payload.event, ticketId: this.load()!.id, attempts };
+    try {
+      const { status } = await deliverWebhook(this.env, database, { ...entry, body: payload.body, attempt: attempts });
+      await recordDelivery(database, { ...entry, status: "delivered", responseStatus: status, lastError: null, nextAttemptAt: null });
+      return "done";
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      const retryAt = error.retryable && attempts < MAX_WEBHOOK_ATTEMPTS ? this.retryAt(job, error.retryAfterMs) : null;
+      await recordDelivery(database, { ...entry, status: retryAt ? "pending" : "failed", responseStatus: error.status ?? null, lastError: error.message, nextAttemptAt: retryAt && new Date(retryAt).toISOString() });
+      return retryAt ? { retryAt, payload } : "done";
+    }
   }
 
   // ---- WebSockets ----------------------------------------------------------------------------
@@ -750,8 +1083,14 @@ export class Conversation extends DurableObject<Env> {
     broadcastFrame(liveSockets(this.ctx), frame, except);
   }
 
-  private broadcastStatus(state: ConversationState): void {
+  /** Tells the participants and the webhooks what changed of the status and the assignee. */
+  private statusChanged(state: ConversationState, before: { status: TicketStatusT; assigneeId: string | null }): void {
+    if (before.status === state.status && before.assigneeId === state.assigneeId) return;
     this.broadcast({ type: "status", status: state.status, assigneeId: state.assigneeId });
+    if (!state.announced) return;
+    const ticket = publicTicket(state);
+    if (before.status !== state.status) this.emit("ticket.status_changed", { ticket, previous: { status: before.status } });
+    if (before.assigneeId !== state.assigneeId) this.emit("ticket.assigned", { ticket, previous: { assigneeId: before.assigneeId } });
   }
 
   // ---- alarm: snooze wake-up and the owed D1 write -------------------------------------------
@@ -761,10 +1100,11 @@ export class Conversation extends DurableObject<Env> {
     let state = this.load();
     if (!state) return;
     if (state.status === "snoozed" && state.snoozeUntil && Date.parse(state.snoozeUntil) <= Date.now()) {
+      const before = { status: state.status, assigneeId: state.assigneeId };
       state.status = "open";
       state.snoozeUntil = null;
       this.commit(state);
-      this.broadcastStatus(state);
+      this.statusChanged(state, before);
     }
     if (state.syncDueAt !== null && state.syncDueAt <= Date.now()) await this.syncToD1(state);
     state = this.load()!;
@@ -774,6 +1114,7 @@ export class Conversation extends DurableObject<Env> {
       await this.respond().catch((error) => console.warn(`ticket ${state?.id}: the AI's answer failed`, error));
     }
     if (this.load()!.ai.handoff?.status === "pending") await this.deliverHandoff().catch((error) => console.warn(`ticket ${state?.id}: the handoff failed`, error));
+    await this.drainOutbox();
     state = this.load()!;
     await this.armAlarm(state);
   }

@@ -1,6 +1,6 @@
 // The state a Conversation object keeps in its own SQLite storage, and the pure rules that
 // change it. Kept apart from the object so that the rules read without the plumbing.
-import type { AiModeT, AiNoteT, AttachmentT, AuthorT, HandoffTargetT, MessageT, SideT, TicketT } from "../worker/contract";
+import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, MessageT, SideT, TicketT } from "../worker/contract";
 import type { TicketRecord } from "../worker/lib/tickets";
 
 /** A handoff to an outside help desk: owed until delivered, retried with backoff meanwhile. */
@@ -45,7 +45,24 @@ export type ConversationState = TicketRecord & {
   syncAttempts: number;
   /** When the last D1 write landed (ms since the epoch; 0 before the first). */
   lastSyncAt: number;
+  /** The Worker's origin as the newest request reached it: links in emails, Twilio's callbacks. */
+  origin: string | null;
+  /** SMS tickets: the customer's number, which replies go to. */
+  smsTo: string | null;
+  /** Whether the team and webhooks have been told of this ticket (it entered the inbox). */
+  announced: boolean;
+  /** The team's notification emails: when the last went out, and the customer message it covered. */
+  notify: { lastEmailAt: number | null; emailedSeq: number };
 };
+
+/** What conversations stored before SMS, emails and webhooks lack; visible ones were announced then. */
+export function withOutboxFields(state: ConversationState): ConversationState {
+  state.origin ??= null;
+  state.smsTo ??= null;
+  state.announced ??= state.visible;
+  state.notify ??= { lastEmailAt: null, emailedSeq: state.lastCustomerSeq };
+  return state;
+}
 
 export type MessageRow = {
   seq: number;
@@ -58,6 +75,7 @@ export type MessageRow = {
   attachments: string;
   created_at: string;
   ai: string | null;
+  delivery: string | null;
 };
 
 export const SCHEMA = `
@@ -72,13 +90,14 @@ export const SCHEMA = `
     body TEXT NOT NULL,
     attachments TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    ai TEXT
+    ai TEXT,
+    delivery TEXT
   );`;
 
-/** Conversations created before the AI agent have no `ai` column yet: it is added on wake-up. */
+/** Conversations created before the AI agent or SMS lack their columns: they are added on wake-up. */
 export function migrateMessages(sql: SqlStorage): void {
-  const columns = sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray();
-  if (!columns.some((column) => column.name === "ai")) sql.exec("ALTER TABLE messages ADD COLUMN ai TEXT");
+  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((column) => column.name));
+  for (const column of ["ai", "delivery"]) if (!columns.has(column)) sql.exec(`ALTER TABLE messages ADD COLUMN ${column} TEXT`);
 }
 
 /** The AI state of a conversation stored before the AI agent existed: people were already answering it. */
@@ -96,6 +115,7 @@ export function messageFromRow(row: MessageRow): MessageT {
     attachments: JSON.parse(row.attachments) as AttachmentT[],
     createdAt: row.created_at,
     ...(row.ai ? { ai: JSON.parse(row.ai) as AiNoteT } : {}),
+    ...(row.delivery ? { delivery: JSON.parse(row.delivery) as DeliveryT } : {}),
   };
 }
 

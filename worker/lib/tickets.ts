@@ -46,6 +46,17 @@ export async function findOpenTicket(database: Db, profileId: string, channel: C
   return row ? { ...ticketFromRow(row), visible: row.visible, version: row.version } : null;
 }
 
+/** The profile's newest tickets the team can see, of every channel (the profile panel's history). */
+export async function recentTicketsOf(database: Db, profileId: string, limit: number): Promise<TicketT[]> {
+  const rows = await database
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.visible, true)))
+    .orderBy(desc(tickets.createdAt))
+    .limit(limit);
+  return rows.map(ticketFromRow);
+}
+
 export type TicketFilter = {
   /** The conversations the AI agent handles without the team, instead of the inbox's. */
   handledByAi?: boolean;

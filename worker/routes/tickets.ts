@@ -16,9 +16,10 @@ import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
 import { getProfile } from "../lib/profiles";
 import { router } from "../lib/router";
 import { conversationStub, inboxStub } from "../lib/stubs";
-import { decodeCursor, listTickets } from "../lib/tickets";
+import { decodeCursor, listTickets, recentTicketsOf } from "../lib/tickets";
 
 const RECENT_EVENTS = 20;
+const RECENT_TICKETS = 10;
 const TicketParam = z.object({ id: z.string().min(1).max(100) });
 
 /** `?status=` (empty, as the contract writes it) means no filter. */
@@ -95,7 +96,15 @@ ticketRoutes.openapi(
     security: agentAuth,
     request: { params: TicketParam },
     responses: {
-      200: json(z.object({ ticket: Ticket, profile: Profile.nullable(), events: z.array(StoreEvent) }), "The ticket"),
+      200: json(
+        z.object({
+          ticket: Ticket,
+          profile: Profile.nullable(),
+          events: z.array(StoreEvent),
+          recentTickets: z.array(Ticket).openapi({ description: "The customer's newest tickets of every channel, this one included (Parley extension)" }),
+        }),
+        "The ticket",
+      ),
       401: errors[401],
       404: errors[404],
     },
@@ -103,8 +112,12 @@ ticketRoutes.openapi(
   async (c) => {
     const { ticket } = await visibleTicket(c, c.req.valid("param").id);
     const database = db(c.env.DB);
-    const [profile, storeEvents] = await Promise.all([getProfile(database, ticket.profileId), recentEvents(database, ticket.profileId, RECENT_EVENTS)]);
-    return c.json({ ticket, profile, events: storeEvents }, 200);
+    const [profile, storeEvents, recentTickets] = await Promise.all([
+      getProfile(database, ticket.profileId),
+      recentEvents(database, ticket.profileId, RECENT_EVENTS),
+      recentTicketsOf(database, ticket.profileId, RECENT_TICKETS),
+    ]);
+    return c.json({ ticket, profile, events: storeEvents, recentTickets }, 200);
   },
 );
 
@@ -151,6 +164,25 @@ ticketRoutes.openapi(
     const result = await stub.post({ side: "agent", id: agent.id, name: agent.name }, c.req.valid("json"), new URL(c.req.url).origin);
     if (!result.ok) throw refusal(result);
     return c.json({ message: result.message }, result.duplicate ? 200 : 201);
+  },
+);
+
+ticketRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/tickets/{id}/messages/{seq}/retry",
+    tags: ["tickets"],
+    summary: "Send a failed SMS again (Parley extension)",
+    security: agentAuth,
+    request: { params: TicketParam.extend({ seq: z.coerce.number().int().positive() }) },
+    responses: { 200: json(z.object({ message: Message }), "Queued again"), 400: errors[400], 401: errors[401], 404: errors[404], 409: errors[409] },
+  }),
+  async (c) => {
+    const { id, seq } = c.req.valid("param");
+    const { stub } = await visibleTicket(c, id);
+    const result = await stub.retrySms(seq);
+    if (!result.ok) throw refusal(result);
+    return c.json({ message: result.message }, 200);
   },
 );
 
