@@ -969,6 +969,10 @@ export class Conversation extends DurableObject<Env> {
     if (participant.side === "customer" && participant.id !== state.profileId) {
       return Response.json(errorBody("forbidden", "This conversation belongs to another customer."), { status: 403 });
     }
+    // The customer of an SMS ticket writes from their phone, not from the widget.
+    if (participant.side === "customer" && state.channel !== "webchat") {
+      return Response.json(errorBody("forbidden", "This conversation is by SMS; reply by text message."), { status: 403 });
+    }
     const after = Math.max(0, Number(new URL(request.url).searchParams.get("after") ?? 0) || 0);
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, identityTags(participant));
