@@ -3,7 +3,7 @@
 // other's requests. Runs inside workerd: plain fetch only.
 import { inject } from "vitest";
 
-export type Service = "zendesk" | "gorgias" | "openai";
+export type Service = "zendesk" | "gorgias" | "openai" | "twilio";
 
 /** What the server does with the next request(s) to a service instead of its normal answer. */
 export type QueuedReply = { times?: number } & (
@@ -21,6 +21,7 @@ export type WireCredentials = {
   zendesk: { email: string; apiToken: string };
   gorgias: { email: string; apiKey: string };
   openai: { apiKey: string };
+  twilio: { accountSid: string; authToken: string };
 };
 
 declare module "vitest" {
@@ -35,7 +36,9 @@ export function wireScope(scope = crypto.randomUUID()) {
   const root = `${url}/${scope}`;
   return {
     credentials,
-    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1` } satisfies Record<Service, string>,
+    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1`, twilio: `${root}/twilio` } satisfies Record<Service, string>,
+    /** Inbound MMS media as Twilio serves it: photo.png, notes.txt, fake.jpg (no jpeg inside), huge.png (over 10 MiB). */
+    twilioMedia: (name: string) => `${root}/twilio/media/${name}`,
     async queue(service: Service, ...replies: QueuedReply[]) {
       const response = await fetch(`${control}/queue/${service}`, { method: "POST", body: JSON.stringify(replies) });
       if (!response.ok) throw new Error(`queueing failed: ${response.status} ${await response.text()}`);
@@ -49,4 +52,28 @@ export function wireScope(scope = crypto.randomUUID()) {
       await fetch(control, { method: "DELETE" });
     },
   };
+}
+
+/**
+ * X-Twilio-Signature as Twilio computes it, written here apart from the Worker's check so that
+ * one cannot share the other's mistake: base64(HMAC-SHA1(auth token, URL + each parameter's name
+ * and value, sorted by name)).
+ */
+export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
+  const data = Object.keys(params)
+    .sort()
+    .map((name) => name + params[name])
+    .join("");
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(url + data)));
+  return btoa(String.fromCharCode(...mac));
+}
+
+/** A Twilio webhook (inbound message or status callback) to `url`, form-encoded and signed with `authToken`. */
+export async function signedTwilioRequest(url: string, params: Record<string, string>, authToken: string): Promise<Request> {
+  return new Request(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": await twilioSignature(authToken, url, params) },
+    body: new URLSearchParams(params),
+  });
 }

@@ -32,7 +32,7 @@ function signedText(url: string, params: URLSearchParams): string {
   return pairs.reduce((text, [name, value]) => text + name + value, url);
 }
 
-export type TwilioConfig = { apiBaseUrl: string; accountSid: string; authToken: string; fromNumber: string };
+export type TwilioConfig = { apiBaseUrl: string; accountSid: string; authToken: string; fromNumber: string; timeoutMs?: number };
 
 /** Everything a send needs, or null while SMS is off or not fully set up (auth token included). */
 export async function twilioConfig(database: Db, env: Env, settings: SettingsT): Promise<TwilioConfig | null> {
@@ -61,7 +61,7 @@ export async function sendTwilioMessage(config: TwilioConfig, message: TwilioMes
     method: "POST",
     headers: { Authorization: basicAuth(config.accountSid, config.authToken), "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: form,
-    timeoutMs: TWILIO_TIMEOUT_MS,
+    timeoutMs: config.timeoutMs ?? TWILIO_TIMEOUT_MS,
   });
   const reply = parseJson(text);
   if (!response.ok) throw statusError("Twilio", response, twilioErrorText(reply, response.status));
