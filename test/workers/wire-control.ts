@@ -2,6 +2,9 @@
 // server records, and a handle scoped to one test file so parallel files never see each
 // other's requests. Runs inside workerd: plain fetch only.
 import { inject } from "vitest";
+import { twilioSignature } from "../../scripts/twilio-wire.mjs";
+
+export { twilioSignature };
 
 export type Service = "zendesk" | "gorgias" | "openai" | "twilio";
 
@@ -52,21 +55,6 @@ export function wireScope(scope = crypto.randomUUID()) {
       await fetch(control, { method: "DELETE" });
     },
   };
-}
-
-/**
- * X-Twilio-Signature as Twilio computes it, written here apart from the Worker's check so that
- * one cannot share the other's mistake: base64(HMAC-SHA1(auth token, URL + each parameter's name
- * and value, sorted by name)).
- */
-export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
-  const data = Object.keys(params)
-    .sort()
-    .map((name) => name + params[name])
-    .join("");
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(url + data)));
-  return btoa(String.fromCharCode(...mac));
 }
 
 /** A Twilio webhook (inbound message or status callback) to `url`, form-encoded and signed with `authToken`. */

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { E164_PATTERN, MAX_SMS_CHARS, smsSegments } from "../../worker/contract/sms";
+import { messagesApi, twilioError } from "../../scripts/twilio-wire.mjs";
 import type { QueuedReply, RecordedRequest, Service, WireCredentials } from "./wire-control";
 
 const credentials: WireCredentials = {
@@ -177,63 +177,12 @@ function defaultAnswer(messages: { role: string; content: string }[]): string {
 }
 
 // --- Twilio: POST /2010-04-01/Accounts/{AccountSid}/Messages.json ----------------------------
-// Form-encoded, HTTP Basic AccountSid:AuthToken. Errors are Twilio's error resource
-// {code, message, more_info, status}: 20003 for bad credentials, 21211/21212 for a number that is
-// not one, 21602 for neither Body nor MediaUrl, 21617 for a body over 1600 characters.
-
-const twilioError = (status: number, code: number, message: string): Reply => ({
-  status,
-  body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
-});
+// Played by scripts/twilio-wire.mjs, which `npm run phone` shares.
 
 function twilio(request: RecordedRequest): Reply {
-  const { accountSid, authToken } = credentials.twilio;
-  const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
-  if (!match || request.method !== "POST") return twilioError(404, 20404, `The requested resource ${request.path} was not found`);
-  if (match[1] !== accountSid || request.headers.authorization !== basic(accountSid, authToken)) return twilioError(401, 20003, "Authenticate");
-  if (!request.headers["content-type"]?.startsWith("application/x-www-form-urlencoded")) return twilioError(400, 21602, "Message body is required.");
-  const form = new URLSearchParams(request.body);
-  const to = form.get("To");
-  const from = form.get("From");
-  const body = form.get("Body") ?? "";
-  const media = form.getAll("MediaUrl");
-  if (!to) return twilioError(400, 21604, "A 'To' phone number is required.");
-  if (!E164_PATTERN.test(to)) return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
-  if (!from) return twilioError(400, 21603, "A 'From' phone number is required.");
-  if (!E164_PATTERN.test(from)) return twilioError(400, 21212, `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`);
-  if (!body && media.length === 0) return twilioError(400, 21602, "Message body is required.");
-  if (body.length > MAX_SMS_CHARS) return twilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
-  if (media.some((url) => !/^https?:\/\//.test(url))) return twilioError(400, 21620, "Invalid media URL(s)");
-  const sid = `SM${randomHex(16)}`;
-  const now = new Date().toUTCString();
-  return {
-    status: 201,
-    body: {
-      account_sid: accountSid,
-      api_version: "2010-04-01",
-      body,
-      date_created: now,
-      date_sent: null,
-      date_updated: now,
-      direction: "outbound-api",
-      error_code: null,
-      error_message: null,
-      from,
-      messaging_service_sid: null,
-      num_media: String(media.length),
-      num_segments: String(Math.max(1, smsSegments(body).segments)),
-      price: null,
-      price_unit: "USD",
-      sid,
-      status: "queued",
-      subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
-      to,
-      uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
-    },
-  };
+  const { headers } = request;
+  return messagesApi({ ...request, authorization: headers.authorization, contentType: headers["content-type"] }, credentials.twilio);
 }
-
-const randomHex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 // Inbound MMS media, as Twilio serves it: the media URL takes the account's Basic auth and
 // redirects to the file on its media store, which takes none.
