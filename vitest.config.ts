@@ -19,6 +19,8 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             ADMIN_PASSWORD: "admin-password-123",
             // Help-desk retries in milliseconds, not seconds: the same backoff, faster.
             HANDOFF_RETRY_BASE_MS: "20",
+            // The ticket outbox's retries (SMS to Twilio), likewise.
+            OUTBOX_RETRY_BASE_MS: "20",
             ...vars,
           },
         },

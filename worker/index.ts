@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
 import { macroRoutes } from "./routes/macros";
 import { settingsRoutes } from "./routes/settings";
+import { smsRoutes } from "./routes/sms";
 import { ticketRoutes } from "./routes/tickets";
 import { uploadRoutes } from "./routes/uploads";
 import { widgetRoutes } from "./routes/widget";
@@ -39,7 +40,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes, smsRoutes]) {
   app.route("/api", routes);
 }
 

@@ -2,8 +2,11 @@
 // server records, and a handle scoped to one test file so parallel files never see each
 // other's requests. Runs inside workerd: plain fetch only.
 import { inject } from "vitest";
+import { twilioSignature } from "../../scripts/twilio-wire.mjs";
 
-export type Service = "zendesk" | "gorgias" | "openai";
+export { twilioSignature };
+
+export type Service = "zendesk" | "gorgias" | "openai" | "twilio";
 
 /** What the server does with the next request(s) to a service instead of its normal answer. */
 export type QueuedReply = { times?: number } & (
@@ -21,6 +24,7 @@ export type WireCredentials = {
   zendesk: { email: string; apiToken: string };
   gorgias: { email: string; apiKey: string };
   openai: { apiKey: string };
+  twilio: { accountSid: string; authToken: string };
 };
 
 declare module "vitest" {
@@ -35,7 +39,9 @@ export function wireScope(scope = crypto.randomUUID()) {
   const root = `${url}/${scope}`;
   return {
     credentials,
-    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1` } satisfies Record<Service, string>,
+    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1`, twilio: `${root}/twilio` } satisfies Record<Service, string>,
+    /** Inbound MMS media as Twilio serves it: photo.png, notes.txt, fake.jpg (no jpeg inside), huge.png (over 10 MiB). */
+    twilioMedia: (name: string) => `${root}/twilio/media/${name}`,
     async queue(service: Service, ...replies: QueuedReply[]) {
       const response = await fetch(`${control}/queue/${service}`, { method: "POST", body: JSON.stringify(replies) });
       if (!response.ok) throw new Error(`queueing failed: ${response.status} ${await response.text()}`);
@@ -49,4 +55,13 @@ export function wireScope(scope = crypto.randomUUID()) {
       await fetch(control, { method: "DELETE" });
     },
   };
+}
+
+/** A Twilio webhook (inbound message or status callback) to `url`, form-encoded and signed with `authToken`. */
+export async function signedTwilioRequest(url: string, params: Record<string, string>, authToken: string): Promise<Request> {
+  return new Request(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": await twilioSignature(authToken, url, params) },
+    body: new URLSearchParams(params),
+  });
 }

@@ -1,19 +1,22 @@
 // Local stand-ins for the services Parley calls over HTTP — Zendesk's Tickets API, Gorgias's
-// tickets endpoint and OpenAI's chat completions — for the Workers tests (a vitest globalSetup;
+// tickets endpoint, OpenAI's chat completions and Twilio's Messages API — for the Workers tests (a vitest globalSetup;
 // the Worker code under test fetches it from workerd). Each route checks auth and request shape
 // the way the service documents it and answers in its format, so the real clients are tested
 // against the wire, not against mocks. Tests steer it through /control (see wire-control.ts):
 // queue failures, hangs or odd bodies, and read what each route received. Everything is kept
-// per scope, a path prefix a test file picks: <url>/<scope>/zendesk, …/gorgias, …/openai/v1.
+// per scope, a path prefix a test file picks: <url>/<scope>/zendesk, …/gorgias, …/openai/v1,
+// …/twilio (whose inbound MMS media is served under …/twilio/media/<name>).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
+import { messagesApi, twilioError } from "../../scripts/twilio-wire.mjs";
 import type { QueuedReply, RecordedRequest, Service, WireCredentials } from "./wire-control";
 
 const credentials: WireCredentials = {
   zendesk: { email: "support@shop.test", apiToken: "zd-token-6f1c2a" },
   gorgias: { email: "support@shop.test", apiKey: "gorgias-key-91be07" },
   openai: { apiKey: "sk-test-4d2e8b17c0" },
+  twilio: { accountSid: "AC6b1f0e2d9c8a7b6f5e4d3c2b1a0f9e8d", authToken: "twilio-token-3a9c51e7b2" },
 };
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
@@ -21,7 +24,7 @@ type Scope = { requests: RecordedRequest[]; queue: Record<Service, QueuedReply[]
 
 const scopes = new Map<string, Scope>();
 const scopeOf = (name: string) => {
-  if (!scopes.has(name)) scopes.set(name, { requests: [], queue: { zendesk: [], gorgias: [], openai: [] }, idempotency: new Map() });
+  if (!scopes.has(name)) scopes.set(name, { requests: [], queue: { zendesk: [], gorgias: [], openai: [], twilio: [] }, idempotency: new Map() });
   return scopes.get(name)!;
 };
 let nextId = 1000;
@@ -173,6 +176,40 @@ function defaultAnswer(messages: { role: string; content: string }[]): string {
   return JSON.stringify(source ? { answer: `See ${source}.`, sources: [source] } : { handoff: "no passage in the context" });
 }
 
+// --- Twilio: POST /2010-04-01/Accounts/{AccountSid}/Messages.json ----------------------------
+// Played by scripts/twilio-wire.mjs, which `npm run phone` shares.
+
+function twilio(request: RecordedRequest): Reply {
+  const { headers } = request;
+  return messagesApi({ ...request, authorization: headers.authorization, contentType: headers["content-type"] }, credentials.twilio);
+}
+
+// Inbound MMS media, as Twilio serves it: the media URL takes the account's Basic auth and
+// redirects to the file on its media store, which takes none.
+const ONE_PIXEL_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64");
+const MEDIA: Record<string, () => { type: string; bytes: Buffer }> = {
+  "photo.png": () => ({ type: "image/png", bytes: ONE_PIXEL_PNG }),
+  "notes.txt": () => ({ type: "text/plain", bytes: Buffer.from("not an image") }),
+  // Claims to be an image; only its bytes can tell it is not.
+  "fake.jpg": () => ({ type: "image/jpeg", bytes: Buffer.from("<html>not a jpeg</html>") }),
+  "huge.png": () => ({ type: "image/png", bytes: Buffer.concat([ONE_PIXEL_PNG, Buffer.alloc(10 * 1024 * 1024)]) }),
+};
+
+function twilioMedia(scopeName: string, kind: "media" | "cdn", name: string, req: IncomingMessage, res: ServerResponse) {
+  const { accountSid, authToken } = credentials.twilio;
+  const file = MEDIA[name];
+  if (kind === "media") {
+    if (req.headers.authorization !== basic(accountSid, authToken)) return send(res, twilioError(401, 20003, "Authenticate"));
+    if (!file) return send(res, twilioError(404, 20404, `The requested resource /media/${name} was not found`));
+    res.writeHead(307, { Location: `/${scopeName}/twilio/cdn/${name}` });
+    return res.end();
+  }
+  if (!file) return send(res, { status: 404, body: "NoSuchKey" });
+  const { type, bytes } = file();
+  res.writeHead(200, { "Content-Type": type, "Content-Length": String(bytes.byteLength) });
+  res.end(bytes);
+}
+
 // --- Queue, recording, routing ---------------------------------------------------------------
 
 /** The next queued reply if it is one of `kinds`, counted down (a reply may be queued for N requests). */
@@ -185,7 +222,7 @@ function takeQueued(scope: Scope, service: Service, kinds: QueuedReply["kind"][]
   return next;
 }
 
-const handlers: Record<Service, (request: RecordedRequest, scope: Scope) => Reply> = { zendesk, gorgias, openai };
+const handlers: Record<Service, (request: RecordedRequest, scope: Scope) => Reply> = { zendesk, gorgias, openai, twilio };
 
 function send(res: ServerResponse, reply: Reply) {
   const raw = typeof reply.body === "string";
@@ -209,7 +246,7 @@ function serviceRequest(scope: Scope, service: Service, path: string, req: Incom
 
 function control(scopeName: string, action: string, req: IncomingMessage, res: ServerResponse, body: string) {
   const scope = scopeOf(scopeName);
-  const queueFor = /^queue\/(zendesk|gorgias|openai)$/.exec(action)?.[1] as Service | undefined;
+  const queueFor = /^queue\/(zendesk|gorgias|openai|twilio)$/.exec(action)?.[1] as Service | undefined;
   if (queueFor && req.method === "POST") {
     scope.queue[queueFor].push(...(JSON.parse(body) as QueuedReply[]));
     return send(res, { status: 204, body: "" });
@@ -228,7 +265,9 @@ async function route(req: IncomingMessage, res: ServerResponse) {
   const path = new URL(req.url ?? "/", "http://wire").pathname;
   const controlMatch = /^\/control\/([\w-]+)\/?(.*)$/.exec(path);
   if (controlMatch) return control(controlMatch[1]!, controlMatch[2]!, req, res, body);
-  const serviceMatch = /^\/([\w-]+)\/(zendesk|gorgias|openai)(\/.*)$/.exec(path);
+  const mediaMatch = /^\/([\w-]+)\/twilio\/(media|cdn)\/([\w.-]+)$/.exec(path);
+  if (mediaMatch && req.method === "GET") return twilioMedia(mediaMatch[1]!, mediaMatch[2] as "media" | "cdn", mediaMatch[3]!, req, res);
+  const serviceMatch = /^\/([\w-]+)\/(zendesk|gorgias|openai|twilio)(\/.*)$/.exec(path);
   if (serviceMatch) return serviceRequest(scopeOf(serviceMatch[1]!), serviceMatch[2] as Service, serviceMatch[3]!, req, res, body);
   send(res, { status: 404, body: { error: `no route ${path}` } });
 }

@@ -8,11 +8,10 @@ import { Attachment, MAX_UPLOAD_BYTES } from "../contract";
 import { requireUploader } from "../middleware/auth";
 import { widgetCors, withSettings } from "../middleware/origin";
 import { enforceLimit } from "../middleware/rate-limit";
-import { randomHex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { sniffImageType } from "../lib/image-type";
 import { agentAuth, errors, json, widgetAuth } from "../lib/openapi";
 import { router } from "../lib/router";
+import { storeImage } from "../lib/uploads";
 
 // The file itself is checked by the handler (by its bytes); the schema only documents the form.
 const UploadForm = z.object({ file: z.any().openapi({ type: "string", format: "binary" }) }).openapi("UploadForm");
@@ -56,10 +55,9 @@ uploadRoutes.openapi(
     if (!(file instanceof File)) throw new ApiError(400, "invalid_request", "file: attach the image as multipart field `file`.");
     if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const contentType = sniffImageType(bytes);
-    if (!contentType) throw new ApiError(415, "unsupported_media_type", "Only png, jpeg, gif and webp images can be uploaded.");
-    const key = randomHex(16);
-    await c.env.UPLOADS.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { owner: ownerOf(c) } });
+    const stored = await storeImage(c.env.UPLOADS, bytes, ownerOf(c));
+    if (!stored) throw new ApiError(415, "unsupported_media_type", "Only png, jpeg, gif and webp images can be uploaded.");
+    const { key, contentType } = stored;
     return c.json({ key, url: `${new URL(c.req.url).origin}/api/uploads/${key}`, contentType, size: bytes.byteLength }, 201);
   },
 );
