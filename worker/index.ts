@@ -15,6 +15,7 @@ import { faqRoutes } from "./routes/faqs";
 import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
 import { macroRoutes } from "./routes/macros";
+import { notificationRoutes } from "./routes/notifications";
 import { settingsRoutes } from "./routes/settings";
 import { ticketRoutes } from "./routes/tickets";
 import { uploadRoutes } from "./routes/uploads";
@@ -39,7 +40,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, notificationRoutes, eventRoutes, uploadRoutes]) {
   app.route("/api", routes);
 }
 
