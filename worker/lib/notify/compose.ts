@@ -7,7 +7,15 @@ import { previewOf } from "../../../durable-objects/conversation-state";
 
 export type NotificationKind = "new_ticket" | "customer_reply";
 
-export type NotificationContent = { subject: string; text: string; html: string };
+/** One recipient's email, as the send_email binding takes it. */
+export type NotificationEmail = {
+  from: { name: string; email: string };
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+};
 
 const CHANNEL_NAMES: Record<TicketT["channel"], string> = { webchat: "web chat", sms: "SMS" };
 
@@ -43,10 +51,13 @@ export async function composeNotification(input: {
   kind: NotificationKind;
   ticket: TicketT;
   messages: MessageT[];
+  /** The customer's number, for SMS tickets. */
   phone: string | null;
+  from: string;
+  to: string;
   ticketUrl: string;
   unsubscribeUrl: string;
-}): Promise<NotificationContent> {
+}): Promise<NotificationEmail> {
   const { kind, ticket, messages, ticketUrl, unsubscribeUrl } = input;
   const sender = senderLabel(ticket, input.phone);
   const channel = CHANNEL_NAMES[ticket.channel];
@@ -77,5 +88,13 @@ export async function composeNotification(input: {
   </body>
 </html>`;
 
-  return { subject: subjectOf(kind, ticket, sender, messages), text, html: body.toString() };
+  return {
+    from: { name: "Parley", email: input.from },
+    to: input.to,
+    subject: subjectOf(kind, ticket, sender, messages),
+    text,
+    html: body.toString(),
+    // RFC 8058: mail clients show their own unsubscribe button and POST to the link, no page involved.
+    headers: { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+  };
 }

@@ -53,7 +53,7 @@ async function phoneOf(database: Db, ticket: TicketT): Promise<string | null> {
   return profile?.phone ?? null;
 }
 
-const senderOf = (settings: SettingsT, origin: string) => ({ name: "Parley", email: settings.notifyFrom ?? `notifications@${new URL(origin).hostname}` });
+const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ?? `notifications@${new URL(origin).hostname}`;
 
 /**
  * Emails each recipient of this notification once, each with their own unsubscribe link, and logs
@@ -83,28 +83,21 @@ export async function sendTicketNotification(env: Env, database: Db, input: Tick
   const ticketUrl = new URL(`/tickets/${encodeURIComponent(ticket.id)}`, origin).toString();
   const refused: string[] = [];
   for (const recipient of recipients) {
-    const unsubscribeLink = unsubscribeUrl(origin, recipient, await unsubscribeToken(env, recipient));
-    const content = await composeNotification({ kind, ticket, messages, phone, ticketUrl, unsubscribeUrl: unsubscribeLink });
+    const link = unsubscribeUrl(origin, recipient, await unsubscribeToken(env, recipient));
+    const email = await composeNotification({ kind, ticket, messages, phone, from, to: recipient, ticketUrl, unsubscribeUrl: link });
     try {
-      await env.NOTIFY_EMAIL.send({
-        from,
-        to: recipient,
-        subject: content.subject,
-        text: content.text,
-        html: content.html,
-        headers: { "List-Unsubscribe": `<${unsubscribeLink}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
-      });
+      await env.NOTIFY_EMAIL.send(email);
     } catch (error) {
       const { refusal, detail } = classify(error);
       if (refusal === "recipient") {
         refused.push(`${recipient} (${detail})`);
         continue;
       }
-      return { sent, error: new DeliveryError(`The email to ${recipient} from ${from.email} was not sent: ${detail}`, refusal === "temporary") };
+      return { sent, error: new DeliveryError(`The email to ${recipient} from ${from} was not sent: ${detail}`, refusal === "temporary") };
     }
     sent.push(recipient);
     try {
-      await database.insert(emailLog).values({ id: newId("eml"), ticketId: ticket.id, kind, recipient, subject: content.subject, sentAt: nowIso() });
+      await database.insert(emailLog).values({ id: newId("eml"), ticketId: ticket.id, kind, recipient, subject: email.subject, sentAt: nowIso() });
     } catch (error) {
       // Sent, so it is in `sent` and never sent twice; the rest wait for D1.
       return { sent, error: new DeliveryError(`The email to ${recipient} was sent but could not be logged: ${error instanceof Error ? error.message : String(error)}`, true) };

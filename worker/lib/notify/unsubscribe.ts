@@ -28,7 +28,8 @@ async function tokenKey(env: Env): Promise<CryptoKey> {
 
 export async function unsubscribeToken(env: Env, email: string): Promise<string> {
   const signature = await crypto.subtle.sign("HMAC", await tokenKey(env), encoder.encode(normalizeEmail(email)));
-  return encodeBase64Url(signature);
+  // Unpadded (RFC 4648 §5), so the token needs no escaping in a URL.
+  return encodeBase64Url(signature).replace(/=+$/, "");
 }
 
 /** Whether `token` was made for `email`; `subtle.verify` compares in constant time. */
