@@ -19,10 +19,16 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             ADMIN_PASSWORD: "admin-password-123",
             // Help-desk retries in milliseconds, not seconds: the same backoff, faster.
             HANDOFF_RETRY_BASE_MS: "20",
-            // The ticket outbox's retries (SMS to Twilio), likewise.
+            // The ticket outbox's retries (SMS, emails, webhooks), likewise.
             OUTBOX_RETRY_BASE_MS: "20",
+            // The notification email window in a second, not five minutes: the same batching, faster.
+            NOTIFY_EMAIL_INTERVAL_MS: "1000",
             ...vars,
           },
+          // These replace wrangler.toml's list: NOTIFY_EMAIL as there, and a second binding restricted
+          // as an admin can restrict one in Cloudflare, so the notification tests meet the binding's
+          // own refusals of a recipient and of a sender.
+          email: { send_email: [{ name: "NOTIFY_EMAIL" }, { name: "RESTRICTED_EMAIL", allowed_destination_addresses: ["allowed@shop.test"], allowed_sender_addresses: ["notifications@parley.test"] }] },
         },
       }),
     ],

@@ -15,6 +15,7 @@ import { faqRoutes } from "./routes/faqs";
 import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
 import { macroRoutes } from "./routes/macros";
+import { notificationRoutes } from "./routes/notifications";
 import { settingsRoutes } from "./routes/settings";
 import { smsRoutes } from "./routes/sms";
 import { ticketRoutes } from "./routes/tickets";
@@ -40,7 +41,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes, smsRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, notificationRoutes, eventRoutes, uploadRoutes, smsRoutes]) {
   app.route("/api", routes);
 }
 

@@ -86,3 +86,27 @@ authRoutes.openapi(
     return c.json({ agent }, 200);
   },
 );
+
+const MePatch = z
+  .object({ notifyOnAssignedReply: Agent.shape.notifyOnAssignedReply })
+  .strict()
+  .openapi("MePatch");
+
+authRoutes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/me",
+    tags: ["auth"],
+    summary: "Change the signed-in agent's own preferences: whether to be emailed when a customer writes in a ticket assigned to them",
+    security: agentAuth,
+    request: { body: jsonBody(MePatch, "The preferences to change") },
+    responses: { 200: json(AgentBody, "The agent as stored now"), 400: errors[400], 401: errors[401] },
+  }),
+  async (c) => {
+    const row = await db(c.env.DB).update(agents).set(c.req.valid("json")).where(eq(agents.id, c.var.agent.id)).returning().get();
+    if (!row) throw new ApiError(401, "unauthorized", "This agent no longer exists.");
+    // This isolate's session cache holds the agent as it was; the next GET /api/me reads D1 again.
+    forgetSession(c.var.agent.session);
+    return c.json({ agent: toAgent(row) }, 200);
+  },
+);
