@@ -18,6 +18,7 @@ import { macroRoutes } from "./routes/macros";
 import { settingsRoutes } from "./routes/settings";
 import { ticketRoutes } from "./routes/tickets";
 import { uploadRoutes } from "./routes/uploads";
+import { webhookRoutes } from "./routes/webhooks";
 import { widgetRoutes } from "./routes/widget";
 
 export { Conversation } from "../durable-objects/Conversation";
@@ -39,7 +40,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, eventRoutes, uploadRoutes, webhookRoutes]) {
   app.route("/api", routes);
 }
 
