@@ -17,7 +17,7 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             CREDENTIALS_KEY: "test-credentials-key",
             ADMIN_EMAIL: "admin@example.com",
             ADMIN_PASSWORD: "admin-password-123",
-            // Help-desk retries in milliseconds, not seconds: the same backoff, faster.
+            // Help-desk and outbox (SMS, webhooks, email) retries in milliseconds, not seconds: the same backoff, faster.
             HANDOFF_RETRY_BASE_MS: "20",
             // The ticket outbox's retries (SMS, emails, webhooks), likewise.
             OUTBOX_RETRY_BASE_MS: "20",
@@ -36,8 +36,9 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
       name,
       ...files,
       setupFiles: ["test/workers/apply-migrations.ts"],
-      // Local HTTP stand-ins for Zendesk, Gorgias and OpenAI, for the clients that call them.
-      globalSetup: ["test/workers/wire-services.ts"],
+      // Local HTTP stand-ins for Zendesk, Gorgias and OpenAI, for the clients that call them, and
+      // a webhook receiver.
+      globalSetup: ["test/workers/wire-services.ts", "test/workers/webhook-receiver.ts"],
     },
   };
 }

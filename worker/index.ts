@@ -20,6 +20,7 @@ import { settingsRoutes } from "./routes/settings";
 import { smsRoutes } from "./routes/sms";
 import { ticketRoutes } from "./routes/tickets";
 import { uploadRoutes } from "./routes/uploads";
+import { webhookRoutes } from "./routes/webhooks";
 import { widgetRoutes } from "./routes/widget";
 
 export { Conversation } from "../durable-objects/Conversation";
@@ -41,7 +42,7 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.route("/", healthRoutes);
 app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, notificationRoutes, eventRoutes, uploadRoutes, smsRoutes]) {
+for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, notificationRoutes, eventRoutes, uploadRoutes, smsRoutes, webhookRoutes]) {
   app.route("/api", routes);
 }
 

@@ -156,8 +156,9 @@ export const OfficeHours = z.object({
 
 /** An outside service's address: https, or http to this machine (a service run for development). */
 const serviceUrl = webUrl.refine((value) => {
-  const url = new URL(value);
-  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  // zod runs this even when webUrl has already refused the value: that refusal is the message.
+  const url = URL.canParse(value) ? new URL(value) : null;
+  return !url || url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }, "must be an https URL");
 
 const endpoint = z.object({ baseUrl: serviceUrl.nullable(), email: z.email().max(320).nullable() });
