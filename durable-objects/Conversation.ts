@@ -34,13 +34,15 @@ import { recordHandoff } from "../worker/lib/handoff/log";
 import { newId, nowIso } from "../worker/lib/ids";
 import { DeliveryError } from "../worker/lib/outbound";
 import { closedPeriodId } from "../worker/lib/office-hours";
-import { sendTicketNotification } from "../worker/lib/notify/email";
+import { sendTicketNotification } from "../worker/lib/notify/send";
 import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
 import { isOptedOut } from "../worker/lib/sms/opt-outs";
 import { sendTwilioMessage, twilioConfig } from "../worker/lib/sms/twilio";
 import { inboxStub } from "../worker/lib/stubs";
 import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
-import { activeWebhooks, deliverWebhook, recordDelivery, webhookEventBody, type ActiveWebhook, type WebhookEventData } from "../worker/lib/webhooks";
+import { deliverWebhook } from "../worker/lib/webhooks/deliver";
+import { activeWebhooks, recordDelivery } from "../worker/lib/webhooks/endpoints";
+import { webhookEventBody, type WebhookEventData } from "../worker/lib/webhooks/events";
 import {
   SCHEMA,
   aiHasIt,
@@ -125,7 +127,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly outbox: Outbox;
   private readonly runningLanes = new Set<string>();
-  private webhooksCache: { value: ActiveWebhook[]; at: number } | null = null;
+  private webhooksCache: { value: Awaited<ReturnType<typeof activeWebhooks>>; at: number } | null = null;
   /** Replies in an SMS ticket are checked (D1) before they take a seq: one at a time, in order. */
   private smsReplies: Promise<unknown> = Promise.resolve();
   /**
@@ -935,7 +937,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /** The enabled endpoints, read at most every SETTINGS_CACHE_MS like the settings. */
-  private async subscribedWebhooks(): Promise<ActiveWebhook[]> {
+  private async subscribedWebhooks() {
     if (this.webhooksCache && Date.now() - this.webhooksCache.at <= SETTINGS_CACHE_MS) return this.webhooksCache.value;
     this.webhooksCache = { value: await activeWebhooks(db(this.env.DB)), at: Date.now() };
     return this.webhooksCache.value;
@@ -948,13 +950,13 @@ export class Conversation extends DurableObject<Env> {
     const attempts = job.attempts + 1;
     const entry = { id: payload.deliveryId, webhookId: payload.webhookId, event: payload.event, ticketId: this.load()!.id, attempts };
     try {
-      const { status } = await deliverWebhook(this.env, database, { ...entry, body: payload.body, attempt: attempts });
-      await recordDelivery(database, { ...entry, status: "delivered", responseStatus: status, lastError: null, nextAttemptAt: null });
+      const { responseStatus } = await deliverWebhook(this.env, database, { ...entry, body: payload.body, attempt: attempts });
+      await recordDelivery(database, { ...entry, status: "delivered", responseStatus, lastError: null, nextAttemptAt: null });
       return "done";
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const retryAt = error.retryable && attempts < MAX_WEBHOOK_ATTEMPTS ? this.retryAt(job, error.retryAfterMs) : null;
-      await recordDelivery(database, { ...entry, status: retryAt ? "pending" : "failed", responseStatus: error.status ?? null, lastError: error.message, nextAttemptAt: retryAt && new Date(retryAt).toISOString() });
+      await recordDelivery(database, { ...entry, status: retryAt ? "pending" : "failed", responseStatus: error.status ?? null, lastError: error.message, nextAttemptAt: retryAt === null ? null : new Date(retryAt).toISOString() });
       return retryAt ? { retryAt, payload } : "done";
     }
   }

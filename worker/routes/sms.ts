@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { E164_PATTERN, smsKeyword, type SmsKeyword } from "../contract";
 import { db } from "../db/client";
-import { smsInbound, smsOptOuts } from "../db/schema";
+import { smsInbound } from "../db/schema";
 import { currentOpenTicket, openTicket, refusal } from "../lib/conversations";
 import { ApiError } from "../lib/errors";
 import { nowIso } from "../lib/ids";
@@ -14,6 +14,7 @@ import { errors } from "../lib/openapi";
 import { router } from "../lib/router";
 import { loadSettings } from "../lib/settings";
 import { findOrCreateProfileByPhone, findProfileByPhone, inboundBody, inboundMedia, storeInboundMedia } from "../lib/sms/inbound";
+import { optIn, optOut } from "../lib/sms/opt-outs";
 import { deliveryStatusOf, twilioConfig, verifyTwilioSignature, type TwilioConfig } from "../lib/sms/twilio";
 import { conversationStub } from "../lib/stubs";
 import type { SettingsT } from "../contract";
@@ -112,12 +113,8 @@ smsRoutes.openapi(
 
     const phone = form.From;
     const keyword = smsKeyword(form.Body);
-    if (keyword === "stop") {
-      const optedOutAt = nowIso();
-      await database.insert(smsOptOuts).values({ phone, optedOutAt }).onConflictDoUpdate({ target: smsOptOuts.phone, set: { optedOutAt } });
-    } else if (keyword === "start") {
-      await database.delete(smsOptOuts).where(eq(smsOptOuts.phone, phone));
-    }
+    if (keyword === "stop") await optOut(database, phone);
+    else if (keyword === "start") await optIn(database, phone);
     const reply = keyword === null ? null : keyword === "help" ? c.var.settings.sms.helpMessage : KEYWORD_REPLIES[keyword];
     if (keyword) {
       // A keyword is a conversation's business only when there is one: it never opens a ticket.
