@@ -77,7 +77,7 @@ describe("login and sessions", () => {
   it("GET /api/me answers the signed-in agent with the cookie and 401 without it", async () => {
     const { agent, cookie } = await addAgent(admin);
     const me = await json(await call("/api/me", { cookie }), 200);
-    expect(me.agent).toEqual({ id: agent.id, email: agent.email, name: agent.name, role: "agent", createdAt: agent.createdAt });
+    expect(me.agent).toEqual({ id: agent.id, email: agent.email, name: agent.name, role: "agent", createdAt: agent.createdAt, notifyOnAssignedReply: false });
 
     await expectError(await call("/api/me"), 401, "unauthorized");
     await expectError(await call("/api/me", { cookie: "parley_session=0123456789abcdef0123456789abcdef" }), 401, "unauthorized");
@@ -176,7 +176,7 @@ describe("POST /api/agents and GET /api/agents", () => {
   it("lets an admin add an agent (201) who can then sign in with that role", async () => {
     const input = newAgent({ role: "admin", name: "  Second Admin  " });
     const { agent } = await json(await call("/api/agents", { method: "POST", cookie: admin, json: input }), 201);
-    expect(agent).toEqual({ id: expect.stringMatching(/^agt_/), email: input.email, name: "Second Admin", role: "admin", createdAt: expect.any(String) });
+    expect(agent).toEqual({ id: expect.stringMatching(/^agt_/), email: input.email, name: "Second Admin", role: "admin", createdAt: expect.any(String), notifyOnAssignedReply: false });
     expect(Number.isNaN(Date.parse(agent.createdAt))).toBe(false);
     const cookie = await login(input.email as string, input.password as string);
     expect((await json(await call("/api/me", { cookie }), 200)).agent).toMatchObject({ id: agent.id, role: "admin" });
@@ -231,7 +231,7 @@ describe("POST /api/agents and GET /api/agents", () => {
     expect(agents.map((a: { id: string }) => a.id)).toContain(agent.id);
     expect(agents.map((a: { email: string }) => a.email)).toContain(ADMIN.email);
     for (const listed of agents) {
-      expect(Object.keys(listed).sort()).toEqual(["createdAt", "email", "id", "name", "role"]);
+      expect(Object.keys(listed).sort()).toEqual(["createdAt", "email", "id", "name", "notifyOnAssignedReply", "role"]);
     }
     const rows = (await env.DB.prepare("SELECT password_hash, password_salt FROM agents").all<{ password_hash: string; password_salt: string }>()).results;
     expect(rows.length).toBe(agents.length);
