@@ -304,11 +304,11 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     expect(await id("saved-general").count()).toBe(0);
     expect(await settings()).toEqual(before);
 
-    await openSection("origins-emails");
+    await openSection("origins");
     const index = before.allowedOrigins.length;
     await id("add-allowedOrigins").click();
     await id(`setting-allowedOrigins.${index}`).fill("https://shop.example.com/checkout");
-    await id("save-origins-emails").click();
+    await id("save-origins").click();
     await id(`error-allowedOrigins.${index}`).waitFor();
     expect(await id(`error-allowedOrigins.${index}`).textContent()).toContain("must be an origin");
     expect(await id(`setting-allowedOrigins.${index}`).getAttribute("aria-invalid")).toBe("true");
@@ -359,15 +359,14 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     expect(await ui.id("nav-inbox").getAttribute("aria-current")).toBe("page");
   });
 
-  it("saves allowed origins and team notification emails, which take effect at once", async () => {
+  it("saves allowed origins, which take effect at once", async () => {
     const shop = `https://shop-${run}.example.com`;
-    const notify = `support-${run}@example.com`;
     const fromShop = () => http("/api/widget/config", { headers: { Origin: shop } });
-    await withSettings(cookie, { allowedOrigins: [], notifyEmails: [] }, async () => {
+    await withSettings(cookie, { allowedOrigins: [] }, async () => {
       expect((await fromShop()).status).toBe(403);
-      await openSection("origins-emails");
+      await openSection("origins");
       await id("empty-allowedOrigins").waitFor();
-      expect(await id("settings-section-origins-emails").textContent()).toContain(`${base()}) is always allowed`);
+      expect(await id("settings-section-origins").textContent()).toContain(`${base()}) is always allowed`);
 
       await id("add-allowedOrigins").click();
       expect(await focusedTestId()).toBe("setting-allowedOrigins.0");
@@ -375,11 +374,9 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
       await id("add-allowedOrigins").click();
       await id("setting-allowedOrigins.1").fill("http://localhost:3000/");
       await id("add-allowedOrigins").click();
-      await id("add-notifyEmails").click();
-      await id("setting-notifyEmails.0").fill(notify);
-      await save("origins-emails");
+      await save("origins");
       // The empty entry is dropped and the pasted trailing "/" trimmed.
-      expect(await settings()).toMatchObject({ allowedOrigins: [shop, "http://localhost:3000"], notifyEmails: [notify] });
+      expect(await settings()).toMatchObject({ allowedOrigins: [shop, "http://localhost:3000"] });
       expect(await id("setting-allowedOrigins.1").inputValue()).toBe("http://localhost:3000");
       expect(await id("setting-allowedOrigins.2").count()).toBe(0);
       const allowed = await fromShop();
@@ -387,9 +384,8 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
       expect(allowed.headers.get("access-control-allow-origin")).toBe(shop);
 
       await id("remove-allowedOrigins.0").click();
-      await id("remove-notifyEmails.0").click();
-      await save("origins-emails");
-      expect(await settings()).toMatchObject({ allowedOrigins: ["http://localhost:3000"], notifyEmails: [] });
+      await save("origins");
+      expect(await settings()).toMatchObject({ allowedOrigins: ["http://localhost:3000"] });
       expect((await fromShop()).status).toBe(403);
     });
   });

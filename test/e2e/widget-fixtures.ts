@@ -22,7 +22,7 @@ export function uniqueIp(): string {
   return `10.77.${Math.floor(sequence / 250)}.${(sequence % 250) + 1}`;
 }
 
-export type Customer = { id: string; name: string; email: string; userHash: string };
+export type Customer = { id: string; name: string; email: string; userHash: string; phone?: string };
 
 /** A shopper nobody has used before (the /demo page only has two customers). */
 export function freshCustomer(label: string): Customer {
@@ -38,7 +38,7 @@ export async function sessionFor(customer: Customer): Promise<{ token: string; p
     await http("/api/widget/session", {
       method: "POST",
       ip: uniqueIp(),
-      json: { customer: { id: customer.id, name: customer.name, email: customer.email }, userHash: customer.userHash },
+      json: { customer: { id: customer.id, name: customer.name, email: customer.email, phone: customer.phone }, userHash: customer.userHash },
     }),
   );
 }

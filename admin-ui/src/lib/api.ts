@@ -1,11 +1,29 @@
 // The inbox's REST calls (see the contract and docs/api.md). The session cookie rides along on
 // its own; a 401 anywhere but sign-in means the session ended, which the session store hears.
-import type { AgentT, ArticleT, AttachmentT, CountsT, FaqT, MacroT, MessageT, ProfileT, RoleT, SettingsPatchT, SettingsT, StoreEventT, TicketT } from "../../../worker/contract";
+import type {
+  AgentT,
+  ArticleT,
+  AttachmentT,
+  CountsT,
+  FaqT,
+  MacroT,
+  MessageT,
+  ProfileT,
+  RoleT,
+  SettingsPatchT,
+  SettingsT,
+  StoreEventT,
+  TicketT,
+  WebhookDeliveryT,
+  WebhookInputT,
+  WebhookT,
+} from "../../../worker/contract";
 import { ApiError, requestJson } from "../../../widget/src/api";
 
 export { ApiError };
 
-export type TicketDetail = { ticket: TicketT; profile: ProfileT | null; events: StoreEventT[] };
+/** `recentTickets`: the customer's newest tickets of every channel, this one included. */
+export type TicketDetail = { ticket: TicketT; profile: ProfileT | null; events: StoreEventT[]; recentTickets: TicketT[] };
 export type TicketPage = { tickets: TicketT[]; nextCursor: string | null };
 export type ListFilter = { status?: string; assignee?: string; channel?: string; limit?: number; cursor?: string | null };
 export type TicketPatch = { status?: TicketT["status"]; snoozeUntil?: string | null; assigneeId?: string | null };
@@ -39,6 +57,10 @@ export type Handoff = {
   updatedAt: string;
 };
 
+export type Unsubscribe = { email: string; unsubscribedAt: string };
+export type NotificationEmail = { id: string; ticketId: string; kind: "new_ticket" | "customer_reply"; recipient: string; subject: string; sentAt: string };
+export type MyPreferences = Pick<AgentT, "notifyOnAssignedReply">;
+
 let sessionEnded: () => void = () => {};
 
 /** Who to tell when a call finds the session gone (expired, or signed out elsewhere). */
@@ -68,12 +90,15 @@ export const api = {
   me: () => call<{ agent: AgentT }>("/api/me").then((r) => r.agent),
   signIn: (email: string, password: string) => send<{ agent: AgentT }>("POST", "/api/auth/login", { email, password }).then((r) => r.agent),
   signOut: () => send<void>("POST", "/api/auth/logout"),
+  updateMe: (patch: MyPreferences) => send<{ agent: AgentT }>("PATCH", "/api/me", patch).then((r) => r.agent),
 
   tickets: (filter: ListFilter) => call<TicketPage>(`/api/tickets${query(filter)}`),
   ticket: (id: string) => call<TicketDetail>(`/api/tickets/${encodeURIComponent(id)}`),
   messages: (id: string, before: number | null, limit: number) =>
     call<{ messages: MessageT[] }>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
   updateTicket: (id: string, patch: TicketPatch) => send<{ ticket: TicketT }>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
+  /** Sends a failed SMS again (409 unless it failed). */
+  retrySms: (id: string, seq: number) => send<{ message: MessageT }>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
 
   upload: (file: File) => {
@@ -108,6 +133,19 @@ export const api = {
   forgetCredential: (name: CredentialName) => send<void>("DELETE", `/api/credentials/${name}`),
   tryAi: (question: string, customerId?: string) => send<AiTry>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
   handoffs: () => call<{ handoffs: Handoff[] }>("/api/ai/handoffs").then((r) => r.handoffs),
+
+  unsubscribes: () => call<{ unsubscribes: Unsubscribe[] }>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
+  resubscribe: (email: string) => send<void>("DELETE", `/api/notifications/unsubscribes/${encodeURIComponent(email)}`),
+  notificationLog: (limit: number) => call<{ emails: NotificationEmail[] }>(`/api/notifications/log${query({ limit })}`).then((r) => r.emails),
+
+  webhooks: () => call<{ webhooks: WebhookT[] }>("/api/webhooks").then((r) => r.webhooks),
+  /** The signing secret comes back this once. */
+  addWebhook: (input: WebhookInputT) => send<{ webhook: WebhookT; secret: string }>("POST", "/api/webhooks", input),
+  updateWebhook: (id: string, patch: Partial<WebhookInputT>) => send<{ webhook: WebhookT }>("PATCH", `/api/webhooks/${encodeURIComponent(id)}`, patch).then((r) => r.webhook),
+  deleteWebhook: (id: string) => send<void>("DELETE", `/api/webhooks/${encodeURIComponent(id)}`),
+  rotateWebhookSecret: (id: string) => send<{ secret: string }>("POST", `/api/webhooks/${encodeURIComponent(id)}/secret`).then((r) => r.secret),
+  webhookDeliveries: (webhookId: string, limit: number) =>
+    call<{ deliveries: WebhookDeliveryT[] }>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
 };
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */

@@ -2,7 +2,7 @@
 // elsewhere) takes the agent back to sign-in; drafts and unsent messages stay in storage, so
 // they are there again after signing back in. Signing out on purpose clears them.
 import type { AgentT } from "../../../worker/contract";
-import { api, onSessionEnded } from "./api";
+import { api, onSessionEnded, type MyPreferences } from "./api";
 import { saved, tabStore } from "./storage";
 
 class Session {
@@ -32,6 +32,11 @@ class Session {
   async signIn(email: string, password: string): Promise<void> {
     this.agent = await api.signIn(email, password);
     this.expired = false;
+  }
+
+  /** The agent's own preferences, kept on the server (they follow the agent to any browser). */
+  async updatePreferences(patch: MyPreferences): Promise<void> {
+    this.agent = await api.updateMe(patch);
   }
 
   /** Signing out on purpose leaves nothing behind on a shared computer: drafts and unsent messages go. */

@@ -2,13 +2,18 @@
 // demand, live frames after), read marks both ways, the customer's typing, and an outbox of the
 // agent's messages that are not yet acknowledged. Every message keeps its clientId until the
 // server has it, so a resend after a drop or a reload is stored once.
-import type { AttachmentT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketT } from "../../../worker/contract";
+import type { AttachmentT, DeliveryT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketT } from "../../../worker/contract";
 import { Connection } from "../../../widget/src/connection";
 import { ApiError, api, socketUrl, type TicketPatch } from "./api";
 import { tabStore } from "./storage";
 
 export type OutboxItem = { clientId: string; body: string; attachments: AttachmentT[]; createdAt: string; failed?: string; seq?: number };
 export type Delivery = "sending" | "sent" | "seen" | "failed";
+/** A reply the server will not send as it stands (the number texted STOP, SMS not set up): it goes back to the composer. */
+export type Refusal = { code: string; message: string; body: string; attachments: AttachmentT[] };
+
+/** Refusals that no resend can change: the agent has to act (or wait for the customer) first. */
+const SMS_REFUSALS = new Set(["sms_opted_out", "sms_unavailable"]);
 
 const PAGE_SIZE = 50;
 const TYPING_SHOWN_MS = 5_000;
@@ -19,6 +24,7 @@ export class TicketStore {
   ticket = $state<TicketT | null>(null);
   profile = $state<ProfileT | null>(null);
   events = $state<StoreEventT[]>([]);
+  recentTickets = $state<TicketT[]>([]);
   messages = $state<MessageT[]>([]);
   outbox = $state<OutboxItem[]>([]);
   reads = $state({ customer: 0, agent: 0 });
@@ -29,6 +35,7 @@ export class TicketStore {
   failure = $state<string | null>(null);
   hasOlder = $state(false);
   loadingOlder = $state(false);
+  refusal = $state<Refusal | null>(null);
 
   private connection: Connection | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -61,6 +68,7 @@ export class TicketStore {
       this.ticket = detail.ticket;
       this.profile = detail.profile;
       this.events = detail.events;
+      this.recentTickets = detail.recentTickets;
       this.messages = messages;
       this.hasOlder = (messages[0]?.seq ?? 1) > 1;
       this.outbox = tabStore.read<OutboxItem[]>(this.outboxKey) ?? [];
@@ -101,6 +109,7 @@ export class TicketStore {
     const item: OutboxItem = { clientId: crypto.randomUUID(), body: text, attachments, createdAt: new Date().toISOString() };
     // The message ends the typing the customer saw: the next keystroke says so again at once.
     this.lastTypingSent = 0;
+    this.refusal = null;
     this.outbox = [...this.outbox, item];
     this.saveOutbox();
     this.flush([item.clientId]);
@@ -115,6 +124,12 @@ export class TicketStore {
   discard(clientId: string): void {
     this.outbox = this.outbox.filter((item) => item.clientId !== clientId);
     this.saveOutbox();
+  }
+
+  /** Sends a failed SMS again; the delivery frame that follows shows how it goes. */
+  async retrySms(seq: number): Promise<void> {
+    const message = await api.retrySms(this.id, seq);
+    if (message.delivery) this.updateDelivery(seq, message.delivery);
   }
 
   /** The agent is typing: the customer hears of it, at most every couple of seconds. */
@@ -137,6 +152,11 @@ export class TicketStore {
   /** Per agent too: whoever signs in next on this tab never sends someone else's leftovers. */
   private get outboxKey(): string {
     return `outbox:${this.agentId}:${this.id}`;
+  }
+
+  /** A frame and a retry's answer can cross: the newer state wins. */
+  private updateDelivery(seq: number, delivery: DeliveryT): void {
+    this.messages = this.messages.map((message) => (message.seq === seq && !(message.delivery && message.delivery.updatedAt > delivery.updatedAt) ? { ...message, delivery } : message));
   }
 
   private saveOutbox(): void {
@@ -183,6 +203,9 @@ export class TicketStore {
         this.markRead();
         return;
       }
+      case "delivery":
+        this.updateDelivery(frame.seq, frame.delivery);
+        return;
       case "ack": {
         if (this.messages.some((m) => m.seq === frame.seq)) this.discard(frame.clientId);
         else this.outbox = this.outbox.map((item) => (item.clientId === frame.clientId ? { ...item, seq: frame.seq } : item));
@@ -223,6 +246,12 @@ export class TicketStore {
       this.retryTimer = setTimeout(() => this.flush([clientId]), RATE_LIMIT_RETRY_MS);
       return;
     }
+    const refused = this.outbox.find((item) => item.clientId === clientId);
+    if (refused && SMS_REFUSALS.has(code)) {
+      this.refusal = { code, message, body: refused.body, attachments: refused.attachments };
+      this.discard(clientId);
+      return;
+    }
     this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: message } : item));
     this.saveOutbox();
     if (code === "conversation_closed") void this.refreshTicket();
@@ -231,7 +260,9 @@ export class TicketStore {
   private async refreshTicket(): Promise<void> {
     try {
       const detail = await api.ticket(this.id);
-      if (!this.stopped) this.ticket = detail.ticket;
+      if (this.stopped) return;
+      this.ticket = detail.ticket;
+      this.recentTickets = detail.recentTickets;
     } catch {
       // The status frame already told the essentials; the next one tries again.
     }

@@ -1,8 +1,8 @@
 // The Settings area's state, in one place: what the server holds, and the admin's unsaved edits
 // of the settings object (kept here rather than in each section, so switching sections keeps
 // them). Made fresh each time an admin opens Settings.
-import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT } from "../../../worker/contract";
-import { api, type ArticleInput, type FaqInput, type MacroInput } from "../lib/api";
+import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../worker/contract";
+import { api, type ArticleInput, type CredentialName, type CredentialStatus, type FaqInput, type MacroInput } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 
 type Calls<T, Input> = {
@@ -78,6 +78,39 @@ const byText =
   (a: T, b: T) =>
     text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0;
 
+/** A list's entries without the empty boxes. */
+export const filled = (values: string[]) => values.map((value) => value.trim()).filter(Boolean);
+
+/** An empty box means "none" for the settings that may be null (a link, an address). */
+export const emptyAsNull = (value: string | null) => value?.trim() || null;
+
+/** A webhook's signing secret, which the server gives out once: when made, and when rotated. */
+export type ShownSecret = { webhookId: string; secret: string };
+
+/** The outgoing webhooks, oldest first, and the signing secret just made (until the admin has it). */
+export class WebhookList {
+  secret = $state<ShownSecret | null>(null);
+  readonly endpoints: Collection<WebhookT, WebhookInputT>;
+
+  constructor(items: WebhookT[]) {
+    const add = async (input: WebhookInputT) => {
+      const { webhook, secret } = await api.addWebhook(input);
+      this.secret = { webhookId: webhook.id, secret };
+      return webhook;
+    };
+    this.endpoints = new Collection(items, { add, update: api.updateWebhook, remove: api.deleteWebhook }, (a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  async rotate(webhookId: string): Promise<void> {
+    this.secret = { webhookId, secret: await api.rotateWebhookSecret(webhookId) };
+  }
+
+  async remove(webhookId: string): Promise<void> {
+    await this.endpoints.remove(webhookId);
+    if (this.secret?.webhookId === webhookId) this.secret = null;
+  }
+}
+
 export class SettingsStore {
   /** As the server holds them. */
   settings = $state() as SettingsT;
@@ -86,15 +119,22 @@ export class SettingsStore {
   readonly faqs: FaqList;
   readonly macros: Collection<MacroT, MacroInput>;
   readonly articles: Collection<ArticleT, ArticleInput>;
+  readonly webhooks: WebhookList;
+  /** Whether each outside service's key is set, and for which host (never the key). */
+  credentials = $state() as Record<CredentialName, CredentialStatus>;
 
   private constructor(
     settings: SettingsT,
     faqs: FaqT[],
     macros: MacroT[],
     articles: ArticleT[],
+    webhooks: WebhookT[],
+    credentials: Record<CredentialName, CredentialStatus>,
     readonly workspace: Workspace,
   ) {
     this.settings = settings;
+    this.credentials = credentials;
+    this.webhooks = new WebhookList(webhooks);
     this.draft = structuredClone(settings);
     this.faqs = new FaqList(faqs);
     // Macros by name, as the server lists them; the composer's macro picker is told at once.
@@ -103,8 +143,12 @@ export class SettingsStore {
   }
 
   static async load(workspace: Workspace): Promise<SettingsStore> {
-    const [settings, faqs, macros, articles] = await Promise.all([api.settings(), api.faqs(), api.macros(), api.articles()]);
-    return new SettingsStore(settings, faqs, macros, articles, workspace);
+    const [settings, faqs, macros, articles, webhooks, credentials] = await Promise.all([api.settings(), api.faqs(), api.macros(), api.articles(), api.webhooks(), api.credentials()]);
+    return new SettingsStore(settings, faqs, macros, articles, webhooks, credentials, workspace);
+  }
+
+  async refreshCredentials(): Promise<void> {
+    this.credentials = await api.credentials();
   }
 
   /**
