@@ -137,7 +137,8 @@ describe("GET /api/tickets/:id with the customer's profile and events", () => {
 
     const agent = await addAgent(admin);
     const body = await json(await call(`/api/tickets/${ticket.id}`, { cookie: agent.cookie }), 200);
-    expect(Object.keys(body).sort()).toEqual(["events", "profile", "ticket"]);
+    expect(Object.keys(body).sort()).toEqual(["events", "profile", "recentTickets", "ticket"]);
+    expect(body.recentTickets.map((recent: { id: string }) => recent.id)).toEqual([ticket.id]);
     expect(body.ticket).toMatchObject({ id: ticket.id, status: "open", channel: "webchat", profileId: shopper.profileId, preview: "Hello, a question about my order", unread: true });
     expect(body.profile).toEqual({
       id: shopper.profileId,

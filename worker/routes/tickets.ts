@@ -117,7 +117,9 @@ ticketRoutes.openapi(
       recentEvents(database, ticket.profileId, RECENT_EVENTS),
       recentTicketsOf(database, ticket.profileId, RECENT_TICKETS),
     ]);
-    return c.json({ ticket, profile, events: storeEvents, recentTickets }, 200);
+    // D1's copy of this ticket may lag behind its object's: the object's is the one shown.
+    const others = recentTickets.filter((recent) => recent.id !== ticket.id);
+    return c.json({ ticket, profile, events: storeEvents, recentTickets: [ticket, ...others].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, RECENT_TICKETS) }, 200);
   },
 );
 
