@@ -9,8 +9,8 @@ const encoder = new TextEncoder();
 
 /**
  * Twilio's documented scheme: base64(HMAC-SHA1(authToken, url + each POST parameter sorted by
- * name, name and value concatenated)). A name given twice (MediaUrl on a status callback never
- * is, but nothing forbids it) is ordered by value too, as Twilio's own helper libraries do.
+ * name, name and value concatenated)). A name given more than once is ordered by its values too,
+ * as Twilio's own helper libraries do.
  */
 export async function verifyTwilioSignature(authToken: string, url: string, params: URLSearchParams, signature: string | null): Promise<boolean> {
   if (!signature) return false;
