@@ -37,7 +37,7 @@ import { closedPeriodId } from "../worker/lib/office-hours";
 import { sendTicketNotification } from "../worker/lib/notify/send";
 import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
 import { isOptedOut } from "../worker/lib/sms/opt-outs";
-import { sendTwilioMessage, twilioConfig } from "../worker/lib/sms/twilio";
+import { sendTwilioMessage, twilioConfig, type TwilioConfig } from "../worker/lib/sms/twilio";
 import { inboxStub } from "../worker/lib/stubs";
 import { writeTicketRecord, type TicketRecord } from "../worker/lib/tickets";
 import { deliverWebhook } from "../worker/lib/webhooks/deliver";
@@ -127,6 +127,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly outbox: Outbox;
   private readonly runningLanes = new Set<string>();
+  private twilioCache: { value: TwilioConfig; at: number } | null = null;
   private webhooksCache: { value: Awaited<ReturnType<typeof activeWebhooks>>; at: number } | null = null;
   /** Replies in an SMS ticket are checked (D1) before they take a seq: one at a time, in order. */
   private smsReplies: Promise<unknown> = Promise.resolve();
@@ -723,11 +724,10 @@ export class Conversation extends DurableObject<Env> {
       if (!duplicate && state.status !== "closed") {
         if (input.body.trim().length > MAX_SMS_CHARS) return refuse("invalid_request", `body: an SMS is at most ${MAX_SMS_CHARS} characters.`);
         if ((input.attachments?.length ?? 0) > MAX_MMS_MEDIA) return refuse("invalid_request", `attachments: an MMS carries at most ${MAX_MMS_MEDIA} images.`);
-        const database = db(this.env.DB);
-        if (!state.smsTo || !(await twilioConfig(database, this.env, await this.settings()))) {
+        if (!state.smsTo || !(await this.twilio())) {
           return refuse("sms_unavailable", "SMS is not set up: an admin connects Twilio in Settings → SMS, then replies can go out.");
         }
-        if (await isOptedOut(database, state.smsTo)) {
+        if (await isOptedOut(db(this.env.DB), state.smsTo)) {
           return refuse("sms_opted_out", "This number texted STOP: it gets no messages until the customer texts START.");
         }
       }
@@ -761,6 +761,17 @@ export class Conversation extends DurableObject<Env> {
     this.enqueue("sms", "sms", { seq } satisfies SmsJob);
     await this.armAlarm(state);
     return { ok: true, message: this.messageAt(seq)! };
+  }
+
+  /**
+   * Twilio's account as the settings and the stored token give it, kept like the settings for
+   * SETTINGS_CACHE_MS once it is set up (reading the token means D1 and a decryption).
+   */
+  private async twilio(): Promise<TwilioConfig | null> {
+    if (this.twilioCache && Date.now() - this.twilioCache.at <= SETTINGS_CACHE_MS) return this.twilioCache.value;
+    const config = await twilioConfig(db(this.env.DB), this.env, await this.settings());
+    this.twilioCache = config && { value: config, at: Date.now() };
+    return config;
   }
 
   private messageAt(seq: number): MessageT | null {
@@ -874,10 +885,9 @@ export class Conversation extends DurableObject<Env> {
       this.setDelivery(seq, { ...delivery, status: "failed", error });
       return "done";
     };
-    const database = db(this.env.DB);
-    const config = await twilioConfig(database, this.env, await this.settings());
+    const config = await this.twilio();
     if (!config || !state.smsTo) return fail("SMS is not set up: an admin connects Twilio in Settings → SMS.");
-    if (await isOptedOut(database, state.smsTo)) return fail("The number texted STOP: it gets no messages until the customer texts START.");
+    if (await isOptedOut(db(this.env.DB), state.smsTo)) return fail("The number texted STOP: it gets no messages until the customer texts START.");
     try {
       const sent = await sendTwilioMessage(config, {
         to: state.smsTo,
