@@ -365,12 +365,7 @@ export class Conversation extends DurableObject<Env> {
     }
     if (state.status === "closed") return refuse("conversation_closed", "This conversation has ended; start a new chat.");
 
-    const body = input.body.trim();
-    // An agent's reply in an SMS ticket goes out by SMS: queued here, sent by the outbox.
-    const sms = author.side === "agent" && state.channel === "sms";
-    const delivery: DeliveryT | undefined = sms ? { status: "queued", segments: smsSegments(body).segments, sid: null, error: null, updatedAt: nowIso() } : undefined;
-    const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, body, { attachments, clientId: input.clientId, delivery });
-    if (sms) this.enqueue("sms", "sms", { seq: message.seq } satisfies SmsJob);
+    const message = this.insertMessage(state, { kind: author.side, id: author.id, name: author.name }, input.body.trim(), { attachments, clientId: input.clientId });
     state.origin = origin;
     const before = { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
     if (author.side === "customer") {
@@ -399,13 +394,19 @@ export class Conversation extends DurableObject<Env> {
     return { ok: true, message, duplicate: false };
   }
 
-  /** Appends a message to the log; every message of the conversation passes here. */
+  /**
+   * Appends a message to the log; every message of the conversation passes here. In an SMS
+   * ticket, what the team says (an agent's reply, the closed-hours reply) goes out by SMS: it is
+   * queued here and sent by the outbox.
+   */
   private insertMessage(
     state: ConversationState,
     author: MessageT["author"],
     body: string,
-    { attachments = [], clientId = null, ai, delivery }: { attachments?: AttachmentT[]; clientId?: string | null; ai?: AiNoteT; delivery?: DeliveryT } = {},
+    { attachments = [], clientId = null, ai }: { attachments?: AttachmentT[]; clientId?: string | null; ai?: AiNoteT } = {},
   ): MessageT {
+    const texted = state.channel === "sms" && (author.kind === "agent" || author.kind === "bot");
+    const delivery: DeliveryT | undefined = texted ? { status: "queued", segments: smsSegments(body).segments, sid: null, error: null, updatedAt: nowIso() } : undefined;
     const message: MessageT = { seq: state.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}), ...(delivery ? { delivery } : {}) };
     this.sql.exec(
       "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -424,6 +425,7 @@ export class Conversation extends DurableObject<Env> {
     state.lastSeq = message.seq;
     state.preview = previewOf(body);
     state.lastMessageAt = message.createdAt;
+    if (texted) this.enqueue("sms", "sms", { seq: message.seq } satisfies SmsJob);
     if (state.announced) this.emit("message.created", { ticket: publicTicket(state), message });
     return message;
   }

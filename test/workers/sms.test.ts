@@ -542,4 +542,19 @@ describe("replies by SMS", () => {
       expect((await delivery(ticketId, message.seq)).sid).toMatch(/^SM/);
     });
   });
+
+  it("texts the closed-hours reply to a customer who writes outside office hours", async () => {
+    const closedMessage = "We're closed now and will text you back in the morning.";
+    await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: true, weekly: [], closedMessage } } }), 200);
+    try {
+      const { phone, ticketId } = await conversation("Are you open?");
+      const { form } = await sentTo(phone, closedMessage);
+      expect(form.get("From")).toBe(STORE_NUMBER);
+      const sent = (await history(ticketId)).find((message) => message.body === closedMessage)!;
+      expect(sent.author.kind).toBe("bot");
+      await eventually(async () => expect((await delivery(ticketId, sent.seq)).sid).toMatch(/^SM/));
+    } finally {
+      await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: false } } }), 200);
+    }
+  });
 });
