@@ -68,7 +68,7 @@ async function aTicket(): Promise<TicketT> {
 }
 
 function attempt(webhookId: string, body: string, overrides: Partial<WebhookAttempt> = {}): WebhookAttempt {
-  return { id: `whd_${crypto.randomUUID().replaceAll("-", "")}`, webhookId, event: "ticket.created", ticketId: "tkt_test", body, attempt: 1, ...overrides };
+  return { id: `dlv_${crypto.randomUUID().replaceAll("-", "")}`, webhookId, event: "ticket.created", ticketId: "tkt_test", body, attempt: 1, ...overrides };
 }
 
 async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
@@ -375,7 +375,7 @@ describe("deliverWebhook", () => {
 describe("the delivery log", () => {
   it("keeps one row per delivery, updated by each attempt, never back to an earlier one", async () => {
     const webhookId = `whk_log_${crypto.randomUUID().slice(0, 8)}`;
-    const row = { id: `whd_${crypto.randomUUID().slice(0, 8)}`, webhookId, event: "message.created" as const, ticketId: "tkt_log" };
+    const row = { id: `dlv_${crypto.randomUUID().slice(0, 8)}`, webhookId, event: "message.created" as const, ticketId: "tkt_log" };
     const retryAt = new Date(Date.now() + 60_000).toISOString();
     await recordDelivery(database, { ...row, status: "pending", attempts: 1, responseStatus: 500, lastError: "The webhook endpoint answered 500: the receiver failed", nextAttemptAt: retryAt });
     let [logged] = await deliveries(`?webhookId=${webhookId}`);
@@ -395,7 +395,7 @@ describe("the delivery log", () => {
     const [first, second] = [`whk_a_${crypto.randomUUID().slice(0, 8)}`, `whk_b_${crypto.randomUUID().slice(0, 8)}`];
     const ids: string[] = [];
     for (const webhookId of [first, second, first]) {
-      const id = `whd_${crypto.randomUUID().slice(0, 8)}`;
+      const id = `dlv_${crypto.randomUUID().slice(0, 8)}`;
       ids.push(id);
       await recordDelivery(database, { id, webhookId, event: "ticket.created", ticketId: "tkt_list", status: "failed", attempts: 1, responseStatus: 410, lastError: "gone", nextAttemptAt: null });
       await new Promise((resolve) => setTimeout(resolve, 5));
