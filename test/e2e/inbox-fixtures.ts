@@ -111,6 +111,19 @@ export function customerTypes(customer: ScriptedCustomer) {
   customer.socket.send({ type: "typing" });
 }
 
+/** The first open SMS ticket `match` picks, once the inbox's index has it: D1 gets a ticket a moment after its object does. */
+export async function openSmsTicket(cookie: string, match: (ticket: { id: string; profileId: string; preview: string | null }) => boolean, what: string): Promise<string> {
+  let ticketId: string | undefined;
+  await expect
+    .poll(async () => {
+      const { tickets } = await ok<{ tickets: Array<{ id: string; profileId: string; preview: string | null }> }>(await http("/api/tickets?channel=sms&status=open&limit=100", { cookie }));
+      ticketId = tickets.find(match)?.id;
+      return ticketId;
+    }, { message: what, timeout: 10_000 })
+    .toBeTruthy();
+  return ticketId!;
+}
+
 /** Waits until the inbox has its live socket and its first page of tickets (or says it has none). */
 export async function inboxReady(page: Page, timeout = 10_000) {
   await page.locator('[data-testid="ticket-list"], [data-testid="list-empty"]').first().waitFor({ state: "visible", timeout });

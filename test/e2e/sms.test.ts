@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterEach, expect, inject, it } from "vitest";
 import { useChromium } from "./browser";
 import { http, ok, signIn, withSettings } from "./client";
-import { agentContext, inbox, inboxReady, ScriptedCustomer, signInPage, ticketReady } from "./inbox-fixtures";
+import { agentContext, inbox, inboxReady, openSmsTicket, ScriptedCustomer, signInPage, ticketReady } from "./inbox-fixtures";
 import { base, freshCustomer } from "./widget-fixtures";
 
 const chromium = useChromium();
@@ -40,19 +40,6 @@ class Phone {
   }
 }
 
-/** The profile's open SMS ticket, once the inbox's index has it. */
-async function openSmsTicketOf(cookie: string, profileId: string): Promise<string> {
-  let id: string | undefined;
-  await expect
-    .poll(async () => {
-      const { tickets } = await ok<{ tickets: Array<{ id: string; profileId: string }> }>(await http("/api/tickets?channel=sms&status=open", { cookie }));
-      id = tickets.find((ticket) => ticket.profileId === profileId)?.id;
-      return id;
-    })
-    .toBeTruthy();
-  return id!;
-}
-
 const phones: Phone[] = [];
 const customers: ScriptedCustomer[] = [];
 afterEach(async () => {
@@ -81,7 +68,7 @@ it("holds an SMS conversation from the scripted phone in the inbox, beside the c
     phone.text("Hi, texting about my order too");
     await phone.printed(`💬 ${number} → Store: Hi, texting about my order too`);
 
-    const smsTicketId = await openSmsTicketOf(cookie, shopper.profileId);
+    const smsTicketId = await openSmsTicket(cookie, (ticket) => ticket.profileId === shopper.profileId, "the shopper's open SMS ticket");
 
     // Live, without a reload: the SMS row with the envelope icon, and the web chat row beside it.
     const smsRow = inbox(page).row(smsTicketId);

@@ -1,18 +1,15 @@
 // Twilio's side of an SMS conversation, on a local port, in Twilio's documented wire format: the
-// Messages API that Parley posts replies to (basic auth, a form, a JSON answer), and the signed
-// webhooks Twilio posts to Parley (an incoming text, a delivery status callback).
-import { createHmac, randomBytes } from "node:crypto";
+// Messages API that Parley posts replies to, and the signed webhooks Twilio posts to Parley (an
+// incoming text, a delivery status callback). The wire itself (the Messages API's checks and
+// answers, X-Twilio-Signature) is scripts/twilio-wire.mjs, which `npm run phone` and the Workers
+// tests' stand-in play too.
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { messagesApi, twilioSignature, type AcceptedMessage } from "../../scripts/twilio-wire.mjs";
 import { base } from "./widget-fixtures";
 
-export type SentText = { sid: string; to: string; body: string; mediaUrls: string[]; statusCallback: string };
-
-/** base64(HMAC-SHA1(auth token, URL + each parameter's name and value, sorted by name)). */
-export function twilioSignature(authToken: string, url: string, params: URLSearchParams): string {
-  const signed = [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).reduce((text, [name, value]) => text + name + value, url);
-  return createHmac("sha1", authToken).update(signed).digest("base64");
-}
+export type SentText = AcceptedMessage;
 
 export class LocalTwilio {
   readonly accountSid = `AC${randomBytes(16).toString("hex")}`;
@@ -24,19 +21,13 @@ export class LocalTwilio {
   apiBaseUrl = "";
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
+    this.server = createServer(async (request, response) => {
       let body = "";
-      request.on("data", (chunk) => (body += chunk));
-      request.on("end", () => {
-        const reply = (status: number, json: unknown) => response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(json));
-        if (request.method !== "POST" || request.url !== `/2010-04-01/Accounts/${this.accountSid}/Messages.json`) return reply(404, { code: 20404, message: "The requested resource was not found", status: 404 });
-        const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`;
-        if (request.headers.authorization !== expected) return reply(401, { code: 20003, message: "Authenticate", status: 401 });
-        const form = new URLSearchParams(body);
-        const text: SentText = { sid: `SM${randomBytes(16).toString("hex")}`, to: form.get("To") ?? "", body: form.get("Body") ?? "", mediaUrls: form.getAll("MediaUrl"), statusCallback: form.get("StatusCallback") ?? "" };
-        this.sent.push(text);
-        reply(201, { sid: text.sid, account_sid: this.accountSid, to: text.to, from: form.get("From"), body: text.body, status: "queued", num_segments: "1" });
-      });
+      for await (const chunk of request) body += chunk;
+      const path = new URL(request.url ?? "/", "http://twilio").pathname;
+      const reply = messagesApi({ method: request.method ?? "", path, authorization: request.headers.authorization, contentType: request.headers["content-type"], body }, { accountSid: this.accountSid, authToken: this.authToken });
+      if (reply.message) this.sent.push(reply.message);
+      response.writeHead(reply.status, { "Content-Type": "application/json" }).end(JSON.stringify(reply.body));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     this.apiBaseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -53,11 +44,11 @@ export class LocalTwilio {
 
   /** Twilio's status callback for a text it sent, to the address Parley gave with it. */
   status(text: SentText, status: string, errorCode?: string): Promise<Response> {
+    if (!text.statusCallback) throw new Error(`Parley sent ${text.sid} without a StatusCallback`);
     return this.post(text.statusCallback, { MessageSid: text.sid, AccountSid: this.accountSid, MessageStatus: status, ...(errorCode ? { ErrorCode: errorCode } : {}) });
   }
 
-  private post(url: string, fields: Record<string, string>): Promise<Response> {
-    const params = new URLSearchParams(fields);
-    return fetch(url, { method: "POST", body: params, headers: { "X-Twilio-Signature": twilioSignature(this.authToken, url, params) } });
+  private async post(url: string, fields: Record<string, string>): Promise<Response> {
+    return fetch(url, { method: "POST", body: new URLSearchParams(fields), headers: { "X-Twilio-Signature": await twilioSignature(this.authToken, url, fields) } });
   }
 }

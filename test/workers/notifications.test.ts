@@ -314,6 +314,16 @@ describe("PATCH /api/me", () => {
     expect((await json(await call("/api/me", { cookie }), 200)).agent.notifyOnAssignedReply).toBe(false);
   });
 
+  it("is what GET /api/me answers at once in the agent's other sessions too (another browser), though they were checked just before", async () => {
+    const { agent, cookie } = await addAgent(admin);
+    const otherBrowser = await login(agent.email, "agent-password-123");
+    expect((await json(await call("/api/me", { cookie: otherBrowser }), 200)).agent.notifyOnAssignedReply).toBe(false);
+    await json(await call("/api/me", { method: "PATCH", cookie, json: { notifyOnAssignedReply: true } }), 200);
+    expect((await json(await call("/api/me", { cookie: otherBrowser }), 200)).agent.notifyOnAssignedReply).toBe(true);
+    await json(await call("/api/me", { method: "PATCH", cookie: otherBrowser, json: { notifyOnAssignedReply: false } }), 200);
+    expect((await json(await call("/api/me", { cookie }), 200)).agent.notifyOnAssignedReply).toBe(false);
+  });
+
   it("refuses an unknown field, a non-boolean or an empty body with 400 naming the field, changing nothing; 401 without a session", async () => {
     const { agent, cookie } = await addAgent(admin);
     for (const [body, field] of [

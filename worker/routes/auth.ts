@@ -82,8 +82,11 @@ authRoutes.openapi(
     responses: { 200: json(AgentBody, "The agent"), 401: errors[401] },
   }),
   async (c) => {
-    const { session: _, sessionExpiresAt: __, ...agent } = c.var.agent;
-    return c.json({ agent }, 200);
+    // From D1, not the session cache: that holds the agent as this session last found it, so a
+    // preference changed from another browser would come back stale for up to 10 s.
+    const row = await db(c.env.DB).select().from(agents).where(eq(agents.id, c.var.agent.id)).get();
+    if (!row) throw new ApiError(401, "unauthorized", "This agent no longer exists.");
+    return c.json({ agent: toAgent(row) }, 200);
   },
 );
 
@@ -105,8 +108,6 @@ authRoutes.openapi(
   async (c) => {
     const row = await db(c.env.DB).update(agents).set(c.req.valid("json")).where(eq(agents.id, c.var.agent.id)).returning().get();
     if (!row) throw new ApiError(401, "unauthorized", "This agent no longer exists.");
-    // This isolate's session cache holds the agent as it was; the next GET /api/me reads D1 again.
-    forgetSession(c.var.agent.session);
     return c.json({ agent: toAgent(row) }, 200);
   },
 );
