@@ -21,6 +21,9 @@ const { values: options } = parseArgs({
     say: { type: "string", multiple: true, default: [] },
     port: { type: "string", default: "0" },
     "no-setup": { type: "boolean", default: false },
+    // The admin who sets SMS up: .dev.vars's ADMIN_EMAIL / ADMIN_PASSWORD unless given.
+    email: { type: "string" },
+    password: { type: "string" },
     // Local stand-ins: Parley stores the token sealed, and this phone signs with it.
     "account-sid": { type: "string", default: `AC${"0".repeat(31)}1` },
     "auth-token": { type: "string", default: "local-phone-auth-token" },
@@ -95,7 +98,7 @@ async function setUp() {
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
     return response;
   };
-  const login = await request("POST", "/api/auth/login", { email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD });
+  const login = await request("POST", "/api/auth/login", { email: options.email ?? vars.ADMIN_EMAIL, password: options.password ?? vars.ADMIN_PASSWORD });
   const cookie = login.headers.get("Set-Cookie").split(";")[0];
   await request("PATCH", "/api/settings", { sms: { enabled: true, accountSid: credentials.accountSid, fromNumber: options["store-number"], apiBaseUrl: twilioUrl } }, cookie);
   await request("PUT", "/api/credentials/twilio", { value: credentials.authToken }, cookie);

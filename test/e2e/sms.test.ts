@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterEach, expect, inject, it } from "vitest";
 import { useChromium } from "./browser";
 import { http, ok, signIn, withSettings } from "./client";
-import { agentContext, inbox, inboxReady, openSmsTicket, ScriptedCustomer, signInPage, ticketReady } from "./inbox-fixtures";
+import { agentContext, createAgent, inbox, inboxReady, openSmsTicket, ScriptedCustomer, signInPage, ticketReady } from "./inbox-fixtures";
 import { base, freshCustomer } from "./widget-fixtures";
 
 const chromium = useChromium();
@@ -17,8 +17,9 @@ class Phone {
   private readonly child: ChildProcessWithoutNullStreams;
   output = "";
 
-  constructor(readonly number: string) {
-    this.child = spawn(process.execPath, ["scripts/phone.mjs", "--parley", base(), "--number", number, "--store-number", STORE_NUMBER]);
+  /** `admin` sets SMS up: an account of the phone's own, since sign-ins are limited per account. */
+  constructor(readonly number: string, admin: { email: string; password: string }) {
+    this.child = spawn(process.execPath, ["scripts/phone.mjs", "--parley", base(), "--number", number, "--store-number", STORE_NUMBER, "--email", admin.email, "--password", admin.password]);
     this.child.stdout.on("data", (chunk) => (this.output += chunk));
     this.child.stderr.on("data", (chunk) => (this.output += chunk));
   }
@@ -62,7 +63,7 @@ it("holds an SMS conversation from the scripted phone in the inbox, beside the c
     await inboxReady(page);
     await inbox(page).row(shopper.ticketId).waitFor();
 
-    const phone = new Phone(number);
+    const phone = new Phone(number, await createAgent(cookie, "admin", "phone"));
     phones.push(phone);
     await phone.printed("ready");
     phone.text("Hi, texting about my order too");
