@@ -84,17 +84,26 @@ try {
     }),
   );
 
+  const acked = [];
   const toTwilio = [];
   await Promise.all(
     phones.map(async (phone) => {
       // The agent replies as the inbox does: `send` frames on the ticket's socket.
       const socket = new WebSocket(`${base.replace("http", "ws")}/api/tickets/${ticketOfPhone.get(phone)}/ws`, { headers: admin });
       await new Promise((resolve) => (socket.onopen = resolve));
+      const waitingForAck = new Map();
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === "ack") waitingForAck.get(frame.clientId)?.(now());
+      };
       for (let i = 0; i < TEXTS_EACH; i++) {
         const body = `Reply ${i} to ${phone}: it left the warehouse this morning.`;
+        const clientId = crypto.randomUUID();
         const received = new Promise((resolve) => waitingForBody.set(body, resolve));
+        const ack = new Promise((resolve) => waitingForAck.set(clientId, resolve));
         const start = now();
-        socket.send(JSON.stringify({ type: "send", clientId: crypto.randomUUID(), body }));
+        socket.send(JSON.stringify({ type: "send", clientId, body }));
+        acked.push((await ack) - start);
         toTwilio.push((await received) - start);
       }
       socket.close();
@@ -104,6 +113,7 @@ try {
 
   console.log(summary(`inbound SMS webhook answered (signed, ${PHONES} phones at once)`, answers));
   console.log(summary("inbound SMS → ticket frame with its preview on the agent's inbox socket", inInbox));
+  console.log(summary("agent reply (send frame) → its ack (checked, stored, queued)", acked));
   console.log(summary("agent reply (send frame) → Twilio's Messages API receives it from the ticket's outbox", toTwilio));
 } finally {
   stop();
