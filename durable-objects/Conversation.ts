@@ -107,6 +107,15 @@ const MAX_EMAIL_ATTEMPTS = 8;
 /** The newest customer messages a notification email quotes. */
 const EMAIL_MESSAGES = 5;
 const DELIVERY_RANK: Record<DeliveryStatusT, number> = { queued: 0, sent: 1, delivered: 2, failed: 3 };
+
+/**
+ * The status after news of `status`: reports arrive out of order, so a status never moves back,
+ * and an outcome (delivered, failed) is final.
+ */
+function advancedDelivery(delivery: DeliveryT, status: DeliveryStatusT): DeliveryStatusT {
+  const settled = delivery.status === "delivered" || delivery.status === "failed";
+  return !settled && (status === "failed" || DELIVERY_RANK[status] > DELIVERY_RANK[delivery.status]) ? status : delivery.status;
+}
 const KEYWORD_NOTES: Record<SmsKeyword, string | null> = {
   stop: "The customer texted STOP: this number gets no more SMS until they text START, so replies are refused.",
   start: "The customer texted START: replies by SMS reach them again.",
@@ -116,6 +125,8 @@ const KEYWORD_NOTES: Record<SmsKeyword, string | null> = {
 export type InboundSms = { sid: string; body: string; attachments: Array<{ key: string }>; phone: string; keyword: SmsKeyword | null };
 type SmsJob = { seq: number };
 type EmailJob = { kind: "new_ticket" | "customer_reply"; sent: string[] };
+/** The team's email and the assignee's run apart: one retrying never holds up the other. */
+const emailLane = (kind: EmailJob["kind"]) => `email:${kind}`;
 type FanoutJob = { type: WebhookEventTypeT; body: string };
 type WebhookJob = { deliveryId: string; webhookId: string; event: WebhookEventTypeT; body: string };
 /** Done (or given up, with its failure recorded), or tried again at `retryAt` with `payload`. */
@@ -726,12 +737,11 @@ export class Conversation extends DurableObject<Env> {
       if (!duplicate && state.status !== "closed") {
         if (input.body.trim().length > MAX_SMS_CHARS) return refuse("invalid_request", `body: an SMS is at most ${MAX_SMS_CHARS} characters.`);
         if ((input.attachments?.length ?? 0) > MAX_MMS_MEDIA) return refuse("invalid_request", `attachments: an MMS carries at most ${MAX_MMS_MEDIA} images.`);
-        if (!state.smsTo || !(await this.twilio())) {
-          return refuse("sms_unavailable", "SMS is not set up: an admin connects Twilio in Settings → SMS, then replies can go out.");
-        }
-        if (await isOptedOut(db(this.env.DB), state.smsTo)) {
-          return refuse("sms_opted_out", "This number texted STOP: it gets no messages until the customer texts START.");
-        }
+        const refusal = await this.smsRefusal(state.smsTo).catch((error) => {
+          console.warn(`ticket ${state.id}: could not check whether an SMS can go out`, error);
+          return refuse("sms_unavailable", "Could not check whether this SMS can go out; try again in a moment.");
+        });
+        if (refusal) return refusal;
       }
       return this.append(author, input, origin);
     });
@@ -739,15 +749,26 @@ export class Conversation extends DurableObject<Env> {
     return result;
   }
 
+  /** Why a reply to `phone` cannot go out by SMS now, if it cannot. */
+  private async smsRefusal(phone: string | null): Promise<Refusal | null> {
+    if (!phone || !(await this.twilio())) {
+      return refuse("sms_unavailable", "SMS is not set up: an admin connects Twilio in Settings → SMS, then replies can go out.");
+    }
+    if (await isOptedOut(db(this.env.DB), phone)) {
+      return refuse("sms_opted_out", "This number texted STOP: it gets no messages until the customer texts START.");
+    }
+    return null;
+  }
+
   /** Twilio's status callback for the SMS of message `seq`; false when it does not match one. */
   async smsStatus(seq: number, sid: string, status: DeliveryStatusT, error: string | null): Promise<boolean> {
     const delivery = this.deliveryOf(seq);
-    if (!delivery || (delivery.sid !== null && delivery.sid !== sid)) return false;
-    // Callbacks may arrive out of order: a status never moves back, and an outcome is final.
-    const settled = delivery.status === "delivered" || delivery.status === "failed";
-    if (!settled && (status === "failed" || DELIVERY_RANK[status] > DELIVERY_RANK[delivery.status])) {
-      this.setDelivery(seq, { ...delivery, status, sid, error: status === "failed" ? (error ?? "Twilio could not deliver it.") : null });
-    }
+    if (!delivery) return false;
+    // A late word on an attempt an agent has since replaced is Twilio's due, not this send's.
+    if (this.sql.exec("SELECT 1 FROM replaced_sms WHERE sid = ?", sid).toArray().length > 0) return true;
+    if (delivery.sid !== null && delivery.sid !== sid) return false;
+    const moved = advancedDelivery(delivery, status);
+    if (moved !== delivery.status) this.setDelivery(seq, { ...delivery, status: moved, sid, error: moved === "failed" ? (error ?? "Twilio could not deliver it.") : null });
     return true;
   }
 
@@ -759,6 +780,7 @@ export class Conversation extends DurableObject<Env> {
     if (!delivery) return refuse("not_found", "No SMS was sent with that message.");
     if (state.status === "closed") return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
     if (delivery.status !== "failed") return refuse("invalid_request", `Only a failed SMS can be sent again; this one is ${delivery.status}.`);
+    if (delivery.sid) this.sql.exec("INSERT OR IGNORE INTO replaced_sms (sid) VALUES (?)", delivery.sid);
     this.setDelivery(seq, { ...delivery, status: "queued", sid: null, error: null });
     this.enqueue("sms", "sms", { seq } satisfies SmsJob);
     await this.armAlarm(state);
@@ -810,17 +832,19 @@ export class Conversation extends DurableObject<Env> {
     const ticket = publicTicket(state);
     this.emit("ticket.created", { ticket });
     for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq")) this.emit("message.created", { ticket, message: messageFromRow(row) });
-    this.enqueue("email", "email", { kind: "new_ticket", sent: [] } satisfies EmailJob);
+    this.enqueue(emailLane("new_ticket"), "email", { kind: "new_ticket", sent: [] } satisfies EmailJob);
   }
 
   /**
    * A customer wrote in an assigned ticket: its agent may want an email. At most one email per
-   * ticket per window; what the customer writes meanwhile goes into the next one.
+   * ticket per window; what the customer writes meanwhile goes into the next one. `finishing`
+   * is the email job that is ending, which no longer counts as pending.
    */
-  private notifyAssignee(state: ConversationState): void {
-    if (!state.announced || !state.assigneeId || this.outbox.has("email")) return;
+  private notifyAssignee(state: ConversationState, finishing?: Job): void {
+    const lane = emailLane("customer_reply");
+    if (!state.announced || !state.assigneeId || this.outbox.has(lane, finishing?.id)) return;
     const interval = Number(this.env.NOTIFY_EMAIL_INTERVAL_MS ?? 300_000);
-    this.enqueue("email", "email", { kind: "customer_reply", sent: [] } satisfies EmailJob, Math.max(Date.now(), (state.notify.lastEmailAt ?? 0) + interval));
+    this.enqueue(lane, "email", { kind: "customer_reply", sent: [] } satisfies EmailJob, Math.max(Date.now(), (state.notify.lastEmailAt ?? 0) + interval));
   }
 
   /**
@@ -897,7 +921,10 @@ export class Conversation extends DurableObject<Env> {
         mediaUrls: message.attachments.map((attachment) => attachment.url),
         statusCallback: state.origin && `${state.origin}/api/sms/twilio/status?ticket=${encodeURIComponent(state.id)}&seq=${seq}`,
       });
-      this.setDelivery(seq, { ...delivery, status: sent.status, sid: sent.sid, error: null });
+      // A status callback may have come in while Twilio's answer was on its way: the further one holds.
+      const current = this.deliveryOf(seq)!;
+      const status = advancedDelivery(current, sent.status);
+      this.setDelivery(seq, { ...current, status, sid: sent.sid, error: status === "failed" ? current.error : null });
       return "done";
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
@@ -913,7 +940,11 @@ export class Conversation extends DurableObject<Env> {
     const payload = job.payload as EmailJob;
     const state = this.load()!;
     // Read meanwhile: the agent knows already.
-    if (payload.kind === "customer_reply" && state.reads.agent >= state.lastCustomerSeq) return "done";
+    if (payload.kind === "customer_reply" && state.reads.agent >= state.lastCustomerSeq) {
+      state.notify.emailedSeq = state.lastCustomerSeq;
+      this.save(state);
+      return "done";
+    }
     const messages = this.sql
       .exec<MessageRow>("SELECT * FROM messages WHERE author_kind = 'customer' AND seq > ? ORDER BY seq DESC LIMIT ?", payload.kind === "new_ticket" ? 0 : state.notify.emailedSeq, EMAIL_MESSAGES)
       .toArray()
@@ -930,11 +961,12 @@ export class Conversation extends DurableObject<Env> {
     const done = [...payload.sent, ...sent];
     if (error?.retryable && job.attempts + 1 < MAX_EMAIL_ATTEMPTS) return { retryAt: this.retryAt(job, error.retryAfterMs), payload: { ...payload, sent: done } satisfies EmailJob };
     if (error) console.warn(`ticket ${state.id}: notification email failed: ${error.message}`);
-    if (done.length > 0) {
-      const current = this.load()!;
-      current.notify = { lastEmailAt: Date.now(), emailedSeq: current.lastCustomerSeq };
-      this.save(current);
-    }
+    const current = this.load()!;
+    // What the email quoted is covered; what the customer wrote while it was sent gets the next one.
+    current.notify.emailedSeq = Math.max(current.notify.emailedSeq, ...messages.map((message) => message.seq));
+    if (done.length > 0) current.notify.lastEmailAt = Date.now();
+    this.save(current);
+    if (current.lastCustomerSeq > current.notify.emailedSeq) this.notifyAssignee(current, job);
     return "done";
   }
 
@@ -963,7 +995,8 @@ export class Conversation extends DurableObject<Env> {
     const entry = { id: payload.deliveryId, webhookId: payload.webhookId, event: payload.event, ticketId: this.load()!.id, attempts };
     try {
       const { responseStatus } = await deliverWebhook(this.env, database, { ...entry, body: payload.body, attempt: attempts });
-      await recordDelivery(database, { ...entry, status: "delivered", responseStatus, lastError: null, nextAttemptAt: null });
+      // Delivered is delivered: a log that cannot be written must not send the event again.
+      await recordDelivery(database, { ...entry, status: "delivered", responseStatus, lastError: null, nextAttemptAt: null }).catch((error) => console.warn(`ticket ${entry.ticketId}: could not log webhook delivery ${entry.id}`, error));
       return "done";
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;

@@ -92,7 +92,9 @@ export const SCHEMA = `
     created_at TEXT NOT NULL,
     ai TEXT,
     delivery TEXT
-  );`;
+  );
+  -- The Twilio ids of SMS an agent sent again: their late status callbacks are not the new send's.
+  CREATE TABLE IF NOT EXISTS replaced_sms (sid TEXT PRIMARY KEY);`;
 
 /** Conversations created before the AI agent or SMS lack their columns: they are added on wake-up. */
 export function migrateMessages(sql: SqlStorage): void {

@@ -45,8 +45,9 @@ export class Outbox {
     this.sql.exec("INSERT INTO outbox (lane, kind, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?)", lane, kind, JSON.stringify(payload), at, Date.now());
   }
 
-  has(lane: string): boolean {
-    return this.sql.exec("SELECT 1 FROM outbox WHERE lane = ? LIMIT 1", lane).toArray().length > 0;
+  /** Whether the lane owes anything besides the job `except`. */
+  has(lane: string, except = -1): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox WHERE lane = ? AND id <> ? LIMIT 1", lane, except).toArray().length > 0;
   }
 
   /** The lane heads due now, oldest first. */

@@ -384,5 +384,16 @@ describe("from the ticket object", { timeout: 20_000 }, () => {
     expect(Date.parse(reply.sentAt) - Date.parse(first!.sentAt)).toBeGreaterThanOrEqual(WINDOW_MS - 50);
     await sleep(WINDOW_MS * 1.5);
     expect(await database.select().from(emailLog).where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")))).toHaveLength(1);
+
+    // What the customer writes after that email gets the next one, a window later.
+    const again = await customerSocket(ticket.id, token);
+    expect((await sendAndWait(again, "r3", "Hello? Anyone there?")).type).toBe("ack");
+    again.close();
+    const next = await eventually(async () => {
+      const rows = await database.select().from(emailLog).where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")));
+      expect(rows).toHaveLength(2);
+      return rows.find((row) => row.id !== reply.id)!;
+    }, WINDOW_MS * 5);
+    expect(next.subject).toBe("Hal Reply replied: Hello? Anyone there?");
   });
 });

@@ -557,4 +557,31 @@ describe("replies by SMS", () => {
       await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: false } } }), 200);
     }
   });
+
+  it("keeps a replaced send's late status callbacks off the new send after a retry", async () => {
+    const { phone, ticketId } = await conversation();
+    const { message } = await json<{ message: MessageT }>(await reply(ticketId, "Your parcel is at the pick-up point"), 201);
+    const first = (await sentTo(phone, "Your parcel is at the pick-up point")).form;
+    const firstSid = await eventually(async () => {
+      const { sid } = await delivery(ticketId, message.seq);
+      expect(sid).toMatch(/^SM/);
+      return sid!;
+    });
+    expect(first.get("StatusCallback")).toContain(`seq=${message.seq}`);
+    expect((await statusCallback(ticketId, message.seq, { MessageSid: firstSid, MessageStatus: "undelivered", ErrorCode: "30003" })).status).toBe(204);
+    expect((await delivery(ticketId, message.seq)).status).toBe("failed");
+
+    await json(await call(`/api/tickets/${ticketId}/messages/${message.seq}/retry`, { method: "POST", cookie: admin }), 200);
+    // Twilio repeats its word on the first send: the retry is not touched by it.
+    expect((await statusCallback(ticketId, message.seq, { MessageSid: firstSid, MessageStatus: "failed", ErrorCode: "30003" })).status).toBe(204);
+    const secondSid = await eventually(async () => {
+      const current = await delivery(ticketId, message.seq);
+      expect(current.status).toBe("queued");
+      expect(current.sid).toMatch(/^SM/);
+      expect(current.sid).not.toBe(firstSid);
+      return current.sid!;
+    });
+    expect((await statusCallback(ticketId, message.seq, { MessageSid: secondSid, MessageStatus: "delivered" })).status).toBe(204);
+    expect(await delivery(ticketId, message.seq)).toMatchObject({ status: "delivered", sid: secondSid, error: null });
+  });
 });
