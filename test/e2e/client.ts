@@ -1,6 +1,6 @@
 // A scripted customer and agent for tests against the running server: HTTP with cookies and
 // bearer tokens, and WebSocket clients that record frames.
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { inject } from "vitest";
 
 export const base = () => inject("base");
@@ -32,10 +32,31 @@ export async function withSettings(cookie: string, patch: Record<string, unknown
   }
 }
 
-export async function signIn(email = inject("admin").email, password = inject("admin").password) {
+async function login({ email, password }: { email: string; password: string }) {
   const response = await http("/api/auth/login", { method: "POST", json: { email, password }, ip: `198.51.100.${Math.floor(Math.random() * 250)}` });
   await ok(response);
   return response.headers.get("set-cookie")!.split(";")[0]!;
+}
+
+let ownAdmin: Promise<{ email: string; password: string }> | undefined;
+
+/**
+ * This test file's own admin, made once by the .dev.vars admin. Sign-ins are limited per
+ * account (10 a minute) and every file shares one server, so each file signs in as its own.
+ */
+export function fileAdmin(): Promise<{ email: string; password: string }> {
+  ownAdmin ??= (async () => {
+    const cookie = await login(inject("admin"));
+    const account = { email: `admin-${randomUUID().slice(0, 12)}@example.com`, password: `e2e-${randomUUID()}` };
+    await ok(await http("/api/agents", { method: "POST", cookie, json: { ...account, name: "Admin", role: "admin" } }), 201);
+    return account;
+  })();
+  return ownAdmin;
+}
+
+/** A session cookie: of the given account, or of this file's admin. */
+export async function signIn(account?: { email: string; password: string }) {
+  return login(account ?? (await fileAdmin()));
 }
 
 export async function shopper(id: string, name: string) {

@@ -3,7 +3,7 @@
 // chat live: the ticket arrives, the agent answers, both sides see typing and "seen", and the
 // inbox never reloads.
 import type { Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { useChromium } from "./browser";
 import { agentContext, inbox, signInPage, until } from "./inbox-fixtures";
 import { attribute, base, newContext, text, ui, visible } from "./widget-fixtures";
@@ -24,7 +24,7 @@ async function openDemoChat(page: Page) {
 
 describe("the demo store and the inbox, side by side", { timeout: 60_000 }, () => {
   it("a chat started on /demo reaches the signed-in admin live, and the answer reaches the shopper live", async () => {
-    const agentPage = await signInPage(await chromium.keep(agentContext(chromium.browser)));
+    const agentPage = await signInPage(await chromium.keep(agentContext(chromium.browser)), inject("admin"));
     await agentPage.locator('[data-testid="ticket-list"], [data-testid="list-empty"]').first().waitFor();
     // Set once: still there at the end means the inbox was never reloaded.
     await agentPage.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));

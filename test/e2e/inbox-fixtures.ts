@@ -1,15 +1,15 @@
 // Helpers for the inbox's browser tests: an agent signed in through the sign-in form, the
 // inbox's DOM contract (docs/inbox.md: data-testid names) and a scripted customer who chats
 // over the real widget API.
-import { expect, inject } from "vitest";
+import { expect } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { deflateSync } from "node:zlib";
-import { http, ok, Socket } from "./client";
+import { fileAdmin, http, ok, Socket } from "./client";
 import { base, freshCustomer, sessionFor, uniqueIp, type Customer } from "./widget-fixtures";
 
 export type Agent = { email: string; password: string };
 
-export const admin = (): Agent => inject("admin");
+export const admin = (): Promise<Agent> => fileAdmin();
 
 /** An agent account of the given role, made by the admin through the API. */
 export async function createAgent(adminCookie: string, role: "admin" | "agent", label: string): Promise<Agent & { id: string; name: string }> {
@@ -28,7 +28,8 @@ export async function agentContext(browser: Browser, viewport = { width: 1280, h
 }
 
 /** Opens the inbox at `/` and signs in through the form. */
-export async function signInPage(context: BrowserContext, agent: Agent = admin(), path = "/"): Promise<Page> {
+export async function signInPage(context: BrowserContext, agent?: Agent, path = "/"): Promise<Page> {
+  agent ??= await admin();
   const page = await context.newPage();
   await page.goto(`${base()}${path}`);
   await page.getByTestId("signin-email").fill(agent.email);

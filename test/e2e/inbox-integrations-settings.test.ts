@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useChromium } from "./browser";
 import { http, ok, signIn, withSettings } from "./client";
-import { admin, agentContext, createAgent, ScriptedCustomer, signInPage } from "./inbox-fixtures";
+import { agentContext, createAgent, ScriptedCustomer, signInPage } from "./inbox-fixtures";
 import { attribute, base, count, text } from "./widget-fixtures";
 
 const chromium = useChromium();
@@ -26,7 +26,7 @@ const settings = async () => ok(await http("/api/settings", { cookie }));
 
 async function adminPage(path: string): Promise<Page> {
   const context: BrowserContext = await chromium.keep(agentContext(chromium.browser));
-  return signInPage(context, admin(), path);
+  return signInPage(context, undefined, path);
 }
 
 async function openSection(page: Page, section: string) {
@@ -183,7 +183,7 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
     const context = await chromium.keep(agentContext(chromium.browser));
     const page = await signInPage(context, agent);
     const id = (name: string) => page.getByTestId(name);
-    const agentCookie = await signIn(agent.email, agent.password);
+    const agentCookie = await signIn(agent);
     const me = async () => (await ok(await http("/api/me", { cookie: agentCookie }))).agent;
     expect((await me()).notifyOnAssignedReply).toBe(false);
     await id("prefs-button").click();

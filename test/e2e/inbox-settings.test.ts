@@ -22,7 +22,7 @@ beforeAll(async () => {
   [browser, cookie] = await Promise.all([launchChromium(), signIn()]);
   adminContext = await agentContext(browser);
   // One admin page for the whole file: the login limit counts sign-ins per account.
-  page = await signInPage(adminContext, admin(), "/settings");
+  page = await signInPage(adminContext, undefined, "/settings");
 });
 
 afterAll(async () => {
@@ -317,7 +317,7 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
 
   it("invites an agent with a generated password that signs them in; an agent gets no Settings", async () => {
     await openSection("team");
-    expect(await page.locator('[data-testid="agent-item"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(admin().email)]));
+    expect(await page.locator('[data-testid="agent-item"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining((await admin()).email)]));
     const email = `invited-${run}@example.com`;
     await id("invite-name").fill(`Ivy Invited ${run}`);
     await id("invite-email").fill(email);

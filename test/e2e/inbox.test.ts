@@ -103,7 +103,7 @@ async function imageShown(image: Locator, url: string) {
 describe("agent inbox in a browser", { timeout: 45_000 }, () => {
   describe("signing in", () => {
     it("refuses a wrong password on the form, then signs the admin in", async () => {
-      const { email, password } = admin();
+      const { email, password } = await admin();
       const me = (await ok(await http("/api/me", { cookie: adminCookie }))).agent;
       const page = await (await context()).newPage();
       await page.goto(`${base()}/`);
