@@ -1,9 +1,11 @@
 // Shared by the browser benchmarks: Parley started exactly as `npm start` starts it, on a port and
 // with local state of its own, and the small helpers they report with.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+export { devVars } from "../scripts/dev-vars.mjs";
 
 /** Starts `node scripts/start.mjs` with fresh state; resolves once /healthz answers. */
 export async function startParley({ port, inspectorPort, label, args = [] }) {
@@ -39,20 +41,6 @@ export async function startParley({ port, inspectorPort, label, args = [] }) {
     return response.status === 204 ? null : response.json();
   };
   return { base, stop, json };
-}
-
-/** The local secrets `npm start` uses (.dev.vars, quoted or not); it must name each of `required`. */
-export function devVars(file = ".dev.vars", required = ["IDENTITY_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD"]) {
-  const vars = {};
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const m = line.match(/^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/);
-    if (!m) continue;
-    let value = m[2];
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
-    vars[m[1]] = value;
-  }
-  for (const name of required) if (!vars[name]) throw new Error(`${file} has no ${name}`);
-  return vars;
 }
 
 /** The sample at percentile `p` (nearest rank). */

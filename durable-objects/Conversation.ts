@@ -954,6 +954,7 @@ export class Conversation extends DurableObject<Env> {
       kind: payload.kind,
       ticket: publicTicket(state),
       messages,
+      phone: state.smsTo,
       origin: state.origin ?? "",
       settings: await this.settings(),
       alreadySent: payload.sent,

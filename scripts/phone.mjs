@@ -8,9 +8,9 @@
 //
 // Lines typed on stdin (or each --say) go to the store; it exits on end of input or Ctrl-C.
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { devVars } from "./dev-vars.mjs";
 import { messagesApi, twilioSignature } from "./twilio-wire.mjs";
 
 const { values: options } = parseArgs({
@@ -86,19 +86,13 @@ const twilioUrl = `http://127.0.0.1:${server.address().port}`;
 
 /** Signs in as the admin in .dev.vars and points Parley's SMS settings at this phone's Twilio. */
 async function setUp() {
-  const vars = Object.fromEntries(
-    readFileSync(".dev.vars", "utf8")
-      .split("\n")
-      .map((line) => /^\s*([A-Z_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line))
-      .filter(Boolean)
-      .map((match) => [match[1], match[2]]),
-  );
+  const fromFile = options.email && options.password ? {} : devVars(".dev.vars", []);
   const request = async (method, path, json, cookie) => {
     const response = await fetch(`${parley}${path}`, { method, headers: { "Content-Type": "application/json", ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(json) });
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
     return response;
   };
-  const login = await request("POST", "/api/auth/login", { email: options.email ?? vars.ADMIN_EMAIL, password: options.password ?? vars.ADMIN_PASSWORD });
+  const login = await request("POST", "/api/auth/login", { email: options.email ?? fromFile.ADMIN_EMAIL, password: options.password ?? fromFile.ADMIN_PASSWORD });
   const cookie = login.headers.get("Set-Cookie").split(";")[0];
   await request("PATCH", "/api/settings", { sms: { enabled: true, accountSid: credentials.accountSid, fromNumber: options["store-number"], apiBaseUrl: twilioUrl } }, cookie);
   await request("PUT", "/api/credentials/twilio", { value: credentials.authToken }, cookie);

@@ -1,23 +1,15 @@
 // Starts Parley exactly as a user does (`npm start`), on its own port and with its own local
 // state, for the tests that talk to it over real HTTP and WebSockets.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { devVars } from "../../scripts/dev-vars.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8788);
 let server: ChildProcess | undefined;
 let stateDir: string | undefined;
-
-function devVars(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(".dev.vars", "utf8").split("\n")) {
-    const match = line.match(/^([A-Z_]+)="?(.*?)"?$/);
-    if (match) vars[match[1]!] = match[2]!;
-  }
-  return vars;
-}
 
 export async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
@@ -37,7 +29,7 @@ export async function setup(project: TestProject) {
     if (Date.now() > deadline) throw new Error(`npm start did not answer /healthz in 180 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const vars = devVars();
+  const vars = devVars(".dev.vars", ["IDENTITY_SECRET", "API_KEY", "ADMIN_EMAIL", "ADMIN_PASSWORD"]);
   project.provide("base", base);
   project.provide("identitySecret", vars.IDENTITY_SECRET!);
   project.provide("apiKey", vars.API_KEY!);

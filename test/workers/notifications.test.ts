@@ -40,6 +40,7 @@ const loggedFor = (ticketId: string) => database.select().from(emailLog).where(e
 const notify = (input: Partial<Parameters<typeof sendTicketNotification>[2]> & { ticket: TicketT; messages: MessageT[] }, binding?: SendEmail) =>
   sendTicketNotification(binding ? { ...env, NOTIFY_EMAIL: binding } : env, database, {
     kind: "new_ticket",
+    phone: null,
     origin: ORIGIN,
     settings,
     alreadySent: [],

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { MessageT, SettingsT, TicketT } from "../../contract";
 import type { Db } from "../../db/client";
-import { agents, emailLog, profiles } from "../../db/schema";
+import { agents, emailLog } from "../../db/schema";
 import { newId, nowIso } from "../ids";
 import { DeliveryError } from "../outbound";
 import { composeNotification, type NotificationKind } from "./compose";
@@ -16,6 +16,8 @@ export type TicketNotification = {
   ticket: TicketT;
   /** The customer messages this email is about, oldest first (at most 5). */
   messages: MessageT[];
+  /** An SMS ticket's number, which names the sender when the profile has no name. */
+  phone: string | null;
   /** The Worker's public origin (https://…), for the links. */
   origin: string;
   settings: SettingsT;
@@ -47,12 +49,6 @@ async function intendedRecipients(database: Db, kind: NotificationKind, ticket: 
   return assignee?.optedIn ? [assignee.email] : [];
 }
 
-async function phoneOf(database: Db, ticket: TicketT): Promise<string | null> {
-  if (ticket.channel !== "sms") return null;
-  const profile = await database.select({ phone: profiles.phone }).from(profiles).where(eq(profiles.id, ticket.profileId)).get();
-  return profile?.phone ?? null;
-}
-
 const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ?? `notifications@${new URL(origin).hostname}`;
 
 /**
@@ -63,18 +59,16 @@ const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ??
  * as a non-retryable error at the end.
  */
 export async function sendTicketNotification(env: Env, database: Db, input: TicketNotification): Promise<{ sent: string[]; error: DeliveryError | null }> {
-  const { kind, ticket, messages, origin, settings } = input;
+  const { kind, ticket, messages, phone, origin, settings } = input;
   const sent: string[] = [];
   if (!env.CREDENTIALS_KEY) return { sent, error: new DeliveryError("CREDENTIALS_KEY is not set, so emails cannot carry unsubscribe links: run `wrangler secret put CREDENTIALS_KEY`.", false) };
 
   let recipients: string[];
-  let phone: string | null;
   try {
     const already = new Set(input.alreadySent.map(normalizeEmail));
     const intended = [...new Set((await intendedRecipients(database, kind, ticket, settings)).map(normalizeEmail))].filter((email) => !already.has(email));
     const unsubscribed = await unsubscribedAmong(database, intended);
     recipients = intended.filter((email) => !unsubscribed.has(email));
-    phone = await phoneOf(database, ticket);
   } catch (error) {
     return { sent, error: new DeliveryError(`Could not read the notification's recipients from D1: ${error instanceof Error ? error.message : String(error)}`, true) };
   }

@@ -1,0 +1,1 @@
+export function devVars(file?: string, required?: string[]): Record<string, string>;
