@@ -1,11 +1,16 @@
+import type { SerializedError } from "vitest";
 import type { Reporter, TestModule } from "vitest/node";
 
-/** Ends the run with one plain line, `N passed, N failed, N skipped`, that any CI can read. */
+/**
+ * Ends the run with one plain line, `N passed, N failed, N skipped`, that any CI can read. Every
+ * failure counts: a failed test, a file or suite that failed outside its tests (an import error,
+ * a throwing beforeAll, whose tests are then skipped), and an error nothing caught.
+ */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
-    const counts = { passed: 0, failed: 0, skipped: 0 };
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>) {
+    const counts = { passed: 0, failed: unhandledErrors.length, skipped: 0 };
     for (const module of testModules) {
-      if (module.state() === "failed" && [...module.children.allTests()].length === 0) counts.failed++;
+      for (const suite of [module, ...module.children.allSuites()]) if (suite.errors().length > 0) counts.failed++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") counts.passed++;

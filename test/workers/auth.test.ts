@@ -1,7 +1,7 @@
 // Agent sign-in, sessions, password storage, login rate limits and the agents API.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PBKDF2_ITERATIONS } from "../../worker/lib/crypto";
+import { hashPassword, PBKDF2_ITERATIONS } from "../../worker/lib/crypto";
 import { ADMIN, addAgent, call, expectError, json, login, sleep } from "./helpers";
 
 let admin: string;
@@ -101,6 +101,22 @@ describe("login and sessions", () => {
 describe("password storage", () => {
   it("uses PBKDF2 with exactly 100,000 iterations (the Workers runtime maximum)", () => {
     expect(PBKDF2_ITERATIONS).toBe(100_000);
+  });
+
+  it("hashes as PBKDF2-HMAC-SHA256 does by its published test vectors", async () => {
+    // RFC 7914 §11 / RFC 6070 style vectors for PBKDF2-HMAC-SHA256, 32-byte output.
+    const salt = [..."salt"].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+    expect((await hashPassword("password", salt, 1)).hash).toBe("120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b");
+    expect((await hashPassword("password", salt, 4096)).hash).toBe("c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+  });
+
+  it("stores the hash of the agent's password at 100,000 iterations: recomputed here from the stored salt, it matches", async () => {
+    const { agent } = await addAgent(admin);
+    const row = (await agentRow(agent.email))!;
+    const salt = Uint8Array.from(row.password_salt.match(/../g)!.map((byte) => parseInt(byte, 16)));
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode("agent-password-123"), "PBKDF2", false, ["deriveBits"]);
+    const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 100_000 }, key, 256);
+    expect(row.password_hash).toBe([...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, "0")).join(""));
   });
 
   it("stores a per-agent salt and 100,000 iterations in D1, never the password", async () => {

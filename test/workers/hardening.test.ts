@@ -189,8 +189,25 @@ describe("profile fields", () => {
 describe("small contract details", () => {
   it("treats empty list filters (`?status=&channel=`) as no filter", async () => {
     const admin = await login();
-    const page = await json(await call("/api/tickets?status=&channel=&assignee=", { cookie: admin }), 200);
-    expect(page).toHaveProperty("tickets");
+    // An open and a closed ticket, both in the inbox.
+    const ids: string[] = [];
+    for (const close of [false, true]) {
+      const shopper = await customer();
+      const ticket = await startChat(shopper.token);
+      const socket = await customerSocket(ticket.id, shopper.token);
+      await sendAndWait(socket, "f-1", "hello");
+      if (close) {
+        socket.send({ type: "end" });
+        await socket.nextOfType("status");
+      }
+      socket.close();
+      ids.push(ticket.id);
+    }
+    const listed = async (query: string) => (await json(await call(`/api/tickets${query}`, { cookie: admin }), 200)).tickets.map((t: { id: string; status: string }) => `${t.id}:${t.status}`);
+    await eventually(async () => expect(await listed("")).toEqual(expect.arrayContaining([`${ids[0]}:open`, `${ids[1]}:closed`])));
+    expect(await listed("?status=&channel=&assignee=")).toEqual(await listed(""));
+    // A real filter does filter.
+    expect(await listed("?status=open")).not.toContain(`${ids[1]}:closed`);
   });
 
   it("serves /demo only when DEMO is on (npm start turns it on; wrangler.toml leaves it off)", async () => {

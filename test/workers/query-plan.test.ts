@@ -168,6 +168,8 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
       const timing = await timeIt(query);
       console.log(`--- ${stage}: counts\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`);
       expectIndexed(`${stage}: counts`, rows, { list: false });
+      // Covering: the counts come from the index alone, never from the table's rows.
+      for (const step of rows.filter(onTickets)) expect(step.detail, `${stage}: counts`).toMatch(/USING COVERING INDEX tickets_counts_idx\b/);
     });
   };
 
