@@ -39,7 +39,8 @@ export function createApi(base: string, token: () => string | null) {
     const headers = new Headers(init.headers);
     const bearer = token();
     if (bearer) headers.set("Authorization", `Bearer ${bearer}`);
-    return requestJson<T>(base + path, { ...init, headers });
+    // The widget speaks for the shopper by its token alone: an agent's cookie on /demo stays home.
+    return requestJson<T>(base + path, { ...init, headers, credentials: "omit" });
   }
 
   return {

@@ -11,6 +11,7 @@ import { constantTimeEqual, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { toAgent } from "../lib/agents";
 import { readWidgetToken } from "../lib/widget-token";
+import { assertOwnPages } from "./origin";
 
 export const SESSION_COOKIE = "parley_session";
 
@@ -45,7 +46,9 @@ export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession 
   return agent;
 }
 
+/** The agent surface's one guard: Parley's own pages only, then a live session. */
 export const requireAgent = createMiddleware<AppEnv>(async (c, next) => {
+  assertOwnPages(c);
   const agent = await agentFromCookie(c);
   if (!agent) throw new ApiError(401, "unauthorized", "Sign in first: this needs an agent session.");
   c.set("agent", agent);
@@ -78,8 +81,12 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Uploads accept either an agent or an identified customer. */
+/**
+ * Uploads accept either an agent or an identified customer. A request that carries the agent's
+ * cookie is on the agent surface, whatever else it carries: from another page it is refused.
+ */
 export const requireUploader = createMiddleware<AppEnv>(async (c, next) => {
+  if (getCookie(c, SESSION_COOKIE) !== undefined) assertOwnPages(c);
   const agent = await agentFromCookie(c);
   if (agent) {
     c.set("agent", agent);

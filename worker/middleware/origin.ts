@@ -1,5 +1,8 @@
-// The origin allowlist: the server's own origin and `settings.allowedOrigins`. It guards widget
-// REST calls (with CORS for the allowed ones) and every WebSocket upgrade.
+// Which pages may call which surface. The widget surface (/api/widget/*, the customer socket,
+// customer uploads) admits the server's own origin and `settings.allowedOrigins`, with CORS. The
+// agent surface (every cookie call, the agent and inbox sockets, sign-in) admits only the
+// server's own origin: a store on the same site as Parley gets the agent's SameSite cookie sent
+// along with its requests, so being an allowed widget origin must not make it an agent.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
@@ -13,15 +16,38 @@ export const withSettings = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+const ownOrigin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+
 /** A request without an Origin header comes from no browser page, so no page can abuse it. */
 export function originAllowed(c: Context<AppEnv>): boolean {
   const origin = c.req.header("Origin");
   if (!origin) return true;
-  return origin === new URL(c.req.url).origin || c.var.settings.allowedOrigins.includes(origin);
+  return origin === ownOrigin(c) || c.var.settings.allowedOrigins.includes(origin);
 }
 
-export const requireAllowedOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  if (!originAllowed(c)) throw new ApiError(403, "forbidden", `Origin ${c.req.header("Origin")} is not in the allowed origins.`);
+/**
+ * Whether the request comes from one of Parley's own pages, or from no page at all (a script,
+ * curl). A browser names the page's origin in `Origin` on every cross-origin request and every
+ * non-GET one; where it leaves `Origin` out (a plain GET, an old browser), `Sec-Fetch-Site` tells
+ * whether another site sent it.
+ */
+function fromOwnPages(c: Context<AppEnv>): boolean {
+  const origin = c.req.header("Origin");
+  if (origin !== undefined) return origin === ownOrigin(c);
+  const site = c.req.header("Sec-Fetch-Site");
+  return site !== "cross-site" && site !== "same-site";
+}
+
+/** Refuses, before anything is read or changed, an agent-surface request sent by another page. */
+export function assertOwnPages(c: Context<AppEnv>): void {
+  if (!fromOwnPages(c)) {
+    const from = c.req.header("Origin") ?? `a ${c.req.header("Sec-Fetch-Site")} page`;
+    throw new ApiError(403, "forbidden", `The inbox API answers only Parley's own pages, not ${from}; store pages use the widget API.`);
+  }
+}
+
+export const requireOwnPages = createMiddleware<AppEnv>(async (c, next) => {
+  assertOwnPages(c);
   await next();
 });
 

@@ -5,6 +5,7 @@ import { Agent } from "../contract";
 import { db } from "../db/client";
 import { agents, sessions } from "../db/schema";
 import { forgetSession, requireAgent, SESSION_COOKIE } from "../middleware/auth";
+import { requireOwnPages } from "../middleware/origin";
 import { clientIp, enforceLimit } from "../middleware/rate-limit";
 import { ensureFirstAdmin, toAgent } from "../lib/agents";
 import { PBKDF2_ITERATIONS, hashPassword, randomHex, sha256Hex, verifyPassword } from "../lib/crypto";
@@ -19,6 +20,8 @@ const Credentials = z.object({ email: z.string().trim().min(1).max(320), passwor
 const AgentBody = z.object({ agent: Agent }).openapi("AgentResponse");
 
 export const authRoutes = router();
+// Signing in and out are the agent surface too: no other page may sign an agent in (login CSRF) or out.
+authRoutes.use("/auth/*", requireOwnPages);
 
 authRoutes.openapi(
   createRoute({
@@ -32,7 +35,9 @@ authRoutes.openapi(
   async (c) => {
     const { email, password } = c.req.valid("json");
     const normalized = email.toLowerCase();
-    await enforceLimit(c, "LOGIN_LIMITER", [`ip:${clientIp(c)}`, `account:${normalized}`]);
+    // Anyone can spend an account's budget with wrong passwords, locking its agent out for a
+    // minute (docs/security.md): the agent is told so, not that their password is wrong.
+    await enforceLimit(c, "LOGIN_LIMITER", [`ip:${clientIp(c)}`, `account:${normalized}`], "Too many sign-in attempts for this account or from this network, so sign-in is paused. Try again in a minute.");
     const database = db(c.env.DB);
     await ensureFirstAdmin(database, c.env);
     const row = await database.select().from(agents).where(eq(agents.email, normalized)).get();
