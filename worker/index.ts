@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
+import { securityHeaders } from "./middleware/security-headers";
 import { agentRoutes } from "./routes/agents";
 import { aiRoutes } from "./routes/ai";
 import { articleRoutes } from "./routes/articles";
@@ -27,6 +28,7 @@ export { Conversation } from "../durable-objects/Conversation";
 export { Inbox } from "../durable-objects/Inbox";
 
 const app = new OpenAPIHono<AppEnv>();
+app.use(securityHeaders);
 
 app.onError((error, c) => {
   if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status, error.headers);

@@ -5,6 +5,7 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
+import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
 import { db, type Db } from "../db/client";
 import { events } from "../db/schema";
@@ -12,6 +13,7 @@ import { recordStoreEvent, type StoreEventInput } from "../lib/events";
 import { findProfileByExternalId } from "../lib/profiles";
 import { hmacHex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { SECURITY_HEADERS } from "../middleware/security-headers";
 
 export const DEMO_CUSTOMERS = [
   { id: "demo-1001", name: "Ada Lindqvist", email: "ada@example.com" },
@@ -68,7 +70,27 @@ async function ensureDemoHistory(database: Db, customer: (typeof DEMO_CUSTOMERS)
 /** Safe inside a <script> element: no `</script>` or HTML comment can be formed. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\u003c");
 
-export const demoRoutes = new Hono<AppEnv>().get("/demo", async (c) => {
+/**
+ * The store page's own policy, as a careful store would set it: its inline snippet runs by a
+ * nonce, the widget's script and calls come from Parley, and the widget's injected styles and
+ * image previews (blob:) are allowed.
+ */
+const demoHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'", NONCE],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", "data:", "blob:"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  ...SECURITY_HEADERS,
+});
+
+export const demoRoutes = new Hono<AppEnv>().get("/demo", demoHeaders, async (c) => {
   // The demo signs sample customers in with the real identity secret: local use only.
   if (c.env.DEMO !== "on") throw new ApiError(404, "not_found", "The demo store is off (set DEMO=on to serve it).");
   const as = c.req.query("as");
@@ -107,7 +129,7 @@ export const demoRoutes = new Hono<AppEnv>().get("/demo", async (c) => {
             <button class="buy" type="button">Add to bag</button>
           </section>
         </main>
-        <script>
+        <script nonce="${c.get("secureHeadersNonce")}">
           window.Parley = window.Parley || function () { (window.Parley.q = window.Parley.q || []).push(arguments); };
           Parley("boot", ${raw(scriptJson(boot))});
         </script>

@@ -84,6 +84,8 @@ uploadRoutes.openapi(
         "Content-Length": String(object.size),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
+        // Store pages show customers' and agents' images with <img>, a no-cors request.
+        "Cross-Origin-Resource-Policy": "cross-origin",
         "Cache-Control": "private, max-age=31536000, immutable",
         ETag: object.httpEtag,
       },
