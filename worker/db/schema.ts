@@ -12,6 +12,8 @@ export const profiles = sqliteTable(
     name: text("name"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /** When the team was last emailed about a new ticket of this customer (one email per burst). */
+    newTicketEmailAt: text("new_ticket_email_at"),
   },
   (t) => [uniqueIndex("profiles_external_id_idx").on(t.externalId), index("profiles_phone_idx").on(t.phone)],
 );

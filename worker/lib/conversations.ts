@@ -1,5 +1,5 @@
 // Opening tickets and reaching their conversation objects from the Worker.
-import type { ChannelT, TicketT } from "../contract";
+import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type TicketT } from "../contract";
 import type { Refusal } from "../../durable-objects/Conversation";
 import { PARTICIPANT_HEADER, type Participant, type SocketIdentity } from "../../durable-objects/sockets";
 import type { Db } from "../db/client";
@@ -7,7 +7,7 @@ import { tickets } from "../db/schema";
 import { ApiError } from "./errors";
 import { newId, nowIso } from "./ids";
 import { conversationStub } from "./stubs";
-import { findOpenTicket, writeTicketRecord, type TicketRecord } from "./tickets";
+import { findOpenTicket, recentOpenings, writeTicketRecord, type TicketRecord } from "./tickets";
 
 /**
  * The profile's open ticket on a channel, as its conversation object sees it. D1 may lag
@@ -25,16 +25,36 @@ export async function currentOpenTicket(env: Env, database: Db, profileId: strin
   return null;
 }
 
-/** Returns the open ticket, or opens one; `created` tells which. */
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Refuses a customer who has opened MAX_NEW_TICKETS_PER_HOUR tickets in the past hour, telling
+ * them when the oldest of those leaves the window. Racing openings are few: a profile holds one
+ * open ticket per channel, so each new one waits for the last to close.
+ */
+async function assertTicketBudget(database: Db, profileId: string): Promise<void> {
+  const now = Date.now();
+  const openings = await recentOpenings(database, profileId, HOUR_MS, MAX_NEW_TICKETS_PER_HOUR, now);
+  if (openings.length < MAX_NEW_TICKETS_PER_HOUR) return;
+  const retryAfter = Math.max(1, Math.ceil((Date.parse(openings.at(-1)!) + HOUR_MS - now) / 1000));
+  throw new ApiError(429, "rate_limited", `You have started ${MAX_NEW_TICKETS_PER_HOUR} conversations in the past hour; try again later.`, { "Retry-After": String(retryAfter) });
+}
+
+/**
+ * Returns the open ticket, or opens one; `created` tells which. A customer who starts chats
+ * (`limited`) opens at most MAX_NEW_TICKETS_PER_HOUR an hour; a text from a phone always lands.
+ */
 export async function openTicket(
   env: Env,
   database: Db,
   profile: { id: string; name: string | null },
   channel: ChannelT,
+  { limited }: { limited: boolean },
 ): Promise<{ ticket: TicketT; created: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const open = await currentOpenTicket(env, database, profile.id, channel);
     if (open) return { ticket: open, created: false };
+    if (limited) await assertTicketBudget(database, profile.id);
     const record: TicketRecord = {
       id: newId("tkt"),
       channel,

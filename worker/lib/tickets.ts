@@ -1,5 +1,5 @@
 // The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
-import { and, desc, eq, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, ne, sql, type SQL } from "drizzle-orm";
 import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../contract";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
@@ -44,6 +44,20 @@ export async function findOpenTicket(database: Db, profileId: string, channel: C
     .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel), ne(tickets.status, "closed")))
     .get();
   return row ? { ...ticketFromRow(row), visible: row.visible, version: row.version } : null;
+}
+
+/**
+ * When the profile's `limit` newest tickets opened within `windowMs` of `now` began, newest
+ * first (the profile's index, newest first, stops after `limit` rows).
+ */
+export async function recentOpenings(database: Db, profileId: string, windowMs: number, limit: number, now = Date.now()): Promise<string[]> {
+  const rows = await database
+    .select({ createdAt: tickets.createdAt })
+    .from(tickets)
+    .where(and(eq(tickets.profileId, profileId), gt(tickets.createdAt, new Date(now - windowMs).toISOString())))
+    .orderBy(desc(tickets.createdAt))
+    .limit(limit);
+  return rows.map((row) => row.createdAt);
 }
 
 /** The profile's newest tickets the team can see, of every channel (the profile panel's history). */

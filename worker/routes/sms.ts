@@ -128,7 +128,7 @@ smsRoutes.openapi(
     const origin = new URL(c.req.url).origin;
     // The ticket may close between opening and storing: the text then starts the next one.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { ticket } = await openTicket(c.env, database, profile, "sms");
+      const { ticket } = await openTicket(c.env, database, profile, "sms", { limited: false });
       const result = await conversationStub(c.env, ticket.id).receiveSms({ id: profile.id, name: profile.name }, input, origin);
       if (!result.ok && result.code === "conversation_closed") continue;
       if (!result.ok) throw refusal(result);

@@ -129,12 +129,12 @@ widgetRoutes.openapi(
     tags: ["widget"],
     summary: "Start a chat, or get the customer's open one",
     security: widgetAuth,
-    responses: { 200: json(TicketBody, "The already-open ticket"), 201: json(TicketBody, "A new ticket"), 401: errors[401], 403: errors[403] },
+    responses: { 200: json(TicketBody, "The already-open ticket"), 201: json(TicketBody, "A new ticket"), 401: errors[401], 403: errors[403], 429: errors[429] },
   }),
   async (c) => {
     const customer = customerOf(c.var.widget);
     if (!c.var.settings.webchatEnabled) throw new ApiError(403, "chat_disabled", "Web chat is switched off for this store.");
-    const { ticket, created } = await openTicket(c.env, db(c.env.DB), { id: customer.profileId, name: customer.name }, "webchat");
+    const { ticket, created } = await openTicket(c.env, db(c.env.DB), { id: customer.profileId, name: customer.name }, "webchat", { limited: true });
     return created ? c.json({ ticket }, 201) : c.json({ ticket }, 200);
   },
 );

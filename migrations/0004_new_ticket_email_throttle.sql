@@ -1,0 +1,1 @@
+ALTER TABLE `profiles` ADD `new_ticket_email_at` text;
