@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   ClientFrame,
+  cutToLength,
   MAX_BODY_CHARS,
   MAX_FRAME_BYTES,
   MAX_MMS_MEDIA,
@@ -35,6 +36,7 @@ import { newId, nowIso } from "../worker/lib/ids";
 import { DeliveryError } from "../worker/lib/outbound";
 import { closedPeriodId } from "../worker/lib/office-hours";
 import { sendTicketNotification } from "../worker/lib/notify/send";
+import { claimNewTicketEmail } from "../worker/lib/notify/throttle";
 import { DEFAULT_SETTINGS, loadSettings } from "../worker/lib/settings";
 import { isOptedOut } from "../worker/lib/sms/opt-outs";
 import { sendTwilioMessage, twilioConfig, type TwilioConfig } from "../worker/lib/sms/twilio";
@@ -124,7 +126,8 @@ const KEYWORD_NOTES: Record<SmsKeyword, string | null> = {
 
 export type InboundSms = { sid: string; body: string; attachments: Array<{ key: string }>; phone: string; keyword: SmsKeyword | null };
 type SmsJob = { seq: number };
-type EmailJob = { kind: "new_ticket" | "customer_reply"; sent: string[] };
+/** `claimed`: this new-ticket email holds the customer's turn (see claimNewTicketEmail). */
+type EmailJob = { kind: "new_ticket" | "customer_reply"; sent: string[]; claimed?: boolean };
 /** The team's email and the assignee's run apart: one retrying never holds up the other. */
 const emailLane = (kind: EmailJob["kind"]) => `email:${kind}`;
 type FanoutJob = { type: WebhookEventTypeT; body: string };
@@ -513,7 +516,7 @@ export class Conversation extends DurableObject<Env> {
     if (state.status === "closed" || state.ai.mode !== "answering") return;
     state.ai.answeredSeq = Math.max(state.ai.answeredSeq, upTo);
     if (decision.kind === "handoff") return this.handOff(settings, decision, question);
-    const text = decision.text.length > MAX_BODY_CHARS ? `${decision.text.slice(0, MAX_BODY_CHARS - 1)}…` : decision.text;
+    const text = cutToLength(decision.text, MAX_BODY_CHARS);
     const answer = this.insertMessage(state, { kind: "bot", id: null, name: null }, text, { ai: { confidence: decision.confidence, sources: decision.sources } });
     // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
     if (decision.sources.length > 0) state.ai.turns += 1;
@@ -937,8 +940,13 @@ export class Conversation extends DurableObject<Env> {
 
   /** The team's email about this ticket: who gets it, and what it says, is the notifier's. */
   private async sendEmail(job: Job): Promise<JobOutcome> {
-    const payload = job.payload as EmailJob;
+    let payload = job.payload as EmailJob;
     const state = this.load()!;
+    // A burst of tickets from one customer: the team hears of the first one only.
+    if (payload.kind === "new_ticket" && !payload.claimed) {
+      if (!(await claimNewTicketEmail(db(this.env.DB), state.profileId))) return "done";
+      payload = { ...payload, claimed: true };
+    }
     // Read meanwhile: the agent knows already.
     if (payload.kind === "customer_reply" && state.reads.agent >= state.lastCustomerSeq) {
       state.notify.emailedSeq = state.lastCustomerSeq;

@@ -4,9 +4,26 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS } from "./limits";
 import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
+import { textProblem } from "./text";
 
 export * from "./limits";
 export * from "./sms";
+export * from "./text";
+
+/**
+ * Text that people read as a message (bodies, and the settings' texts that become messages):
+ * trimmed, 1 to `max` characters, with something visible and no broken characters.
+ */
+const messageText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(max, `is at most ${max} characters`)
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
 
@@ -151,15 +168,14 @@ export const OfficeHours = z.object({
     .array(z.object({ day: z.number().int().min(0).max(6), open: hhmm, close: hhmm }))
     .max(50)
     .refine((rows) => rows.every((row) => row.open !== row.close), "a day's open and close times must differ"),
-  closedMessage: z.string().trim().min(1).max(MAX_BODY_CHARS),
+  closedMessage: messageText(MAX_BODY_CHARS),
 });
 
-/** An outside service's address: https, or http to this machine (a service run for development). */
-const serviceUrl = webUrl.refine((value) => {
-  // zod runs this even when webUrl has already refused the value: that refusal is the message.
-  const url = URL.canParse(value) ? new URL(value) : null;
-  return !url || url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-}, "must be an https URL");
+/**
+ * An outside service's address. The server also requires https to a public host (loopback only
+ * under the local-development switch), so this is checked where the switch is known: there.
+ */
+const serviceUrl = webUrl.openapi({ description: "https to a public host (no loopback, private, link-local or metadata addresses)" });
 
 const endpoint = z.object({ baseUrl: serviceUrl.nullable(), email: z.email().max(320).nullable() });
 
@@ -174,7 +190,7 @@ const AiSettings = z
   .object({
     enabled: z.boolean(),
     handoff: HandoffTarget,
-    handoffMessage: z.string().trim().min(1, "must not be empty").max(MAX_BODY_CHARS),
+    handoffMessage: messageText(MAX_BODY_CHARS),
     provider: AiProvider,
     threshold: z.number().min(0).max(1),
     maxTurns: z.number().int().min(1).max(20),
@@ -206,7 +222,7 @@ const SmsSettings = z
     accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, "must be a Twilio Account SID: AC and 32 hex digits").nullable(),
     fromNumber: z.string().regex(E164_PATTERN, "must be a phone number in E.164 form, such as +14155550100").nullable(),
     apiBaseUrl: serviceUrl,
-    helpMessage: z.string().trim().min(1, "must not be empty").max(MAX_SMS_CHARS),
+    helpMessage: messageText(MAX_SMS_CHARS),
   })
   .superRefine((sms, ctx) => {
     if (!sms.enabled) return;
@@ -326,7 +342,7 @@ export const ErrorBody = z
   .openapi("Error");
 
 /** A message body as senders give it: trimmed, 1 to 4,000 characters. */
-export const MessageBody = z.string().trim().min(1, "body must not be empty").max(MAX_BODY_CHARS, `body is at most ${MAX_BODY_CHARS} characters`);
+export const MessageBody = messageText(MAX_BODY_CHARS);
 export const ClientId = z.string().min(1).max(100);
 /** Attachments are named by the key `POST /api/uploads` returned; the server fills in the rest. */
 export const AttachmentRef = z.object({ key: z.string().regex(/^[0-9a-f]{32}$/, "is not an upload key") }).loose();

@@ -1,12 +1,12 @@
 // What an inbound text brings besides its words: the customer behind the number, and the MMS
 // media Twilio holds for it, copied into R2 as uploads the message can carry.
 import { asc, eq } from "drizzle-orm";
-import { MAX_BODY_CHARS, MAX_MMS_MEDIA, MAX_UPLOAD_BYTES, type ProfileT } from "../../contract";
+import { cutToLength, hasVisibleText, MAX_BODY_CHARS, MAX_MMS_MEDIA, MAX_UPLOAD_BYTES, type ProfileT } from "../../contract";
 import type { Db } from "../../db/client";
 import { profiles } from "../../db/schema";
 import { sha256Hex } from "../crypto";
 import { nowIso } from "../ids";
-import { basicAuth } from "../outbound";
+import { basicAuth, fetchOutside } from "../outbound";
 import { toProfile } from "../profiles";
 import { storeImage } from "../uploads";
 import type { TwilioConfig } from "./twilio";
@@ -77,12 +77,12 @@ async function fetchMedia(config: TwilioConfig, url: string): Promise<Uint8Array
   const signal = AbortSignal.timeout(MEDIA_TIMEOUT_MS);
   // Twilio answers with a redirect to its media store, which takes no credentials: they are not
   // carried beyond the API's own origin.
-  let response = await fetch(url, { headers: { Authorization: basicAuth(config.accountSid, config.authToken) }, redirect: "manual", signal });
+  let response = await fetchOutside("Twilio's media", url, { headers: { Authorization: basicAuth(config.accountSid, config.authToken) }, signal });
   const location = response.headers.get("Location");
   if (response.status >= 300 && response.status < 400 && location) {
     const target = new URL(location, url);
     const headers: Record<string, string> = target.origin === apiOrigin ? { Authorization: basicAuth(config.accountSid, config.authToken) } : {};
-    response = await fetch(target, { headers, signal });
+    response = await fetchOutside("Twilio's media store", target, { headers, signal });
   }
   if (!response.ok || !response.body) return null;
   return readAtMost(response.body, MAX_UPLOAD_BYTES);
@@ -116,7 +116,8 @@ async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Prom
  * medium that was not kept. A text of media alone reads "(image)".
  */
 export function inboundBody(text: string, notes: string[], attachmentCount: number): string {
-  const lines = [text.trim(), ...notes].filter(Boolean);
+  // Words nobody can see (zero-width spaces, say) count as no words: never an empty bubble.
+  const lines = [hasVisibleText(text) ? text.trim() : "", ...notes].filter(Boolean);
   const body = lines.join("\n") || (attachmentCount > 0 ? "(image)" : "(empty message)");
-  return body.length > MAX_BODY_CHARS ? `${body.slice(0, MAX_BODY_CHARS - 1)}…` : body;
+  return cutToLength(body, MAX_BODY_CHARS);
 }
