@@ -1,10 +1,14 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startDnsResolver } from "./test/workers/dns-resolver.ts";
 
 const migrations = await readD1Migrations("./migrations");
+// Outgoing requests resolve names first (worker/lib/outgoing-url.ts); here through a local
+// DNS-over-HTTPS stand-in, whose address the Worker under test takes as a binding.
+const dnsResolver = await startDnsResolver();
 
 /** Real workerd with real D1, Durable Objects and R2, configured from wrangler.toml. */
-function workersProject(name: string, files: { include: string[]; exclude?: string[] }, vars: Record<string, string> = {}) {
+function workersProject(name: string, files: { include: string[]; exclude?: string[] }, { vars = {}, loopbackServices = true }: { vars?: Record<string, string>; loopbackServices?: boolean } = {}) {
   return {
     plugins: [
       cloudflareTest({
@@ -23,6 +27,10 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             OUTBOX_RETRY_BASE_MS: "20",
             // The notification email window in a second, not five minutes: the same batching, faster.
             NOTIFY_EMAIL_INTERVAL_MS: "1000",
+            DNS_RESOLVER_URL: dnsResolver.url,
+            // The local stand-ins (wire-services.ts, webhook-receiver.ts) listen on loopback, as
+            // `npm run phone`'s does: the local-development switch lets Parley call them.
+            ...(loopbackServices ? { DEV_LOOPBACK_SERVICES: "on" } : {}),
             ...vars,
           },
           // These replace wrangler.toml's list: NOTIFY_EMAIL as there, and a second binding restricted
@@ -47,10 +55,12 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
-      workersProject("workers", { include: ["test/workers/**/*.test.ts"], exclude: ["test/workers/sync.test.ts"] }),
+      workersProject("workers", { include: ["test/workers/**/*.test.ts"], exclude: ["test/workers/sync.test.ts", "test/workers/outgoing-urls.test.ts"] }),
+      // As deployed: no local-development switch, so outgoing URLs must be https to public hosts.
+      workersProject("workers-strict", { include: ["test/workers/outgoing-urls.test.ts"] }, { loopbackServices: false }),
       // The D1 sync tests count writes per burst: a longer gathering window keeps a burst inside
       // one window even on a slow, busy CI machine.
-      workersProject("workers-sync", { include: ["test/workers/sync.test.ts"] }, { D1_SYNC_DELAY_MS: "1000" }),
+      workersProject("workers-sync", { include: ["test/workers/sync.test.ts"] }, { vars: { D1_SYNC_DELAY_MS: "1000" } }),
       {
         // Against `npm start` itself: real HTTP, real WebSocket clients (and, later, Chromium).
         // The files share one server and its settings, so they take turns.

@@ -35,7 +35,8 @@ const twilio = createServer((request, response) => {
 await new Promise((resolve) => twilio.listen(0, "127.0.0.1", resolve));
 const apiBaseUrl = `http://127.0.0.1:${twilio.address().port}`;
 
-const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "sms", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+// The local Twilio listens on loopback: the local-development switch, whatever .dev.vars says.
+const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "sms", args: ["--var", "SEND_RATE_PER_10S:100000", "--var", "DEV_LOOPBACK_SERVICES:on"] });
 try {
   const vars = devVars();
   const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });

@@ -89,7 +89,12 @@ async function setUp() {
   const fromFile = options.email && options.password ? {} : devVars(".dev.vars", []);
   const request = async (method, path, json, cookie) => {
     const response = await fetch(`${parley}${path}`, { method, headers: { "Content-Type": "application/json", ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(json) });
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok) {
+      const text = await response.text();
+      // Deployed, Parley only calls https addresses on the internet; this phone listens on 127.0.0.1.
+      const hint = text.includes("sms.apiBaseUrl") ? '\nParley refuses this phone\'s local Twilio: put DEV_LOOPBACK_SERVICES="on" in .dev.vars and restart `npm start`.' : "";
+      throw new Error(`${method} ${path} answered ${response.status}: ${text}${hint}`);
+    }
     return response;
   };
   const login = await request("POST", "/api/auth/login", { email: options.email ?? fromFile.ADMIN_EMAIL, password: options.password ?? fromFile.ADMIN_PASSWORD });

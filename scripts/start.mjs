@@ -29,6 +29,9 @@ if (!existsSync(".dev.vars")) {
       `CREDENTIALS_KEY="${randomBytes(32).toString("hex")}"`,
       `ADMIN_EMAIL="admin@example.com"`,
       `ADMIN_PASSWORD="${password}"`,
+      "# Local development only: lets Parley call services on this machine, such as `npm run phone`'s",
+      "# Twilio. Deployed, outgoing addresses must be https to public hosts (docs/security.md).",
+      `DEV_LOOPBACK_SERVICES="on"`,
       "",
     ].join("\n"),
   );

@@ -19,11 +19,18 @@ export type AppEnv = {
 };
 
 declare global {
-  /**
-   * An optional binding, absent from wrangler.toml on purpose: Workers AI has no local mode, so
-   * `[ai] binding = "AI"` is added when deploying with it.
-   */
-  interface Env {
+  /** Bindings that wrangler.toml leaves out on purpose, so `wrangler types` does not list them. */
+  interface OptionalBindings {
+    /** Workers AI has no local mode: `[ai] binding = "AI"` is added when deploying with it. */
     AI?: Ai;
+    /**
+     * The local-development switch, set only in .dev.vars (never in wrangler.toml, so `wrangler
+     * deploy` never carries it): "on" lets Parley call services on this machine (loopback).
+     */
+    DEV_LOOPBACK_SERVICES?: string;
+  }
+  interface Env extends OptionalBindings {}
+  namespace Cloudflare {
+    interface Env extends OptionalBindings {}
   }
 }

@@ -14,7 +14,9 @@ let stateDir: string | undefined;
 export async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
   let output = "";
-  server = spawn("node", ["scripts/start.mjs"], { env: { ...process.env, PORT: String(PORT), PARLEY_STATE_DIR: stateDir }, detached: true });
+  // The scripted phone's Twilio and the tests' stand-ins listen on loopback: the local-development
+  // switch, whatever an existing .dev.vars says.
+  server = spawn("node", ["scripts/start.mjs", "--var", "DEV_LOOPBACK_SERVICES:on"], { env: { ...process.env, PORT: String(PORT), PARLEY_STATE_DIR: stateDir }, detached: true });
   server.stdout?.on("data", (chunk) => (output += chunk));
   server.stderr?.on("data", (chunk) => (output += chunk));
   const base = `http://127.0.0.1:${PORT}`;

@@ -1,6 +1,7 @@
 // What every client of an outside service shares (help desks, Twilio, webhook receivers): one
-// request with a deadline, HTTP Basic credentials, Retry-After, and one error type that says
-// whether trying again can help.
+// request with a deadline to an address that may be called, HTTP Basic credentials, Retry-After,
+// and one error type that says whether trying again can help.
+import { outgoingRequestProblem } from "./outgoing-url";
 
 /**
  * Why a request to an outside service failed. `retryable`: the service was down, slow or rate
@@ -35,16 +36,29 @@ export function retryAfterMs(header: string | null): number | undefined {
 }
 
 /**
+ * `fetch` for an address an admin entered (or a service handed us): refused with a DeliveryError
+ * naming `service` when the address is not a public one, now (see outgoing-url.ts). Redirects
+ * are never followed here: a caller that follows one calls this again for its target.
+ */
+export async function fetchOutside(service: string, url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const refusal = await outgoingRequestProblem(String(url));
+  if (refusal) throw new DeliveryError(`${service}: ${refusal.problem}`, refusal.retryable);
+  return fetch(url, { ...init, redirect: "manual" });
+}
+
+/**
  * One request with a deadline. Resolves with any HTTP answer and its text; a network failure or
  * the deadline becomes a retryable DeliveryError naming `service`.
  */
 export async function requestWithDeadline(service: string, url: string, init: RequestInit & { timeoutMs: number }): Promise<{ response: Response; text: string }> {
   const { timeoutMs, ...rest } = init;
   const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
   try {
-    const response = await fetch(url, { ...rest, signal });
+    response = await fetchOutside(service, url, { ...rest, signal });
     return { response, text: await response.text() };
-  } catch {
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
     throw new DeliveryError(signal.aborted ? `${service} did not answer within ${timeoutMs} ms` : `${service} could not be reached`, true);
   }
 }

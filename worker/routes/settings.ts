@@ -3,6 +3,7 @@ import { Settings, SettingsPatch } from "../contract";
 import { db } from "../db/client";
 import { requireAdmin, requireAgent } from "../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
+import { assertOutgoingUrls } from "../lib/outgoing-url";
 import { router } from "../lib/router";
 import { loadSettings, patchSettings } from "../lib/settings";
 
@@ -31,5 +32,14 @@ settingsRoutes.openapi(
     request: { body: jsonBody(SettingsPatch, "The fields to change") },
     responses: { 200: json(Settings, "The whole settings object"), 400: errors[400], 401: errors[401], 403: errors[403] },
   }),
-  async (c) => c.json(await patchSettings(db(c.env.DB), c.req.valid("json")), 200),
+  async (c) => {
+    const patch = c.req.valid("json");
+    assertOutgoingUrls({
+      "ai.openai.baseUrl": patch.ai?.openai?.baseUrl,
+      "ai.zendesk.baseUrl": patch.ai?.zendesk?.baseUrl,
+      "ai.gorgias.baseUrl": patch.ai?.gorgias?.baseUrl,
+      "sms.apiBaseUrl": patch.sms?.apiBaseUrl,
+    });
+    return c.json(await patchSettings(db(c.env.DB), patch), 200);
+  },
 );

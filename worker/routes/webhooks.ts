@@ -5,6 +5,7 @@ import { Webhook, WebhookDelivery, WebhookInput } from "../contract";
 import { db } from "../db/client";
 import { requireAdmin, requireAgent } from "../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../lib/openapi";
+import { assertOutgoingUrls } from "../lib/outgoing-url";
 import { router } from "../lib/router";
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, MAX_WEBHOOKS, rotateWebhookSecret, updateWebhook } from "../lib/webhooks/endpoints";
 
@@ -68,6 +69,7 @@ webhookRoutes.openapi(
   }),
   async (c) => {
     const input = c.req.valid("json");
+    assertOutgoingUrls({ url: input.url });
     return c.json(await createWebhook(c.env, db(c.env.DB), { ...input, enabled: input.enabled ?? true }), 201);
   },
 );
@@ -82,7 +84,11 @@ webhookRoutes.openapi(
     request: { params: IdParam, body: jsonBody(PatchWebhook, "The fields to change") },
     responses: { 200: json(z.object({ webhook: Webhook }), "Updated"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
   }),
-  async (c) => c.json({ webhook: await updateWebhook(db(c.env.DB), c.req.valid("param").id, c.req.valid("json")) }, 200),
+  async (c) => {
+    const patch = c.req.valid("json");
+    assertOutgoingUrls({ url: patch.url });
+    return c.json({ webhook: await updateWebhook(db(c.env.DB), c.req.valid("param").id, patch) }, 200);
+  },
 );
 
 webhookRoutes.openapi(

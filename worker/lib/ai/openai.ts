@@ -1,5 +1,6 @@
 // An Answerer over any OpenAI-compatible chat-completions endpoint (OpenAI itself, or a server
 // that speaks its wire format): POST {baseUrl}/chat/completions, read choices[0].message.content.
+import { fetchOutside } from "../outbound";
 import { answerWithin, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, ProviderError } from "./completion";
 import type { ChatMessage } from "./prompt";
 import type { Answer, AnswerRequest, Answerer } from "./types";
@@ -22,7 +23,7 @@ export class OpenAiCompatibleAnswerer implements Answerer {
 
   private async complete(messages: ChatMessage[], signal: AbortSignal): Promise<string> {
     const { baseUrl, apiKey, model, maxTokens = DEFAULT_MAX_TOKENS } = this.config;
-    const response = await fetch(`${baseUrl.replace(/\/+$/, "")}/chat/completions`, {
+    const response = await fetchOutside("The AI endpoint", `${baseUrl.replace(/\/+$/, "")}/chat/completions`, {
       method: "POST",
       headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
       body: JSON.stringify({ model, messages, temperature: 0, max_tokens: maxTokens }),
