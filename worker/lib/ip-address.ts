@@ -34,13 +34,13 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 function ipv4Problem(address: string): string | null {
   const value = v4(address);
-  // The first `bits` bits of the address equal the network's (as numbers: << is 32-bit signed).
+  // The first `bits` bits of the address equal the network's (by division: JavaScript's << is 32-bit signed).
   const hit = SPECIAL_V4.find(({ net, bits }) => Math.floor(value / 2 ** (32 - bits)) === Math.floor(net / 2 ** (32 - bits)));
   return hit?.what ?? null;
 }
 
 /** The eight 16-bit groups of an IPv6 address (compressed, or with a dotted IPv4 tail), or null. */
-export function ipv6Groups(address: string): number[] | null {
+function ipv6Groups(address: string): number[] | null {
   let text = address.toLowerCase();
   const tail = text.match(/:(\d{1,3}(?:\.\d{1,3}){3})$/);
   if (tail) {

@@ -53,9 +53,8 @@ export async function fetchOutside(service: string, url: string | URL, init: Req
 export async function requestWithDeadline(service: string, url: string, init: RequestInit & { timeoutMs: number }): Promise<{ response: Response; text: string }> {
   const { timeoutMs, ...rest } = init;
   const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response;
   try {
-    response = await fetchOutside(service, url, { ...rest, signal });
+    const response = await fetchOutside(service, url, { ...rest, signal });
     return { response, text: await response.text() };
   } catch (error) {
     if (error instanceof DeliveryError) throw error;

@@ -13,6 +13,7 @@ export type OutgoingPolicy = { loopbackAllowed: boolean };
 /** Names that only mean something inside a network (RFC 6761, RFC 8375, cloud metadata hosts). */
 const LOCAL_NAME = /(^|\.)(localhost|local|localdomain|internal|intranet|lan|home\.arpa)$/;
 const LOOPBACK = "a loopback address";
+const isLoopbackName = (host: string) => host === "localhost" || host.endsWith(".localhost");
 
 export const outgoingPolicy = (): OutgoingPolicy => ({ loopbackAllowed: env.DEV_LOOPBACK_SERVICES === "on" });
 
@@ -32,7 +33,7 @@ export function outgoingUrlProblem(value: string, { loopbackAllowed }: OutgoingP
   const url = new URL(value);
   if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an https URL";
   const { host, address } = hostOf(url);
-  const problem = address ? addressProblem(host) : host === "localhost" || host.endsWith(".localhost") ? LOOPBACK : null;
+  const problem = address ? addressProblem(host) : isLoopbackName(host) ? LOOPBACK : null;
   if (problem === LOOPBACK && loopbackAllowed) return null;
   if (problem) return `must be a public host, not ${problem}`;
   if (url.protocol !== "https:") return "must be an https URL";
@@ -60,7 +61,7 @@ export async function outgoingRequestProblem(url: string): Promise<{ problem: st
   const problem = outgoingUrlProblem(url, policy);
   if (problem) return { problem: `its address ${problem}`, retryable: false };
   const { host, address } = hostOf(new URL(url));
-  if (address || host === "localhost" || host.endsWith(".localhost")) return null;
+  if (address || isLoopbackName(host)) return null;
   let addresses: string[];
   try {
     addresses = await resolveAddresses(host, env.DNS_RESOLVER_URL || undefined);
