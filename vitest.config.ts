@@ -29,8 +29,9 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
             NOTIFY_EMAIL_INTERVAL_MS: "1000",
             DNS_RESOLVER_URL: dnsResolver.url,
             // The local stand-ins (wire-services.ts, webhook-receiver.ts) listen on loopback, as
-            // `npm run phone`'s does: the local-development switch lets Parley call them.
-            ...(loopbackServices ? { DEV_LOOPBACK_SERVICES: "on" } : {}),
+            // `npm run phone`'s does: the local-development switch lets Parley call them. Off
+            // says so explicitly: the pool also reads .dev.vars, where `npm start` turns it on.
+            DEV_LOOPBACK_SERVICES: loopbackServices ? "on" : "off",
             ...vars,
           },
           // These replace wrangler.toml's list: NOTIFY_EMAIL as there, and a second binding restricted
@@ -61,6 +62,10 @@ export default defineConfig({
       // The D1 sync tests count writes per burst: a longer gathering window keeps a burst inside
       // one window even on a slow, busy CI machine.
       workersProject("workers-sync", { include: ["test/workers/sync.test.ts"] }, { vars: { D1_SYNC_DELAY_MS: "1000" } }),
+      {
+        // Node-side checks of the project itself, such as what `wrangler deploy` would upload.
+        test: { name: "node", include: ["test/node/**/*.test.ts"], testTimeout: 60_000 },
+      },
       {
         // Against `npm start` itself: real HTTP, real WebSocket clients (and, later, Chromium).
         // The files share one server and its settings, so they take turns.

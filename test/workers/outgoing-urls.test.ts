@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DeliveryError } from "../../worker/lib/outbound";
-import { outgoingRequestProblem, outgoingUrlProblem } from "../../worker/lib/outgoing-url";
+import { outgoingPolicy, outgoingRequestProblem, outgoingUrlProblem } from "../../worker/lib/outgoing-url";
 import { ZendeskHandoff } from "../../worker/lib/handoff/zendesk";
 import { GorgiasHandoff } from "../../worker/lib/handoff/gorgias";
 import { sendTwilioMessage } from "../../worker/lib/sms/twilio";
@@ -63,8 +63,10 @@ beforeAll(async () => {
 });
 
 describe("this project is a deployed Worker", () => {
-  it("has no local-development switch: wrangler.toml does not carry it", () => {
-    expect(env.DEV_LOOPBACK_SERVICES).toBeUndefined();
+  // test/node/deploy.test.ts checks that `wrangler deploy` would not carry the switch.
+  it("runs with the local-development switch off", () => {
+    expect(env.DEV_LOOPBACK_SERVICES).not.toBe("on");
+    expect(outgoingPolicy()).toEqual({ loopbackAllowed: false });
   });
 });
 

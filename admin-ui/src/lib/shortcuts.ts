@@ -15,6 +15,8 @@ export const SHORTCUTS: Array<{ key: string; keys: string; command: Command; doe
 export function commandFor(event: KeyboardEvent): Command | null {
   if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return null;
   const target = event.target as HTMLElement | null;
-  if (target?.closest("input, textarea, select, [contenteditable], dialog")) return null;
+  // An open dialog has the keyboard; a closed one (whose button may keep focus until its close
+  // event has run) does not.
+  if (target?.closest("input, textarea, select, [contenteditable], dialog[open]")) return null;
   return SHORTCUTS.find((shortcut) => shortcut.key === event.key)?.command ?? null;
 }
