@@ -24,7 +24,7 @@ import {
   type SideT,
   type TicketStatusT,
   type TicketT,
-} from "../worker/contract";
+} from "../contract";
 import { db } from "../worker/db/client";
 import { decide, handoffSummary, questionOf } from "../worker/lib/ai/agent";
 import { handoff } from "../worker/lib/ai/prompt";

@@ -2,7 +2,7 @@
 // the newest change of each ticket under a revision number, so an agent who reconnects with
 // `?since=<rev>` gets exactly what changed while they were away.
 import { DurableObject } from "cloudflare:workers";
-import type { InboxFrame, TicketT } from "../worker/contract";
+import type { InboxFrame, TicketT } from "../contract";
 import { db } from "../worker/db/client";
 import { countTickets } from "../worker/lib/tickets";
 import { conversationStub } from "../worker/lib/stubs";

@@ -1,6 +1,6 @@
 // The state a Conversation object keeps in its own SQLite storage, and the pure rules that
 // change it. Kept apart from the object so that the rules read without the plumbing.
-import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, MessageT, SideT, TicketT } from "../worker/contract";
+import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, MessageT, SideT, TicketT } from "../contract";
 import type { TicketRecord } from "../worker/lib/tickets";
 
 /** A handoff to an outside help desk: owed until delivered, retried with backoff meanwhile. */

@@ -1,4 +1,4 @@
-import type { SideT } from "../worker/contract";
+import type { SideT } from "../contract";
 
 /** The identity the Worker proved before forwarding an upgrade travels in this header, which only the Worker sets. */
 export const PARTICIPANT_HEADER = "x-parley-participant";

@@ -2,7 +2,7 @@
 // the Messages API's checks and answers, and X-Twilio-Signature. Plain JavaScript on WebCrypto,
 // so Node and workerd both run it; written apart from the Worker's own check, so that one cannot
 // share the other's mistake.
-import { E164_PATTERN, MAX_SMS_CHARS, smsSegments } from "../worker/contract/sms.ts";
+import { E164_PATTERN, MAX_SMS_CHARS, smsSegments } from "../contract/sms.ts";
 
 const encoder = new TextEncoder();
 

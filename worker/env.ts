@@ -1,5 +1,5 @@
-import type { AgentT } from "./contract";
-import type { SettingsT } from "./contract";
+import type { AgentT, SettingsT } from "../contract";
+import type { TwilioConfig } from "./lib/sms/twilio";
 
 /** Who a widget token speaks for: an identified customer, or an anonymous visitor (FAQs only). */
 export type WidgetIdentity =
@@ -15,6 +15,9 @@ export type AppEnv = {
     agent: AgentSession;
     widget: WidgetIdentity;
     settings: SettingsT;
+    /** Twilio's webhooks: the account they were signed for, and their form as signed. */
+    twilio: TwilioConfig;
+    twilioParams: URLSearchParams;
   };
 };
 

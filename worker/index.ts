@@ -1,28 +1,19 @@
-// The Parley Worker: one Hono app that composes each area's router under /api, generates the
-// OpenAPI document from the same schemas, and exports the Durable Object classes.
+// The Parley Worker: one Hono app that composes the routes of each audience (each behind its one
+// guard), generates the OpenAPI document from the same schemas, and exports the Durable Objects.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { securityHeaders } from "./middleware/security-headers";
-import { agentRoutes } from "./routes/agents";
-import { aiRoutes } from "./routes/ai";
-import { articleRoutes } from "./routes/articles";
-import { authRoutes } from "./routes/auth";
-import { credentialRoutes } from "./routes/credentials";
-import { demoRoutes } from "./routes/demo";
-import { eventRoutes } from "./routes/events";
-import { faqRoutes } from "./routes/faqs";
-import { healthRoutes } from "./routes/health";
-import { inboxRoutes } from "./routes/inbox";
-import { macroRoutes } from "./routes/macros";
-import { notificationRoutes } from "./routes/notifications";
-import { settingsRoutes } from "./routes/settings";
-import { smsRoutes } from "./routes/sms";
-import { ticketRoutes } from "./routes/tickets";
-import { uploadRoutes } from "./routes/uploads";
-import { webhookRoutes } from "./routes/webhooks";
-import { widgetRoutes } from "./routes/widget";
+import { agentApi } from "./routes/agent";
+import { demoApp } from "./routes/demo";
+import { emailLinkApi } from "./routes/machine/email-links";
+import { storeApi } from "./routes/machine/store";
+import { twilioApi } from "./routes/machine/twilio";
+import { publicApi } from "./routes/public";
+import { signInApi } from "./routes/sign-in";
+import { uploadApi } from "./routes/uploads";
+import { widgetApi } from "./routes/widget";
 
 export { Conversation } from "../durable-objects/Conversation";
 export { Inbox } from "../durable-objects/Inbox";
@@ -42,11 +33,9 @@ app.onError((error, c) => {
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 
-app.route("/", healthRoutes);
-app.route("/", demoRoutes);
-for (const routes of [authRoutes, agentRoutes, widgetRoutes, ticketRoutes, inboxRoutes, settingsRoutes, faqRoutes, macroRoutes, articleRoutes, aiRoutes, credentialRoutes, notificationRoutes, eventRoutes, uploadRoutes, smsRoutes, webhookRoutes]) {
-  app.route("/api", routes);
-}
+// Store pages, agents, signing in, uploads, the store's server, Twilio, email links, anyone.
+for (const api of [widgetApi, agentApi, signInApi, uploadApi, storeApi, twilioApi, emailLinkApi, publicApi]) app.route("/", api);
+app.route("/demo", demoApp);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "parley_session" });
 app.openAPIRegistry.registerComponent("securitySchemes", "widgetToken", { type: "http", scheme: "bearer", description: "From POST /api/widget/session" });

@@ -4,7 +4,7 @@
 // gets the agent's SameSite=Strict cookie sent along with its requests, so it must not be let in.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { TicketT } from "../../worker/contract";
+import type { TicketT } from "../../contract";
 import { BASE, Client, call, customer, customerSocket, expectError, json, login, sendAndWait, startChat, upgrade } from "./helpers";
 import { receiverScope } from "./webhook-receiver-control";
 

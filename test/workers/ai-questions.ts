@@ -2,7 +2,7 @@
 // English and Swedish, help-centre articles), two customers, and the question table that
 // evaluates the built-in answerer. The table is the evaluation: the answerer is tuned on the
 // smaller DEVELOPMENT_QUESTIONS, never by special cases for these rows.
-import type { StoreEventT } from "../../worker/contract";
+import type { StoreEventT } from "../../contract";
 import { articlePassages, faqPassage, type ArticleInput, type FaqInput } from "../../worker/lib/ai/retrieval";
 import type { CustomerContext, Passage } from "../../worker/lib/ai/types";
 

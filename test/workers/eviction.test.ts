@@ -4,7 +4,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageT } from "../../worker/contract";
+import type { MessageT } from "../../contract";
 import { Client, agentSocket, call, customer, customerSocket, json, login, seen, sendAndWait, sleep, startChat } from "./helpers";
 
 const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));

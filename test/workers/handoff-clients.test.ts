@@ -1,7 +1,7 @@
 // The help-desk handoff clients against the local Zendesk and Gorgias stand-ins
 // (wire-services.ts), which check auth and request shape as the services document them.
 import { afterEach, describe, expect, it } from "vitest";
-import type { MessageT } from "../../worker/contract";
+import type { MessageT } from "../../contract";
 import { GorgiasHandoff } from "../../worker/lib/handoff/gorgias";
 import { transcript, type HandoffDestination, type HandoffTicket } from "../../worker/lib/handoff/helpdesk";
 import { DeliveryError } from "../../worker/lib/outbound";

@@ -1,7 +1,7 @@
 // Test helpers: real requests into the Worker (exports.default.fetch) and real WebSockets.
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { MessageT, ServerFrame, TicketT } from "../../worker/contract";
+import type { MessageT, ServerFrame, TicketT } from "../../contract";
 import { hmacHex } from "../../worker/lib/crypto";
 
 export const BASE = "http://parley.test";

@@ -3,7 +3,7 @@
 // Storage is shared by the tests of this file, so they run in order and build on each other.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { TicketT } from "../../worker/contract";
+import type { TicketT } from "../../contract";
 import { db } from "../../worker/db/client";
 import { writeTicketRecord, type TicketRecord } from "../../worker/lib/tickets";
 import { addAgent, agentSocket, call, Client, connect, customer, customerSocket, expectError, json, login, sleep, startChat } from "./helpers";

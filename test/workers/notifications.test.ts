@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageT, SettingsT, TicketT } from "../../worker/contract";
+import type { MessageT, SettingsT, TicketT } from "../../contract";
 import { db } from "../../worker/db/client";
 import { emailLog } from "../../worker/db/schema";
 import { composeNotification } from "../../worker/lib/notify/compose";

@@ -1,6 +1,9 @@
 // The OpenAPI document at GET /api/openapi.json: a well-formed 3.1 document that covers every
 // REST path of the contract (shared/spec/api.md) and its models.
+import { getRefId } from "@asteasolutions/zod-to-openapi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ZodType } from "zod";
+import app from "../../worker/index";
 import { call } from "./helpers";
 
 type Operation = {
@@ -266,5 +269,42 @@ describe("components.schemas", () => {
   it("WidgetConfig and Profile have the contract's fields", () => {
     expect(props("WidgetConfig")).toEqual(["ai", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
     expect(props("Profile")).toEqual(["createdAt", "email", "externalId", "id", "name", "phone"]);
+  });
+});
+
+describe("component names", () => {
+  const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"]);
+
+  /** Every zod schema reachable from a route's request and responses (inner schemas included). */
+  function schemasOf(value: unknown, found = new Set<ZodType>(), seen = new Set<unknown>()): Set<ZodType> {
+    if (!value || typeof value !== "object" || seen.has(value)) return found;
+    seen.add(value);
+    if (value instanceof ZodType) {
+      found.add(value);
+      schemasOf((value as unknown as { _zod: { def: unknown } })._zod.def, found, seen);
+      return found;
+    }
+    for (const inner of Object.values(value)) schemasOf(inner, found, seen);
+    return found;
+  }
+
+  it("names each component once: no two schemas share an OpenAPI name", () => {
+    const byName = new Map<string, Set<ZodType>>();
+    const routes = app.openAPIRegistry.definitions.filter((definition) => definition.type === "route");
+    expect(routes.length).toBeGreaterThan(40);
+    for (const definition of routes) {
+      for (const schema of schemasOf(definition.route)) {
+        // A wrapper (Profile.nullable()) carries its inner schema's name: the inner one is counted.
+        if (WRAPPERS.has((schema as unknown as { _zod: { def: { type: string } } })._zod.def.type)) continue;
+        const name = getRefId(schema);
+        if (name) byName.set(name, (byName.get(name) ?? new Set()).add(schema));
+      }
+    }
+    const shared = [...byName].filter(([, schemas]) => schemas.size > 1).map(([name]) => name);
+    expect(shared).toEqual([]);
+    // What GET /api/credentials answers is its own schema, not the sign-in body's.
+    const credentials = doc.paths["/api/credentials"]!.get!.responses!["200"]!.content!["application/json"]!.schema as { $ref: string };
+    expect(credentials.$ref).toBe("#/components/schemas/CredentialStatuses");
+    expect(Object.keys(resolve("#/components/schemas/SignIn") as { properties: object } & Record<string, any>).length).toBeGreaterThan(0);
   });
 });

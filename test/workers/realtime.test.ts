@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageT, TicketT } from "../../worker/contract";
+import type { MessageT, TicketT } from "../../contract";
 import {
   Client,
   addAgent,

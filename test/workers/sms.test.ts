@@ -3,7 +3,7 @@
 // callbacks, STOP/START/HELP, MMS media, and the ticket outbox riding out Twilio being down.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { smsKeyword, smsSegments, type MessageT, type TicketT } from "../../worker/contract";
+import { smsKeyword, smsSegments, type MessageT, type TicketT } from "../../contract";
 import { db } from "../../worker/db/client";
 import { DeliveryError } from "../../worker/lib/outbound";
 import { findOrCreateProfileByPhone, inboundBody, storeInboundMedia } from "../../worker/lib/sms/inbound";

@@ -3,7 +3,7 @@
 // exactly what went out live.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageT } from "../../worker/contract";
+import type { MessageT } from "../../contract";
 import { BASE, call, customer, customerSocket, expectError, json, login, sendAndWait, startChat, type Client } from "./helpers";
 import { signedTwilioRequest, wireScope } from "./wire-control";
 

@@ -4,7 +4,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { TicketT } from "../../worker/contract";
+import type { TicketT } from "../../contract";
 import { BASE, Client, call, customer, expectError, json, login, startChat, upgrade } from "./helpers";
 
 const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));

@@ -3,7 +3,7 @@
 // receiver in order, retried after failures.
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TicketT, WebhookDeliveryT, WebhookT } from "../../worker/contract";
+import type { TicketT, WebhookDeliveryT, WebhookT } from "../../contract";
 import { db } from "../../worker/db/client";
 import { DeliveryError } from "../../worker/lib/outbound";
 import { deliverWebhook, signature, USER_AGENT, type WebhookAttempt } from "../../worker/lib/webhooks/deliver";

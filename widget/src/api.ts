@@ -1,5 +1,5 @@
 // The widget's REST calls (see the contract); each returns the parsed body or throws ApiError.
-import type { AttachmentT, TicketT, WidgetConfigT } from "../../worker/contract";
+import type { AttachmentT, TicketT, WidgetConfigT } from "../../contract";
 
 export class ApiError extends Error {
   constructor(

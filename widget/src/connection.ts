@@ -2,7 +2,7 @@
 // caller builds the URL with `after` or `since`), and comes back at once when the tab returns to
 // the foreground or the network returns, as mobile Safari and background Chrome tabs need.
 // Shared by the widget (a ticket's socket) and the inbox (ticket and inbox sockets).
-import type { ServerFrame } from "../../worker/contract";
+import type { ServerFrame } from "../../contract";
 
 const HEARTBEAT_MS = 25_000;
 const SILENCE_LIMIT_MS = 60_000;

@@ -1,6 +1,6 @@
 // The widget's state, in one place: who the shopper is, what the panel shows, the thread, and
 // the outbox of messages not yet acknowledged (kept in storage so a reload loses nothing).
-import type { AiModeT, AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../worker/contract";
+import type { AiModeT, AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../contract";
 import { ApiError, createApi, type Api, type Customer } from "./api";
 import { Connection } from "./connection";
 import { prefixedStorage } from "./storage";

@@ -1,8 +1,8 @@
-import { count, eq } from "drizzle-orm";
-import type { AgentT, RoleT } from "../contract";
+import { asc, count, eq } from "drizzle-orm";
+import type { AgentT, RoleT } from "../../contract";
 import type { Db } from "../db/client";
 import { agents } from "../db/schema";
-import { hashPassword } from "./crypto";
+import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./crypto";
 import { ApiError } from "./errors";
 import { newId, nowIso } from "./ids";
 
@@ -51,4 +51,29 @@ export async function ensureFirstAdmin(database: Db, env: Env): Promise<void> {
 
 export async function agentExists(database: Db, id: string): Promise<boolean> {
   return !!(await database.select({ id: agents.id }).from(agents).where(eq(agents.id, id)).get());
+}
+
+export async function listAgents(database: Db): Promise<AgentT[]> {
+  return (await database.select().from(agents).orderBy(asc(agents.name))).map(toAgent);
+}
+
+/** The agent as stored now (not as a session cached it), or null when it no longer exists. */
+export async function getAgent(database: Db, id: string): Promise<AgentT | null> {
+  const row = await database.select().from(agents).where(eq(agents.id, id)).get();
+  return row ? toAgent(row) : null;
+}
+
+export async function updatePreferences(database: Db, id: string, preferences: Pick<AgentT, "notifyOnAssignedReply">): Promise<AgentT | null> {
+  const row = await database.update(agents).set(preferences).where(eq(agents.id, id)).returning().get();
+  return row ? toAgent(row) : null;
+}
+
+/** The agent whose email and password these are, or null; an unknown email costs as much as a wrong password. */
+export async function agentWithPassword(database: Db, email: string, password: string): Promise<AgentT | null> {
+  const row = await database.select().from(agents).where(eq(agents.email, email.toLowerCase())).get();
+  const valid = row
+    ? await verifyPassword(password, { hash: row.passwordHash, salt: row.passwordSalt, iterations: row.passwordIterations })
+    : // Spend the same work for an unknown email, so timing does not reveal which emails exist.
+      (await hashPassword(password, "00".repeat(16), PBKDF2_ITERATIONS), false);
+  return row && valid ? toAgent(row) : null;
 }

@@ -1,5 +1,5 @@
 // Opening tickets and reaching their conversation objects from the Worker.
-import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type TicketT } from "../contract";
+import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type TicketT } from "../../contract";
 import type { Refusal } from "../../durable-objects/Conversation";
 import { PARTICIPANT_HEADER, type Participant, type SocketIdentity } from "../../durable-objects/sockets";
 import type { Db } from "../db/client";

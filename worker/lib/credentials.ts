@@ -5,17 +5,14 @@
 // service's address elsewhere makes it unreadable until an admin enters it again: changing a
 // setting can never send a stored key to another server.
 import { eq } from "drizzle-orm";
-import type { SettingsT } from "../contract";
+import { CREDENTIAL_NAMES, type CredentialNameT, type CredentialStatusesT, type SettingsT } from "../../contract";
 import type { Db } from "../db/client";
 import { credentials } from "../db/schema";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
 
-export const CREDENTIAL_NAMES = ["openai", "zendesk", "gorgias", "twilio"] as const;
-export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
-
 /** The address in the settings that each key is for: the key is only ever sent there. */
-export function credentialUrl(settings: SettingsT, name: CredentialName): string | null {
+export function credentialUrl(settings: SettingsT, name: CredentialNameT): string | null {
   return name === "twilio" ? settings.sms.apiBaseUrl : settings.ai[name].baseUrl;
 }
 
@@ -35,7 +32,7 @@ async function encryptionKey(env: Env): Promise<CryptoKey> {
 }
 
 /** What the ciphertext of a key is bound to: which key it is, and the host it may be sent to. */
-const boundTo = (name: CredentialName, host: string) => `${name}\n${host}`;
+const boundTo = (name: CredentialNameT, host: string) => `${name}\n${host}`;
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
@@ -60,12 +57,12 @@ export async function unseal(env: Env, ciphertext: string, context: string): Pro
   }
 }
 
-export async function saveCredential(database: Db, env: Env, name: CredentialName, value: string, host: string): Promise<void> {
+export async function saveCredential(database: Db, env: Env, name: CredentialNameT, value: string, host: string): Promise<void> {
   const row = { ciphertext: await seal(env, value, boundTo(name, host)), host, updatedAt: nowIso() };
   await database.insert(credentials).values({ name, ...row }).onConflictDoUpdate({ target: credentials.name, set: row });
 }
 
-export async function deleteCredential(database: Db, name: CredentialName): Promise<void> {
+export async function deleteCredential(database: Db, name: CredentialNameT): Promise<void> {
   await database.delete(credentials).where(eq(credentials.name, name));
 }
 
@@ -73,17 +70,18 @@ export async function deleteCredential(database: Db, name: CredentialName): Prom
  * The key for `host`, or null: none entered, entered for another host, or sealed under an
  * earlier CREDENTIALS_KEY.
  */
-export async function readCredential(database: Db, env: Env, name: CredentialName, host: string | null): Promise<string | null> {
+export async function readCredential(database: Db, env: Env, name: CredentialNameT, host: string | null): Promise<string | null> {
   const row = await database.select().from(credentials).where(eq(credentials.name, name)).get();
   if (!row || !host || row.host !== host) return null;
   return unseal(env, row.ciphertext, boundTo(name, host));
 }
 
-/** Whether each key is set, and for which host; never the key. */
-export async function credentialStatuses(database: Db): Promise<Record<CredentialName, { set: boolean; host: string | null }>> {
+/** Whether each key is set, for which host, and whether that is the host the settings name now; never the key. */
+export async function credentialStatuses(database: Db, settings: SettingsT): Promise<CredentialStatusesT> {
   const rows = await database.select({ name: credentials.name, host: credentials.host }).from(credentials);
-  return Object.fromEntries(CREDENTIAL_NAMES.map((name) => {
-    const row = rows.find((candidate) => candidate.name === name);
-    return [name, { set: Boolean(row), host: row?.host ?? null }];
-  })) as Record<CredentialName, { set: boolean; host: string | null }>;
+  const statuses = CREDENTIAL_NAMES.map((name) => {
+    const host = rows.find((candidate) => candidate.name === name)?.host ?? null;
+    return [name, { set: host !== null, host, matches: host !== null && host === hostOf(credentialUrl(settings, name)) }];
+  });
+  return Object.fromEntries(statuses) as CredentialStatusesT;
 }

@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorCodeT } from "../contract";
+import type { ErrorCodeT } from "../../contract";
 
 /** Thrown anywhere in a request; the app's error handler turns it into the contract's error body. */
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 // Recording a store event (an order placed, an email received) against the customer's profile.
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { StoreEventT } from "../contract";
+import type { StoreEventT } from "../../contract";
 import type { Db } from "../db/client";
 import { events, profiles } from "../db/schema";
 import { newId, nowIso } from "./ids";

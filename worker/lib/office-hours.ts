@@ -1,6 +1,6 @@
 // Office hours in the store's time zone. The weekly schedule is a set of windows in
 // minutes-of-the-week; a window whose close is before its open runs past midnight.
-import type { SettingsT } from "../contract";
+import type { SettingsT } from "../../contract";
 
 type OfficeHoursT = SettingsT["officeHours"];
 const WEEK = 7 * 24 * 60;

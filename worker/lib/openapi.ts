@@ -1,5 +1,5 @@
 // Shared pieces of route definitions: the error responses and security requirements.
-import { ErrorBody } from "../contract";
+import { ErrorBody } from "../../contract";
 
 const error = (description: string) => ({ content: { "application/json": { schema: ErrorBody } }, description });
 
@@ -19,6 +19,15 @@ export const json = <T>(schema: T, description: string) => ({ content: { "applic
 export const agentAuth = [{ session: [] }];
 export const widgetAuth = [{ widgetToken: [] }];
 export const apiKeyAuth = [{ apiKey: [] }];
+
+/** A WebSocket upgrade's answers: refusals come before any frame, with the contract's error body. */
+export const socketResponses = {
+  101: { description: "Switching Protocols: the socket; frames are described in docs/api.md" },
+  401: errors[401],
+  403: errors[403],
+  404: errors[404],
+  426: error("Not a WebSocket upgrade (`invalid_request`)."),
+};
 
 /** A required JSON request body: a request without one fails validation instead of passing as {}. */
 export const jsonBody = <T>(schema: T, description: string) => ({ ...json(schema, description), required: true });

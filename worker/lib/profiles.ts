@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { ProfileT } from "../contract";
+import type { ProfileT } from "../../contract";
 import type { Db } from "../db/client";
 import { profiles } from "../db/schema";
 import { newId, nowIso } from "./ids";

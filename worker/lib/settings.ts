@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { Settings, type SettingsPatchT, type SettingsT } from "../contract";
+import { Settings, type SettingsPatchT, type SettingsT } from "../../contract";
 import type { Db } from "../db/client";
 import { settings } from "../db/schema";
 import { ApiError } from "./errors";

@@ -1,6 +1,6 @@
 // The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
 import { and, desc, eq, gt, ne, sql, type SQL } from "drizzle-orm";
-import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../contract";
+import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../../contract";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
 

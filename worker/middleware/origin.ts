@@ -4,6 +4,7 @@
 // server's own origin: a store on the same site as Parley gets the agent's SameSite cookie sent
 // along with its requests, so being an allowed widget origin must not make it an agent.
 import type { Context } from "hono";
+import { every } from "hono/combine";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { db } from "../db/client";
@@ -52,7 +53,7 @@ export const requireOwnPages = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** CORS for the widget: allowed store origins may call with a bearer token (no cookies). */
-export const widgetCors = createMiddleware<AppEnv>(async (c, next) => {
+const widgetCors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
   if (!originAllowed(c)) throw new ApiError(403, "forbidden", `Origin ${origin} is not in the allowed origins.`);
   // An upgrade's 101 response belongs to the object that accepted it; CORS is not for sockets.
@@ -68,3 +69,6 @@ export const widgetCors = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** The widget surface's guard: the store's settings, then its origin allowlist with CORS. */
+export const widgetSurface = every(withSettings, widgetCors);

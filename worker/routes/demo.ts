@@ -4,6 +4,7 @@
 // have something to show.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { html, raw } from "hono/html";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
@@ -90,9 +91,14 @@ const demoHeaders = secureHeaders({
   ...SECURITY_HEADERS,
 });
 
-export const demoRoutes = new Hono<AppEnv>().get("/demo", demoHeaders, async (c) => {
-  // The demo signs sample customers in with the real identity secret: local use only.
+/** The demo signs sample customers in with the real identity secret: local use only. */
+const requireDemo = createMiddleware<AppEnv>(async (c, next) => {
   if (c.env.DEMO !== "on") throw new ApiError(404, "not_found", "The demo store is off (set DEMO=on to serve it).");
+  await next();
+});
+
+/** Mounted at /demo; not in the OpenAPI document (it is a page, not the API). */
+export const demoApp = new Hono<AppEnv>().use(requireDemo).get("/", demoHeaders, async (c) => {
   const as = c.req.query("as");
   const customer = DEMO_CUSTOMERS.find((candidate) => candidate.id === as) ?? null;
   if (customer) await ensureDemoHistory(db(c.env.DB), customer);

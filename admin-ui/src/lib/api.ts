@@ -17,7 +17,7 @@ import type {
   WebhookDeliveryT,
   WebhookInputT,
   WebhookT,
-} from "../../../worker/contract";
+} from "../../../contract";
 import { ApiError, requestJson } from "../../../widget/src/api";
 
 export { ApiError };

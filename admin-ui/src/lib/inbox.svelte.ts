@@ -1,7 +1,7 @@
 // The inbox list and counts, kept true live. The inbox socket comes first: once it reports the
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
-import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../worker/contract";
+import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../contract";
 import { Connection } from "../../../widget/src/connection";
 import { api, socketUrl } from "./api";
 import { saved } from "./storage";

@@ -1,7 +1,7 @@
 // Who is signed in. A session that ends while the inbox is open (expired, or signed out from
 // elsewhere) takes the agent back to sign-in; drafts and unsent messages stay in storage, so
 // they are there again after signing back in. Signing out on purpose clears them.
-import type { AgentT } from "../../../worker/contract";
+import type { AgentT } from "../../../contract";
 import { api, onSessionEnded, type MyPreferences } from "./api";
 import { saved, tabStore } from "./storage";
 

@@ -2,7 +2,7 @@
 // demand, live frames after), read marks both ways, the customer's typing, and an outbox of the
 // agent's messages that are not yet acknowledged. Every message keeps its clientId until the
 // server has it, so a resend after a drop or a reload is stored once.
-import type { AttachmentT, DeliveryT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketT } from "../../../worker/contract";
+import type { AttachmentT, DeliveryT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketT } from "../../../contract";
 import { Connection } from "../../../widget/src/connection";
 import { ApiError, api, socketUrl, type TicketPatch } from "./api";
 import { tabStore } from "./storage";

@@ -2,7 +2,7 @@
 // the macros. Made when the agent signs in, stopped when they leave; components reach it through
 // Svelte context.
 import { getContext, setContext } from "svelte";
-import type { AgentT, MacroT } from "../../../worker/contract";
+import type { AgentT, MacroT } from "../../../contract";
 import { api } from "./api";
 import { InboxStore } from "./inbox.svelte";
 import { notifier } from "./notify.svelte";

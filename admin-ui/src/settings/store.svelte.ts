@@ -1,7 +1,7 @@
 // The Settings area's state, in one place: what the server holds, and the admin's unsaved edits
 // of the settings object (kept here rather than in each section, so switching sections keeps
 // them). Made fresh each time an admin opens Settings.
-import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../worker/contract";
+import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../contract";
 import { api, type ArticleInput, type CredentialName, type CredentialStatus, type FaqInput, type MacroInput } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 

@@ -1,7 +1,7 @@
 // The AI agent's decisions, wherever they are asked for (a conversation's object, or the
 // settings' "try it"): what the store knows, which answerer speaks, and when a person must.
 import { asc, eq } from "drizzle-orm";
-import type { MessageT, SettingsT } from "../../contract";
+import type { MessageT, SettingsT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { articles, faqs } from "../../db/schema";
 import { hostOf, readCredential } from "../credentials";

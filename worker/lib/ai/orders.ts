@@ -2,7 +2,7 @@
 // and their facts as plain text for an LLM's context. Everything said here is read from the one
 // customer's context the answerer was given; nothing is guessed, so with no order on record
 // there is no order answer at all.
-import type { StoreEventT } from "../../contract";
+import type { StoreEventT } from "../../../contract";
 import { detectLanguage, isKeyword, keywordSet, words, type Language } from "./text";
 import type { CustomerContext, Source } from "./types";
 

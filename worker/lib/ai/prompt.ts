@@ -1,6 +1,6 @@
 // The one prompt both LLM answerers send, and the one parser of what comes back. Keeping them
 // here means the OpenAI-compatible and the Workers AI answerer differ only in transport.
-import type { StoreEventT } from "../../contract";
+import type { StoreEventT } from "../../../contract";
 import { orderFacts } from "./orders";
 import type { Answer, AnswerRequest, HandoffReason, Passage, Source, Turn } from "./types";
 

@@ -1,5 +1,5 @@
 // One attempt at handing a conversation to the help desk the settings name, with the transcript.
-import type { MessageT, SettingsT } from "../../contract";
+import type { MessageT, SettingsT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { hostOf, readCredential } from "../credentials";
 import { getProfile } from "../profiles";

@@ -1,6 +1,6 @@
 // What the help-desk handoff clients (Zendesk, Gorgias) share: the ticket they are given, the
 // transcript it carries, and one JSON POST with a deadline.
-import type { MessageT } from "../../contract";
+import type { MessageT } from "../../../contract";
 import { DeliveryError, requestWithDeadline, statusError } from "../outbound";
 
 export type HandoffCustomer = { name: string | null; email: string | null };

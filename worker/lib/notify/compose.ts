@@ -2,7 +2,7 @@
 // each message) and where to answer. Everything a customer wrote is escaped in the HTML part
 // (hono's html template escapes every value it is given) and kept to one line in the subject.
 import { html } from "hono/html";
-import type { MessageT, TicketT } from "../../contract";
+import type { MessageT, TicketT } from "../../../contract";
 import { previewOf } from "../../../durable-objects/conversation-state";
 
 export type NotificationKind = "new_ticket" | "customer_reply";

@@ -2,7 +2,7 @@
 // locally wrangler writes each one under .wrangler/tmp/email/). The ticket's object decides when
 // (at most one per ticket per NOTIFY_EMAIL_INTERVAL_MS) and retries; this decides to whom and what.
 import { eq } from "drizzle-orm";
-import type { MessageT, SettingsT, TicketT } from "../../contract";
+import type { MessageT, SettingsT, TicketT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { agents, emailLog } from "../../db/schema";
 import { newId, nowIso } from "../ids";

@@ -1,7 +1,7 @@
 // One customer opening ticket after ticket must not fill the team's mailbox with texts of their
 // choosing: the team hears of a customer's new ticket at most once per NEW_TICKET_EMAIL_INTERVAL_MS.
 import { and, eq, isNull, lte, or } from "drizzle-orm";
-import { NEW_TICKET_EMAIL_INTERVAL_MS } from "../../contract";
+import { NEW_TICKET_EMAIL_INTERVAL_MS } from "../../../contract";
 import type { Db } from "../../db/client";
 import { profiles } from "../../db/schema";
 

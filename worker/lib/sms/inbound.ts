@@ -1,9 +1,9 @@
 // What an inbound text brings besides its words: the customer behind the number, and the MMS
 // media Twilio holds for it, copied into R2 as uploads the message can carry.
 import { asc, eq } from "drizzle-orm";
-import { cutToLength, hasVisibleText, MAX_BODY_CHARS, MAX_MMS_MEDIA, MAX_UPLOAD_BYTES, type ProfileT } from "../../contract";
+import { cutToLength, hasVisibleText, MAX_BODY_CHARS, MAX_MMS_MEDIA, MAX_UPLOAD_BYTES, type ProfileT } from "../../../contract";
 import type { Db } from "../../db/client";
-import { profiles } from "../../db/schema";
+import { profiles, smsInbound } from "../../db/schema";
 import { sha256Hex } from "../crypto";
 import { nowIso } from "../ids";
 import { basicAuth, fetchOutside } from "../outbound";
@@ -120,4 +120,13 @@ export function inboundBody(text: string, notes: string[], attachmentCount: numb
   const lines = [hasVisibleText(text) ? text.trim() : "", ...notes].filter(Boolean);
   const body = lines.join("\n") || (attachmentCount > 0 ? "(image)" : "(empty message)");
   return cutToLength(body, MAX_BODY_CHARS);
+}
+
+/** Whether Twilio's message `sid` was stored already (Twilio retries a webhook it saw fail). */
+export async function seenInboundSid(database: Db, sid: string): Promise<boolean> {
+  return (await database.select({ sid: smsInbound.sid }).from(smsInbound).where(eq(smsInbound.sid, sid)).get()) !== undefined;
+}
+
+export async function recordInboundSid(database: Db, sid: string, ticketId: string): Promise<void> {
+  await database.insert(smsInbound).values({ sid, ticketId, receivedAt: nowIso() }).onConflictDoNothing();
 }

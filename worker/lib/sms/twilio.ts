@@ -1,6 +1,6 @@
 // Twilio's wire format: the signature on its webhooks, the Messages API that sends a text, and
 // the delivery statuses its callbacks report.
-import type { DeliveryStatusT, SettingsT } from "../../contract";
+import type { DeliveryStatusT, SettingsT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { hostOf, readCredential } from "../credentials";
 import { basicAuth, DeliveryError, requestWithDeadline, statusError } from "../outbound";

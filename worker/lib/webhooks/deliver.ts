@@ -1,7 +1,7 @@
 // One delivery attempt of a webhook event to an endpoint, signed the way docs/webhooks.md tells
 // receivers to check. The ticket's object owns the retries (its outbox), so this makes exactly
 // one request and says, through DeliveryError, whether another attempt can help.
-import type { WebhookEventTypeT } from "../../contract";
+import type { WebhookEventTypeT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { hmacHex } from "../crypto";
 import { DeliveryError, requestWithDeadline, retryAfterMs, statusError } from "../outbound";

@@ -2,7 +2,7 @@
 // log. A secret is stored sealed under CREDENTIALS_KEY, bound to its endpoint's id, and leaves
 // the server only in the one response that creates or rotates it.
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
-import type { WebhookDeliveryT, WebhookEventTypeT, WebhookInputT, WebhookT } from "../../contract";
+import type { WebhookDeliveryT, WebhookEventTypeT, WebhookInputT, WebhookT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { webhookDeliveries, webhooks } from "../../db/schema";
 import { seal, unseal } from "../credentials";

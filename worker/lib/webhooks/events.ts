@@ -1,6 +1,6 @@
 // The JSON body of a webhook event (docs/webhooks.md). It is serialized once, when the event
 // happens, so every attempt sends the same bytes and the same event id.
-import type { MessageT, TicketStatusT, TicketT, WebhookEventTypeT } from "../../contract";
+import type { MessageT, TicketStatusT, TicketT, WebhookEventTypeT } from "../../../contract";
 import { newId, nowIso } from "../ids";
 
 export type WebhookEventData = {

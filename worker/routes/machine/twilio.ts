@@ -1,36 +1,34 @@
 // Twilio's webhooks: inbound texts (each appended to the number's open SMS ticket, or opening
 // one) and the status callbacks of the texts agents send. Both are signed with the account's
-// auth token; an unsigned or forged request is refused before anything is read or written.
-import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+// auth token. Their one guard: a forged or unsigned request is refused before anything is read.
+import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { E164_PATTERN, smsKeyword, type SmsKeyword } from "../contract";
-import { db } from "../db/client";
-import { smsInbound } from "../db/schema";
-import { currentOpenTicket, openTicket, refusal } from "../lib/conversations";
-import { ApiError } from "../lib/errors";
-import { nowIso } from "../lib/ids";
-import { errors } from "../lib/openapi";
-import { router } from "../lib/router";
-import { loadSettings } from "../lib/settings";
-import { findOrCreateProfileByPhone, findProfileByPhone, inboundBody, inboundMedia, storeInboundMedia } from "../lib/sms/inbound";
-import { optIn, optOut } from "../lib/sms/opt-outs";
-import { deliveryStatusOf, twilioConfig, verifyTwilioSignature, type TwilioConfig } from "../lib/sms/twilio";
-import { conversationStub } from "../lib/stubs";
-import type { SettingsT } from "../contract";
+import { smsKeyword, TwilioInboundSms, TwilioSignatureHeader, TwilioStatusCallback, TwilioStatusQuery, type SmsKeyword } from "../../../contract";
+import type { AppEnv } from "../../env";
+import { db } from "../../db/client";
+import { currentOpenTicket, openTicket, refusal } from "../../lib/conversations";
+import { ApiError } from "../../lib/errors";
+import { errors } from "../../lib/openapi";
+import { loadSettings } from "../../lib/settings";
+import { findOrCreateProfileByPhone, findProfileByPhone, inboundBody, inboundMedia, recordInboundSid, seenInboundSid, storeInboundMedia } from "../../lib/sms/inbound";
+import { optIn, optOut } from "../../lib/sms/opt-outs";
+import { deliveryStatusOf, twilioConfig, verifyTwilioSignature } from "../../lib/sms/twilio";
+import { conversationStub } from "../../lib/stubs";
+import { audience, defineRoute } from "../audience";
 
-type TwilioEnv = { Bindings: Env; Variables: { twilio: TwilioConfig; settings: SettingsT; twilioParams: URLSearchParams } };
+const decoder = new TextDecoder();
 
 /**
  * Twilio signs the full URL it called (query included) and every form parameter with the auth
  * token. Checked before the body is validated, so an unsigned caller learns nothing.
  */
-const requireTwilioSignature = createMiddleware<TwilioEnv>(async (c, next) => {
+const requireTwilioSignature = createMiddleware<AppEnv>(async (c, next) => {
   const database = db(c.env.DB);
   const settings = await loadSettings(database);
   const config = await twilioConfig(database, c.env, settings);
   if (!config) throw new ApiError(403, "forbidden", "SMS is not set up: turn it on and enter the Twilio Account SID, number and auth token in the settings.");
-  const params = new URLSearchParams(await c.req.text());
+  // Read as bytes (a form body is not text to the runtime); the form validator reuses them.
+  const params = new URLSearchParams(decoder.decode(await c.req.arrayBuffer()));
   if (!(await verifyTwilioSignature(config.authToken, c.req.url, params, c.req.header("X-Twilio-Signature") ?? null))) {
     throw new ApiError(403, "forbidden", "X-Twilio-Signature is missing or does not match this URL and body signed with the account's auth token.");
   }
@@ -42,26 +40,6 @@ const requireTwilioSignature = createMiddleware<TwilioEnv>(async (c, next) => {
 
 const FORM = "application/x-www-form-urlencoded";
 const twimlResponse = { content: { "text/xml": { schema: z.string().openapi({ example: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' }) } }, description: "TwiML" };
-const signatureHeader = z.object({ "x-twilio-signature": z.string().optional().openapi({ description: "base64(HMAC-SHA1(auth token, URL + sorted parameters))" }) });
-
-const InboundSms = z
-  .object({
-    MessageSid: z.string().min(1).max(64),
-    From: z.string().regex(E164_PATTERN, "must be a phone number in E.164 form, such as +14155550100"),
-    To: z.string().max(64).optional(),
-    Body: z.string().default(""),
-    NumMedia: z.string().regex(/^\d+$/, "must be a count").optional(),
-  })
-  .openapi("TwilioInboundSms", { description: "Twilio's inbound message webhook; MediaUrl0…, MediaContentType0… as NumMedia says" });
-
-const StatusCallback = z
-  .object({
-    MessageSid: z.string().min(1).max(64),
-    MessageStatus: z.string().min(1).max(32),
-    ErrorCode: z.string().max(16).optional(),
-    ErrorMessage: z.string().max(500).optional(),
-  })
-  .openapi("TwilioStatusCallback");
 
 /** The confirmations carriers require for the opt-out keywords; HELP answers with the store's own text. */
 const KEYWORD_REPLIES: Record<Exclude<SmsKeyword, "help">, string> = {
@@ -87,29 +65,27 @@ const TWILIO_ERRORS: Record<string, string> = {
   "30008": "unknown error",
 };
 
-function deliveryError(form: z.infer<typeof StatusCallback>): string {
+function deliveryError(form: z.infer<typeof TwilioStatusCallback>): string {
   const text = form.ErrorMessage || (form.ErrorCode && TWILIO_ERRORS[form.ErrorCode]) || "Twilio could not deliver it";
   return form.ErrorCode ? `Twilio error ${form.ErrorCode}: ${text}` : text;
 }
 
-export const smsRoutes = router();
-
-smsRoutes.openapi(
-  createRoute({
-    method: "post",
-    path: "/sms/twilio",
-    tags: ["sms"],
-    summary: "Twilio's inbound message webhook: appends the text to the number's open SMS ticket, or opens one",
-    description:
-      "Signed with X-Twilio-Signature. A MessageSid already received is answered and stored once. STOP, START and HELP (and their synonyms) are answered with the confirmation carriers require; STOP blocks replies to the number until START.",
-    middleware: [requireTwilioSignature] as const,
-    request: { headers: signatureHeader, body: { content: { [FORM]: { schema: InboundSms } }, required: true } },
-    responses: { 200: twimlResponse, 400: errors[400], 403: errors[403] },
-  }),
+const twilioRoutes = [
+  defineRoute(
+    {
+      method: "post",
+      path: "/api/sms/twilio",
+      tags: ["sms"],
+      summary: "Twilio's inbound message webhook: appends the text to the number's open SMS ticket, or opens one",
+      description:
+        "Signed with X-Twilio-Signature. A MessageSid already received is answered and stored once. STOP, START and HELP (and their synonyms) are answered with the confirmation carriers require; STOP blocks replies to the number until START.",
+      request: { headers: TwilioSignatureHeader, body: { content: { [FORM]: { schema: TwilioInboundSms } }, required: true } },
+      responses: { 200: twimlResponse, 400: errors[400], 403: errors[403] },
+    },
   async (c) => {
     const form = c.req.valid("form");
     const database = db(c.env.DB);
-    if (await database.select().from(smsInbound).where(eq(smsInbound.sid, form.MessageSid)).get()) return twiml(null);
+    if (await seenInboundSid(database, form.MessageSid)) return twiml(null);
 
     const phone = form.From;
     const keyword = smsKeyword(form.Body);
@@ -132,31 +108,22 @@ smsRoutes.openapi(
       const result = await conversationStub(c.env, ticket.id).receiveSms({ id: profile.id, name: profile.name }, input, origin);
       if (!result.ok && result.code === "conversation_closed") continue;
       if (!result.ok) throw refusal(result);
-      await database.insert(smsInbound).values({ sid: form.MessageSid, ticketId: ticket.id, receivedAt: nowIso() }).onConflictDoNothing();
+      await recordInboundSid(database, form.MessageSid, ticket.id);
       return twiml(reply);
     }
     throw new ApiError(500, "internal_error", "Could not store the text; Twilio will retry.");
   },
-);
-
-smsRoutes.openapi(
-  createRoute({
-    method: "post",
-    path: "/sms/twilio/status",
-    tags: ["sms"],
-    summary: "Twilio's StatusCallback for a text an agent sent: moves its delivery status forward",
-    description: "Signed with X-Twilio-Signature over the URL with its query. Statuses Parley does not track (e.g. `receiving`) are acknowledged and ignored.",
-    middleware: [requireTwilioSignature] as const,
-    request: {
-      headers: signatureHeader,
-      query: z.object({
-        ticket: z.string().regex(/^tkt_[0-9a-f]{32}$/, "is not a ticket id"),
-        seq: z.coerce.number().int().positive(),
-      }),
-      body: { content: { [FORM]: { schema: StatusCallback } }, required: true },
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/api/sms/twilio/status",
+      tags: ["sms"],
+      summary: "Twilio's StatusCallback for a text an agent sent: moves its delivery status forward",
+      description: "Signed with X-Twilio-Signature over the URL with its query. Statuses Parley does not track (e.g. `receiving`) are acknowledged and ignored.",
+      request: { headers: TwilioSignatureHeader, query: TwilioStatusQuery, body: { content: { [FORM]: { schema: TwilioStatusCallback } }, required: true } },
+      responses: { 204: { description: "Recorded, or a status Parley does not track" }, 400: errors[400], 403: errors[403], 404: errors[404] },
     },
-    responses: { 204: { description: "Recorded, or a status Parley does not track" }, 400: errors[400], 403: errors[403], 404: errors[404] },
-  }),
   async (c) => {
     const { ticket, seq } = c.req.valid("query");
     const form = c.req.valid("form");
@@ -166,4 +133,7 @@ smsRoutes.openapi(
     if (!matched) throw new ApiError(404, "not_found", `Ticket ${ticket} has no text ${seq} sent as ${form.MessageSid}.`);
     return c.body(null, 204);
   },
-);
+  ),
+];
+
+export const twilioApi = audience(requireTwilioSignature, twilioRoutes);

@@ -64,6 +64,9 @@ export const Ticket = z
   })
   .openapi("Ticket");
 
+/** A ticket in an answer: the widget's chat, an agent's change. */
+export const TicketResponse = z.object({ ticket: Ticket }).openapi("TicketResponse");
+
 export const Attachment = z
   .object({ key: z.string(), url: z.string(), contentType: z.string(), size: z.number().int() })
   .openapi("Attachment");

@@ -1,0 +1,5 @@
+export * from "./models";
+export * from "./frames";
+export * from "./agent-api";
+export * from "./widget-api";
+export * from "./machine-api";

@@ -1,0 +1,27 @@
+// The agent surface: the inbox's calls and sockets, with the session cookie. Its one guard:
+// Parley's own pages only, then a live session (admin-only routes add the admin check).
+import { requireAgent } from "../../middleware/auth";
+import { audience } from "../audience";
+import { aiRoutes } from "./ai";
+import { credentialRoutes } from "./credentials";
+import { inboxRoutes } from "./inbox";
+import { listsRoutes } from "./lists";
+import { meRoutes } from "./me";
+import { notificationRoutes } from "./notifications";
+import { settingsRoutes } from "./settings";
+import { teamRoutes } from "./team";
+import { ticketRoutes } from "./tickets";
+import { webhookRoutes } from "./webhooks";
+
+export const agentApi = audience(requireAgent, [
+  ...meRoutes,
+  ...teamRoutes,
+  ...ticketRoutes,
+  ...inboxRoutes,
+  ...settingsRoutes,
+  ...listsRoutes,
+  ...aiRoutes,
+  ...credentialRoutes,
+  ...notificationRoutes,
+  ...webhookRoutes,
+]);

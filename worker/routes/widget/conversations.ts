@@ -1,0 +1,73 @@
+// The shopper's conversations: the open web chat, starting one, and its socket.
+import { z } from "@hono/zod-openapi";
+import { CustomerSocketQuery, TicketResponse } from "../../../contract";
+import type { WidgetIdentity } from "../../env";
+import { db } from "../../db/client";
+import { requireWidgetToken, widgetFromToken } from "../../middleware/auth";
+import { currentOpenTicket, forwardUpgrade, openTicket } from "../../lib/conversations";
+import { ApiError } from "../../lib/errors";
+import { errors, json, widgetAuth } from "../../lib/openapi";
+import { conversationStub } from "../../lib/stubs";
+import { defineRoute, defineSocketRoute } from "../audience";
+
+function customerOf(identity: WidgetIdentity) {
+  if (identity.kind !== "customer") throw new ApiError(403, "login_required", "Log in to the store to chat with us.");
+  return identity;
+}
+
+export const conversationRoutes = [
+  defineRoute(
+    {
+      method: "get",
+      path: "/api/widget/conversations/active",
+      tags: ["widget"],
+      summary: "The customer's open web chat ticket",
+      security: widgetAuth,
+      middleware: [requireWidgetToken] as const,
+      responses: { 200: json(TicketResponse, "The open ticket"), 401: errors[401], 404: errors[404] },
+    },
+    async (c) => {
+      const identity = c.var.widget;
+      const ticket = identity.kind === "customer" ? await currentOpenTicket(c.env, db(c.env.DB), identity.profileId, "webchat") : null;
+      if (!ticket) throw new ApiError(404, "not_found", "No open conversation.");
+      return c.json({ ticket }, 200);
+    },
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/api/widget/conversations",
+      tags: ["widget"],
+      summary: "Start a chat, or get the customer's open one",
+      security: widgetAuth,
+      middleware: [requireWidgetToken] as const,
+      responses: { 200: json(TicketResponse, "The already-open ticket"), 201: json(TicketResponse, "A new ticket"), 401: errors[401], 403: errors[403], 429: errors[429] },
+    },
+    async (c) => {
+      const customer = customerOf(c.var.widget);
+      if (!c.var.settings.webchatEnabled) throw new ApiError(403, "chat_disabled", "Web chat is switched off for this store.");
+      const { ticket, created } = await openTicket(c.env, db(c.env.DB), { id: customer.profileId, name: customer.name }, "webchat", { limited: true });
+      return created ? c.json({ ticket }, 201) : c.json({ ticket }, 200);
+    },
+  ),
+  defineSocketRoute(
+    {
+      method: "get",
+      path: "/api/widget/conversations/{ticketId}/ws",
+      tags: ["widget"],
+      summary: "The customer's WebSocket on their ticket (frames: docs/api.md); the token rides in the query",
+      request: { params: z.object({ ticketId: z.string().min(1).max(100) }), query: CustomerSocketQuery },
+    },
+    async (c) => {
+      const identity = await widgetFromToken(c.env, c.req.valid("query").token);
+      if (!identity) throw new ApiError(401, "unauthorized", "Missing, invalid or expired widget token.");
+      const customer = customerOf(identity);
+      return forwardUpgrade(conversationStub(c.env, c.req.valid("param").ticketId), c.req.raw, {
+        side: "customer",
+        id: customer.profileId,
+        name: customer.name,
+        expiresAt: customer.expiresAt,
+      });
+    },
+  ),
+];
