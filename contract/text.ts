@@ -27,3 +27,10 @@ export function cutToLength(text: string, max: number): string {
   const cut = text.slice(0, max - 1);
   return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
+
+export const PREVIEW_CHARS = 140;
+
+/** A message as one line of at most PREVIEW_CHARS: the inbox list's preview, an email's quote. */
+export function previewOf(body: string): string {
+  return cutToLength(body.replace(/\s+/g, " ").trim(), PREVIEW_CHARS);
+}

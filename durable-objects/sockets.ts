@@ -1,21 +1,6 @@
-import type { SideT } from "../contract";
-
-/** The identity the Worker proved before forwarding an upgrade travels in this header, which only the Worker sets. */
-export const PARTICIPANT_HEADER = "x-parley-participant";
-
-export type Participant = { side: SideT; id: string; name: string | null };
-
-/** What a socket carries through hibernation (its serialized attachment). */
-export type SocketIdentity = Participant & {
-  expiresAt: number;
-  /** The Parley origin the client reached, for absolute attachment URLs. */
-  origin: string;
-  ip: string;
-  /** The agent session's token hash, so that logging out can close the session's sockets. */
-  session: string | null;
-  /** An admin's socket: it also hears of the conversations the AI agent handles. */
-  admin?: boolean;
-};
+// Sockets as both objects keep them: hibernatable, tagged by who holds them, and ended when the
+// credentials they were opened with run out.
+import { PARTICIPANT_HEADER, type SocketIdentity } from "./conversation/rpc";
 
 export const ADMIN_TAG = "admin";
 

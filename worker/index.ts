@@ -15,8 +15,8 @@ import { signInApi } from "./routes/sign-in";
 import { uploadApi } from "./routes/uploads";
 import { widgetApi } from "./routes/widget";
 
-export { Conversation } from "../durable-objects/Conversation";
-export { Inbox } from "../durable-objects/Inbox";
+export { Conversation } from "../durable-objects/conversation/Conversation";
+export { Inbox } from "../durable-objects/inbox/Inbox";
 
 const app = new OpenAPIHono<AppEnv>();
 app.use(securityHeaders);

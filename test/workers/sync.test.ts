@@ -4,7 +4,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConversationState } from "../../durable-objects/conversation-state";
+import type { Conversation } from "../../durable-objects/conversation/Conversation";
+import type { StoredState } from "../../durable-objects/conversation/state";
 import { db } from "../../worker/db/client";
 import { writeTicketRecord, type TicketRecord } from "../../worker/lib/tickets";
 import { Client, connect, customer, customerSocket, eventually, login, sleep, startChat } from "./helpers";
@@ -13,12 +14,21 @@ type WriteRow = { n: number; op: "insert" | "update"; ticket_id: string; version
 
 const conversation = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));
 
-/** The object's own state, read from its SQLite storage inside the object. */
-async function objectState(ticketId: string): Promise<ConversationState & { alarm: number | null }> {
-  return runInDurableObject(conversation(ticketId), async (_instance, ctx) => {
+type ObjectState = { lastSeq: number; version: number; syncedVersion: number; syncAttempts: number; syncDueAt: number | null; alarm: number | null };
+
+/**
+ * The object's own view, read inside the object: its log's last seq, the ticket's version, what
+ * its stored state says D1 holds, and when it means to write D1 next (kept in memory).
+ */
+async function objectState(ticketId: string): Promise<ObjectState> {
+  return runInDurableObject(conversation(ticketId), async (instance: Conversation, ctx) => {
     const row = ctx.storage.sql.exec<{ data: string }>("SELECT data FROM state").toArray()[0];
     if (!row) throw new Error(`ticket ${ticketId} has no state`);
-    return { ...(JSON.parse(row.data) as ConversationState), alarm: await ctx.storage.getAlarm() };
+    const stored = JSON.parse(row.data) as StoredState;
+    const record = (await instance.record())!;
+    const lastSeq = ctx.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM messages").one().seq ?? 0;
+    const core = (instance as unknown as { core: { syncDueAt: number | null } }).core;
+    return { lastSeq, version: record.version, syncedVersion: stored.sync.version, syncAttempts: stored.sync.attempts, syncDueAt: core.syncDueAt, alarm: await ctx.storage.getAlarm() };
   });
 }
 

@@ -1,7 +1,6 @@
 // Opening tickets and reaching their conversation objects from the Worker.
 import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type TicketT } from "../../contract";
-import type { Refusal } from "../../durable-objects/Conversation";
-import { PARTICIPANT_HEADER, type Participant, type SocketIdentity } from "../../durable-objects/sockets";
+import { PARTICIPANT_HEADER, type Participant, type Refusal, type SocketIdentity } from "../../durable-objects/conversation/rpc";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
 import { ApiError } from "./errors";

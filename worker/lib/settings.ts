@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { Settings, type SettingsPatchT, type SettingsT } from "../../contract";
-import type { Db } from "../db/client";
+import { db, type Db } from "../db/client";
 import { settings } from "../db/schema";
+import { cachedPerDatabase } from "./cache";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
 import { DEFAULT_THRESHOLD } from "./ai/builtin";
@@ -88,3 +89,23 @@ export async function patchSettings(database: Db, patch: SettingsPatchT): Promis
     .onConflictDoUpdate({ target: settings.id, set: { data, updatedAt: nowIso() } });
   return data;
 }
+
+/** Settings change rarely: objects and requests read them at most this often (a change here is seen at once). */
+const SETTINGS_CACHE_MS = 10_000;
+const settingsCache = cachedPerDatabase(SETTINGS_CACHE_MS, (env) => loadSettings(db(env.DB)));
+
+/**
+ * The settings as recently read. When D1 can't be read, the last known ones (or the defaults)
+ * rather than a failure: chat goes on, and the next call tries again.
+ */
+export async function recentSettings(env: { DB: D1Database }): Promise<SettingsT> {
+  const cache = settingsCache(env);
+  try {
+    return await cache.get();
+  } catch (error) {
+    console.warn("could not read the settings from D1; going on with the last known", error);
+    return cache.stale() ?? DEFAULT_SETTINGS;
+  }
+}
+
+export const forgetRecentSettings = (env: { DB: D1Database }) => settingsCache(env).clear();

@@ -1,7 +1,7 @@
 // The admins' log of the AI agent's handoffs to outside help desks: one row per ticket, written
 // by the ticket's object on every attempt, so a failure is visible, never silently lost.
 import { desc } from "drizzle-orm";
-import type { HandoffJob } from "../../../durable-objects/conversation-state";
+import type { HandoffJob } from "../../../durable-objects/conversation/rpc";
 import type { Db } from "../../db/client";
 import { handoffs } from "../../db/schema";
 import { nowIso } from "../ids";

@@ -3,7 +3,7 @@
 // (hono's html template escapes every value it is given) and kept to one line in the subject.
 import { html } from "hono/html";
 import type { MessageT, TicketT } from "../../../contract";
-import { previewOf } from "../../../durable-objects/conversation-state";
+import { previewOf } from "../../../contract/text";
 
 export type NotificationKind = "new_ticket" | "customer_reply";
 

@@ -3,7 +3,8 @@
 // the server only in the one response that creates or rotates it.
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { WebhookDeliveryT, WebhookEventTypeT, WebhookInputT, WebhookT } from "../../../contract";
-import type { Db } from "../../db/client";
+import { db, type Db } from "../../db/client";
+import { cachedPerDatabase } from "../cache";
 import { webhookDeliveries, webhooks } from "../../db/schema";
 import { seal, unseal } from "../credentials";
 import { ApiError, notFound } from "../errors";
@@ -40,6 +41,12 @@ export async function activeWebhooks(database: Db): Promise<Array<{ id: string; 
   const rows = await database.select({ id: webhooks.id, url: webhooks.url, events: webhooks.events }).from(webhooks).where(eq(webhooks.enabled, true));
   return rows.map((row) => ({ ...row, events: row.events as WebhookEventTypeT[] }));
 }
+
+/** Endpoints change rarely: ticket objects read them at most this often (a change here is seen at once). */
+const ENDPOINTS_CACHE_MS = 10_000;
+
+/** The enabled endpoints as recently read; `peek()` answers without waiting, when it knows. */
+export const recentWebhooks = cachedPerDatabase(ENDPOINTS_CACHE_MS, (env) => activeWebhooks(db(env.DB)));
 
 /** The endpoint and its secret, or null when it was deleted. `secret` is null if it can't be unsealed. */
 export async function webhookWithSecret(env: Env, database: Db, id: string): Promise<(WebhookT & { secret: string | null }) | null> {

@@ -4,7 +4,7 @@ import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import { assertOutgoingUrls } from "../../lib/outgoing-url";
-import { loadSettings, patchSettings } from "../../lib/settings";
+import { forgetRecentSettings, loadSettings, patchSettings } from "../../lib/settings";
 import { defineRoute } from "../audience";
 
 export const settingsRoutes = [
@@ -39,7 +39,10 @@ export const settingsRoutes = [
         "ai.gorgias.baseUrl": patch.ai?.gorgias?.baseUrl,
         "sms.apiBaseUrl": patch.sms?.apiBaseUrl,
       });
-      return c.json(await patchSettings(db(c.env.DB), patch), 200);
+      const saved = await patchSettings(db(c.env.DB), patch);
+      // Conversations in this isolate see the change at once; elsewhere within SETTINGS_CACHE_MS.
+      forgetRecentSettings(c.env);
+      return c.json(saved, 200);
     },
   ),
 ];

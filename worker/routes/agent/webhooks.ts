@@ -1,11 +1,12 @@
 // Outgoing webhooks (admins): the endpoints, their signing secrets (shown once, when created or
-// rotated) and the delivery log. Deliveries themselves go out from each ticket's object.
+// rotated) and the delivery log. Deliveries themselves go out from each ticket's object, which
+// knows the endpoints from recentWebhooks: a change here is seen there at once in this isolate.
 import { IdParam, WebhookCreate, WebhookCreated, WebhookDeliveriesQuery, WebhookDeliveryList, WebhookList, WebhookPatch, WebhookResponse, WebhookSecret } from "../../../contract";
 import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import { assertOutgoingUrls } from "../../lib/outgoing-url";
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, MAX_WEBHOOKS, rotateWebhookSecret, updateWebhook } from "../../lib/webhooks/endpoints";
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, MAX_WEBHOOKS, recentWebhooks, rotateWebhookSecret, updateWebhook } from "../../lib/webhooks/endpoints";
 import { defineRoute } from "../audience";
 
 const tags = ["webhooks"];
@@ -48,7 +49,9 @@ export const webhookRoutes = [
     async (c) => {
       const input = c.req.valid("json");
       assertOutgoingUrls({ url: input.url });
-      return c.json(await createWebhook(c.env, db(c.env.DB), { ...input, enabled: input.enabled ?? true }), 201);
+      const created = await createWebhook(c.env, db(c.env.DB), { ...input, enabled: input.enabled ?? true });
+      recentWebhooks(c.env).clear();
+      return c.json(created, 201);
     },
   ),
   defineRoute(
@@ -64,7 +67,9 @@ export const webhookRoutes = [
     async (c) => {
       const patch = c.req.valid("json");
       assertOutgoingUrls({ url: patch.url });
-      return c.json({ webhook: await updateWebhook(db(c.env.DB), c.req.valid("param").id, patch) }, 200);
+      const webhook = await updateWebhook(db(c.env.DB), c.req.valid("param").id, patch);
+      recentWebhooks(c.env).clear();
+      return c.json({ webhook }, 200);
     },
   ),
   defineRoute(
@@ -79,6 +84,7 @@ export const webhookRoutes = [
     },
     async (c) => {
       await deleteWebhook(db(c.env.DB), c.req.valid("param").id);
+      recentWebhooks(c.env).clear();
       return c.body(null, 204);
     },
   ),

@@ -129,7 +129,7 @@ const twilioRoutes = [
     const form = c.req.valid("form");
     const status = deliveryStatusOf(form.MessageStatus);
     if (status === null) return c.body(null, 204);
-    const matched = await conversationStub(c.env, ticket).smsStatus(seq, form.MessageSid, status, status === "failed" ? deliveryError(form) : null);
+    const matched = await conversationStub(c.env, ticket).smsStatus({ seq, sid: form.MessageSid, status, error: status === "failed" ? deliveryError(form) : null });
     if (!matched) throw new ApiError(404, "not_found", `Ticket ${ticket} has no text ${seq} sent as ${form.MessageSid}.`);
     return c.body(null, 204);
   },

@@ -2,11 +2,11 @@
 // the newest change of each ticket under a revision number, so an agent who reconnects with
 // `?since=<rev>` gets exactly what changed while they were away.
 import { DurableObject } from "cloudflare:workers";
-import type { InboxFrame, TicketT } from "../contract";
-import { db } from "../worker/db/client";
-import { countTickets } from "../worker/lib/tickets";
-import { conversationStub } from "../worker/lib/stubs";
-import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "./sockets";
+import type { InboxFrame, TicketT } from "../../contract";
+import { db } from "../../worker/db/client";
+import { countTickets } from "../../worker/lib/tickets";
+import { conversationStub } from "../../worker/lib/stubs";
+import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "../sockets";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;

@@ -1,0 +1,182 @@
+// The narrow core every part of a ticket's object shares: the one writer of its state, the log's
+// summary in memory, the sockets, and the one alarm. "Store, then tell everyone, then schedule
+// what is owed" happens here and nowhere else.
+import type { AiModeT, ServerFrame, TicketStatusT, TicketT } from "../../contract";
+import { broadcastFrame, liveSockets, sendFrame } from "../sockets";
+import { publicTicket, readStoredState, summarizeLog, ticketVersion, type LogSummary, type MessageRow, type StoredState } from "./state";
+
+/** What a step may change that others must hear of: compared before and after it. */
+export type Snapshot = { status: TicketStatusT; assigneeId: string | null; aiMode: AiModeT };
+
+/**
+ * Runs inside a step's transaction, before the state is stored: may owe jobs for the change.
+ * `entered`: the ticket has just entered the inbox (the customer wrote, and people answer).
+ */
+export type ChangeListener = (before: Snapshot, state: StoredState, entered: boolean) => void;
+
+/** Something that may want the alarm, and when (ms), or null when it needs nothing. */
+export type DueSource = () => number | null;
+
+/** A change waits this long to gather the rest of its burst into one D1 write. */
+const DEFAULT_SYNC_DELAY_MS = 250;
+/** A conversation that keeps going is written to D1 at most this often. */
+export const MIN_SYNC_INTERVAL_MS = 1_000;
+
+export class ConversationCore {
+  readonly sql: SqlStorage;
+  private stored: StoredState | null | undefined;
+  private summary: LogSummary | undefined;
+  private readonly listeners: ChangeListener[] = [];
+  private readonly dueSources: DueSource[] = [];
+  /** When the owed D1 write is due (memory only: after a wake-up, owed is version > synced). */
+  syncDueAt: number | null = null;
+  /** The alarm as last read or set; undefined until first needed after a wake-up. */
+  private alarmAt: number | null | undefined;
+  private writing = false;
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    readonly env: Env,
+  ) {
+    this.sql = ctx.storage.sql;
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** The stored state, read once per wake-up (the object is its only writer), or null before init. */
+  get state(): StoredState | null {
+    if (this.stored === undefined) {
+      const row = this.sql.exec<{ data: string }>("SELECT data FROM state WHERE id = 1").toArray()[0];
+      this.stored = row ? readStoredState(row.data) : null;
+      // A change made before an eviction may not have reached D1 yet: it is owed now.
+      if (this.stored && ticketVersion(this.stored, this.log) > this.stored.sync.version) this.syncDueAt = Date.now();
+    }
+    return this.stored;
+  }
+
+  get log(): LogSummary {
+    this.summary ??= summarizeLog(this.sql);
+    return this.summary;
+  }
+
+  ticket(): TicketT {
+    return publicTicket(this.state!, this.log);
+  }
+
+  version(): number {
+    return ticketVersion(this.state!, this.log);
+  }
+
+  snapshot(): Snapshot {
+    const state = this.state!;
+    return { status: state.status, assigneeId: state.assigneeId, aiMode: state.ai.mode };
+  }
+
+  /** Creates the state (a new conversation). */
+  create(state: StoredState): void {
+    this.writeRow(state);
+    this.stored = state;
+  }
+
+  /** Runs `step` as one transaction: everything it stores lands together, or nothing does. */
+  write<T>(step: () => T): T {
+    if (this.writing) return step();
+    this.writing = true;
+    try {
+      return this.ctx.storage.transactionSync(step);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * The end of a step that changed the stored state: the listeners add what the change owes
+   * (webhook events, emails), the state is stored with a new version, D1 is owed it, and every
+   * participant hears what changed of the status, the assignee and who answers.
+   */
+  commit(before: Snapshot): void {
+    const state = this.state!;
+    this.write(() => {
+      const entered = state.visible && !state.announced;
+      state.announced ||= entered;
+      for (const listener of this.listeners) listener(before, state, entered);
+      state.version += 1;
+      this.writeRow(state);
+    });
+    this.oweSync();
+    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcast({ type: "status", status: state.status, assigneeId: state.assigneeId });
+    if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
+  }
+
+  /** Stores the state without telling anyone: bookkeeping that is not part of the ticket (sync, emails sent). */
+  saveQuietly(): void {
+    this.writeRow(this.state!);
+  }
+
+  private writeRow(state: StoredState): void {
+    this.sql.exec("INSERT INTO state (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", JSON.stringify(state));
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A message was stored: the log's summary moves on, and D1 is owed the new version. */
+  noteMessage(row: Pick<MessageRow, "seq" | "author_kind" | "created_at">, preview: string): void {
+    const log = this.log;
+    log.lastSeq = row.seq;
+    if (row.author_kind === "customer") log.lastCustomerSeq = row.seq;
+    if (row.author_kind === "agent") log.lastAgentSeq = row.seq;
+    log.preview = preview;
+    log.lastMessageAt = row.created_at;
+    this.oweSync();
+  }
+
+  /**
+   * D1 is owed the newest version: a burst of changes waits D1_SYNC_DELAY_MS to become one
+   * write, no sooner than MIN_SYNC_INTERVAL_MS after the previous one.
+   */
+  private oweSync(): void {
+    if (this.syncDueAt !== null) return;
+    const delay = Number(this.env.D1_SYNC_DELAY_MS ?? DEFAULT_SYNC_DELAY_MS);
+    this.syncDueAt = Math.max(Date.now() + delay, this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+  }
+
+  // ---- sockets -------------------------------------------------------------------------------
+
+  send(ws: WebSocket, frame: ServerFrame): void {
+    sendFrame(ws, frame);
+  }
+
+  broadcast(frame: ServerFrame, except?: WebSocket): void {
+    broadcastFrame(liveSockets(this.ctx), frame, except);
+  }
+
+  // ---- the one alarm -------------------------------------------------------------------------
+
+  /** Registers something that may want the alarm; `schedule` asks each for its due time. */
+  wantsAlarm(source: DueSource): void {
+    this.dueSources.push(source);
+  }
+
+  /**
+   * Makes sure the alarm fires by the earliest due time. A burst of changes finds the alarm
+   * already armed early enough and costs no storage call.
+   */
+  async schedule(): Promise<void> {
+    let next = this.syncDueAt ?? Infinity;
+    for (const source of this.dueSources) next = Math.min(next, source() ?? Infinity);
+    if (next === Infinity) return;
+    if (this.alarmAt != null && this.alarmAt <= next) return;
+    this.alarmAt ??= await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > next) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
+  }
+
+  /** The alarm fired: it is no longer set. */
+  alarmFired(): void {
+    this.alarmAt = null;
+  }
+}
