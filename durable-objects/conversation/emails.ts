@@ -2,6 +2,7 @@
 // "the customer wrote" to an assigned agent who asked for it, at most one per ticket per
 // NOTIFY_EMAIL_INTERVAL_MS. Who gets them and what they say is the notifier's (worker/lib/notify).
 import { db } from "../../worker/db/client";
+import { agentsEmailedOnReply } from "../../worker/lib/agents";
 import { sendTicketNotification } from "../../worker/lib/notify/send";
 import { claimNewTicketEmail } from "../../worker/lib/notify/throttle";
 import { recentSettings } from "../../worker/lib/settings";
@@ -36,9 +37,17 @@ export class TeamEmails {
   customerWrote(finishing?: Job<"email">): void {
     const state = this.core.state!;
     const lane = laneOf("customer_reply");
-    if (!state.announced || !state.assigneeId || this.outbox.has(lane, finishing)) return;
+    if (!state.announced || !state.assigneeId || !this.mayWantEmail(state.assigneeId) || this.outbox.has(lane, finishing)) return;
     const interval = Number(this.core.env.NOTIFY_EMAIL_INTERVAL_MS ?? DEFAULT_INTERVAL_MS);
     this.outbox.add(lane, { kind: "email", email: "customer_reply", sent: [] }, Math.max(Date.now(), (state.notify.lastEmailAt ?? 0) + interval));
+  }
+
+  /** Known not to want these emails: no job. Not known yet (a fresh isolate): owed, and the sender decides. */
+  private mayWantEmail(agentId: string): boolean {
+    const known = agentsEmailedOnReply(this.core.env);
+    const emailed = known.peek();
+    if (emailed === undefined) void known.get().catch(() => undefined);
+    return emailed === undefined || emailed.has(agentId);
   }
 
   /** The outbox's runner: one attempt at this ticket's email. */

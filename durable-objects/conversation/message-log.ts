@@ -37,11 +37,19 @@ export class MessageLog {
    * between reading the last `seq` and storing the next one: `seq` is gap-free and the same for
    * everyone. The frame leaves through the output gate, after the row is durable.
    */
-  append(author: AuthorT, body: string, { attachments = [], clientId = null, ai }: AppendOptions = {}): MessageT {
+  append(author: AuthorT, body: string, options: AppendOptions = {}): MessageT {
+    return this.appendOnce(author, body, options)!;
+  }
+
+  /**
+   * Appends a message unless its clientId is already stored (then null, and nothing changed):
+   * one statement decides both, so a message costs one row written and nothing more.
+   */
+  appendOnce(author: AuthorT, body: string, { attachments = [], clientId = null, ai }: AppendOptions = {}): MessageT | null {
     const delivery = this.out?.delivery(author, body);
     const message: MessageT = { seq: this.core.log.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}), ...(delivery ? { delivery } : {}) };
-    this.sql.exec(
-      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    const inserted = this.sql.exec(
+      "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
       message.seq,
       message.id,
       clientId,
@@ -54,6 +62,7 @@ export class MessageLog {
       ai ? JSON.stringify(ai) : null,
       delivery ? JSON.stringify(delivery) : null,
     );
+    if (inserted.rowsWritten === 0) return null;
     this.core.noteMessage({ seq: message.seq, author_kind: author.kind, created_at: message.createdAt }, previewOf(body));
     if (delivery) this.out!.owe(message);
     this.core.broadcast({ type: "message", ...message });

@@ -48,18 +48,13 @@ export class Messaging {
     // From here on no await: the seq is read, stored and broadcast as one step.
     const state = this.core.state;
     if (!state) return refuse("not_found", "Ticket was not found.");
-    const stored = this.log.byClientId(input.clientId);
-    if (stored) {
-      if (stored.author_kind !== author.side || stored.author_id !== author.id) {
-        return refuse("invalid_frame", "clientId: already used by another sender; generate a unique clientId per message.");
-      }
-      return { ok: true, message: messageFromRow(stored), duplicate: true };
-    }
-    if (state.status === "closed") return refuse("conversation_closed", "This conversation has ended; start a new chat.");
+    // A closed conversation still answers a repeat of a message it stored.
+    if (state.status === "closed") return this.repeated(author, input) ?? refuse("conversation_closed", "This conversation has ended; start a new chat.");
 
     const before = this.core.snapshot();
     const message = this.core.write(() => {
-      const appended = this.log.append({ kind: author.side, id: author.id, name: author.name }, input.body, { attachments, clientId: input.clientId });
+      const appended = this.log.appendOnce({ kind: author.side, id: author.id, name: author.name }, input.body, { attachments, clientId: input.clientId });
+      if (!appended) return null;
       const changed = author.side === "customer" ? this.customerWrote() : this.agentWrote(author);
       // Where links in emails and Twilio's callbacks point: bookkeeping, not a change to the ticket.
       const moved = state.origin !== origin;
@@ -69,10 +64,24 @@ export class Messaging {
       this.events.messageCreated(appended);
       return appended;
     });
+    if (!message) return this.repeated(author, input)!;
     // Replying is reading: the agent has seen what they answer.
     if (author.side === "agent") this.core.broadcast({ type: "read", by: "agent", seq: message.seq });
     await this.core.schedule();
     return { ok: true, message, duplicate: false };
+  }
+
+  /**
+   * The answer to a clientId already stored: its message again (the same ack), or a refusal when
+   * another sender used it. Null when it is not stored.
+   */
+  private repeated(author: Participant, input: SendInput): PostResult | null {
+    const stored = this.log.byClientId(input.clientId);
+    if (!stored) return null;
+    if (stored.author_kind !== author.side || stored.author_id !== author.id) {
+      return refuse("invalid_frame", "clientId: already used by another sender; generate a unique clientId per message.");
+    }
+    return { ok: true, message: messageFromRow(stored), duplicate: true };
   }
 
   /** What a customer's message changes besides the log; true when the stored state changed. */

@@ -1,6 +1,7 @@
 import { asc, count, eq } from "drizzle-orm";
 import type { AgentT, RoleT } from "../../contract";
-import type { Db } from "../db/client";
+import { db, type Db } from "../db/client";
+import { cachedPerDatabase } from "./cache";
 import { agents } from "../db/schema";
 import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./crypto";
 import { ApiError } from "./errors";
@@ -77,3 +78,12 @@ export async function agentWithPassword(database: Db, email: string, password: s
       (await hashPassword(password, "00".repeat(16), PBKDF2_ITERATIONS), false);
   return row && valid ? toAgent(row) : null;
 }
+
+/**
+ * The agents who want an email when a customer writes in their tickets, as recently read: ticket
+ * objects owe no email job to an assignee who does not (a change of mind here is seen at once).
+ */
+export const agentsEmailedOnReply = cachedPerDatabase(10_000, async (env) => {
+  const rows = await db(env.DB).select({ id: agents.id }).from(agents).where(eq(agents.notifyOnAssignedReply, true));
+  return new Set(rows.map((row) => row.id));
+});

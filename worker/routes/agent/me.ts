@@ -1,7 +1,7 @@
 // The signed-in agent's own account.
 import { AgentResponse, MePatch } from "../../../contract";
 import { db } from "../../db/client";
-import { getAgent, updatePreferences } from "../../lib/agents";
+import { agentsEmailedOnReply, getAgent, updatePreferences } from "../../lib/agents";
 import { ApiError } from "../../lib/errors";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import { defineRoute } from "../audience";
@@ -39,6 +39,7 @@ export const meRoutes = [
     async (c) => {
       const agent = await updatePreferences(db(c.env.DB), c.var.agent.id, c.req.valid("json"));
       if (!agent) throw gone();
+      agentsEmailedOnReply(c.env).clear();
       return c.json({ agent }, 200);
     },
   ),

@@ -1,0 +1,64 @@
+// What a message costs the ticket's object: the SQL statements it runs, counted inside the
+// object while a customer and an agent chat in a live conversation. The ack owes one row stored
+// (and whatever state it changes); everything else is derived or deferred.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { agentSocket, customer, customerSocket, login, seen, sendAndWait, startChat, type Client } from "./helpers";
+
+const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));
+
+/** Counts the statements the object runs from now on, and what they are. */
+function countStatements(ticketId: string) {
+  return runInDurableObject(stubOf(ticketId), (_instance, ctx) => {
+    const sql = ctx.storage.sql as SqlStorage & { counted?: string[] };
+    sql.counted = [];
+    const exec = sql.exec.bind(sql);
+    sql.exec = ((query: string, ...bindings: unknown[]) => {
+      sql.counted!.push(query.trim().split(/\s+/).slice(0, 3).join(" "));
+      return exec(query, ...(bindings as []));
+    }) as SqlStorage["exec"];
+  });
+}
+
+const statementsRun = (ticketId: string) => runInDurableObject(stubOf(ticketId), (_instance, ctx) => [...((ctx.storage.sql as SqlStorage & { counted?: string[] }).counted ?? [])]);
+
+let admin: string;
+beforeAll(async () => {
+  admin = await login();
+});
+
+describe("the message path", () => {
+  it("stores each message with one statement in a live conversation; deferred work stays under half a statement per message", async () => {
+    const shopper = await customer();
+    const ticket = await startChat(shopper.token);
+    const customerSide: Client = await customerSocket(ticket.id, shopper.token);
+    await sendAndWait(customerSide, "warm-1", "Hello, is anyone there?");
+    const agentSide = await agentSocket(ticket.id, admin);
+    await agentSide.nextOfType("hello");
+    // The agent's first reply assigns the ticket (a stored change); from then on the chat is steady.
+    await sendAndWait(agentSide, "warm-2", "Hi! How can I help?");
+    await seen(customerSide, (frame) => frame.type === "message" && frame.clientId === "warm-2");
+
+    await countStatements(ticket.id);
+    const messages = 20;
+    for (let i = 0; i < messages / 2; i++) {
+      expect((await sendAndWait(customerSide, `c-${i}`, `Customer message ${i}`)).type).toBe("ack");
+      expect((await sendAndWait(agentSide, `a-${i}`, `Agent message ${i}`)).type).toBe("ack");
+    }
+    const statements = await statementsRun(ticket.id);
+    const perMessage = statements.length / messages;
+    console.log(`statements per message: ${perMessage.toFixed(2)} (${statements.length} for ${messages} messages): ${JSON.stringify(countBy(statements))}`);
+    // The message path itself: one insert per message (it also settles a repeated clientId), no state row.
+    expect(statements.filter((statement) => statement === "INSERT INTO messages")).toHaveLength(messages);
+    expect(perMessage).toBeLessThanOrEqual(1.5);
+    customerSide.close();
+    agentSide.close();
+  });
+});
+
+function countBy(statements: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const statement of statements) counts[statement] = (counts[statement] ?? 0) + 1;
+  return counts;
+}
