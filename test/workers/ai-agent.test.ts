@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, addAgent, agentSocket, call, Client, connect, customer, customerSocket, eventually, expectError, json, login, seen, sendAndWait, startChat } from "./helpers";
+import { ADMIN, addAgent, agentSocket, call, catchWarnings, Client, connect, customer, customerSocket, eventually, expectError, json, login, seen, sendAndWait, startChat } from "./helpers";
 import { conversationStub } from "../../worker/lib/stubs";
 import { wireScope } from "./wire-control";
 
@@ -268,6 +268,7 @@ describe("handoff to a help desk", () => {
   });
 
   it("retries Zendesk while it is down (503, then 429 with Retry-After), without a second ticket, and delivers once it is back", async () => {
+    const warnings = catchWarnings(/Zendesk handoff attempt \d+ failed: Zendesk answered (503|429)/);
     await useDesk("zendesk");
     await wire.queue("zendesk", { kind: "fail", status: 503, times: 2 }, { kind: "fail", status: 429, retryAfter: "1" });
     const { ticket, socket } = await chat();
@@ -281,9 +282,11 @@ describe("handoff to a help desk", () => {
     // The same Idempotency-Key on every attempt: a retry after a lost reply makes no second ticket.
     expect(new Set(requests.map((r) => r.headers["idempotency-key"]))).toEqual(new Set([`parley-${ticket.id}`]));
     expect(await handoffOf(ticket.id)).toMatchObject({ status: "delivered", attempts: 4 });
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 
   it("sends a Gorgias handoff refused for its key (401) to the inbox at once, and logs why; the customer's thread says only that", async () => {
+    const warnings = catchWarnings(/Gorgias handoff attempt 1 failed: Gorgias answered 401/);
     await useDesk("gorgias");
     await json(await call("/api/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "wrong-key" } }), 204);
     const { ticket, socket } = await chat();
@@ -297,9 +300,11 @@ describe("handoff to a help desk", () => {
     expect(logged.lastError).not.toContain("wrong-key");
     // What the customer reads (random ids in the frames may well contain "401").
     expect(JSON.stringify(socket.frames.filter((frame) => frame.type === "message").map((frame) => frame.body))).not.toContain("401");
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 
   it("gives up after 8 attempts while the help desk stays down, and sends the conversation to the inbox", async () => {
+    const warnings = catchWarnings(/Zendesk handoff attempt 8 failed/);
     await useDesk("zendesk");
     await wire.queue("zendesk", { kind: "fail", status: 503, times: 8 });
     const { ticket, socket } = await chat();
@@ -309,9 +314,11 @@ describe("handoff to a help desk", () => {
     expect(await wire.requests("zendesk")).toHaveLength(8);
     expect(await handoffOf(ticket.id)).toMatchObject({ status: "failed", attempts: 8 });
     await eventually(async () => expect(await listed("status=open")).toContain(ticket.id));
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 
   it("still delivers a handoff the customer ended the chat during, and adds nothing to the closed ticket", async () => {
+    const warnings = catchWarnings(/Zendesk handoff attempt \d+ failed/);
     await useDesk("zendesk");
     await wire.queue("zendesk", { kind: "fail", status: 503, times: 2 });
     const { ticket, socket } = await chat();
@@ -323,6 +330,7 @@ describe("handoff to a help desk", () => {
     await eventually(async () => expect(await handoffOf(ticket.id)).toMatchObject({ status: "delivered", externalId: expect.any(String) }), 5000);
     const history = await json(await call(`/api/tickets/${ticket.id}/messages`, { cookie: admin }), 200);
     expect(history.messages.at(-1).seq).toBe(lastSeq);
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 
   it("refuses to choose a help desk that is not set up, and keeps /api/ai for admins", async () => {
@@ -340,6 +348,7 @@ describe("handoff to a help desk", () => {
   });
 
   it("never sends a stored key to an address it was not entered for", async () => {
+    const warnings = catchWarnings(/Zendesk handoff attempt 1 failed: Zendesk is not fully set up/);
     const key = await useDesk("zendesk");
     // An admin points Zendesk elsewhere: the stored key no longer applies, there or anywhere.
     await setAi({ zendesk: { baseUrl: "https://elsewhere.example" } });
@@ -354,6 +363,7 @@ describe("handoff to a help desk", () => {
     await seen(socket, (f) => f.type === "message" && f.author.kind === "system" && f.body.startsWith("Could not create"), 0, 5000);
     expect((await handoffOf(ticket.id)).lastError).toContain("not fully set up");
     expect(key).not.toBe("");
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 });
 
@@ -446,6 +456,7 @@ describe("try it", () => {
 
 describe("when things go wrong", () => {
   it("stores and acks a customer's message while D1 can't be read, and lets people answer it", async () => {
+    const warnings = catchWarnings(/could not read the settings from D1/);
     await setAi({ enabled: true });
     const { ticket, socket } = await chat();
     await env.DB.prepare("ALTER TABLE settings RENAME TO settings_away").run();
@@ -457,6 +468,7 @@ describe("when things go wrong", () => {
       await env.DB.prepare("ALTER TABLE settings_away RENAME TO settings").run();
     }
     await eventually(async () => expect(await listed("status=open")).toContain(ticket.id));
+    expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
   });
 
   it("hands off once, however many times Talk to a person arrives", async () => {

@@ -1,6 +1,6 @@
 // Test helpers: real requests into the Worker (exports.default.fetch) and real WebSockets.
 import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, onTestFinished, vi } from "vitest";
 import type { MessageT, ServerFrame, TicketT } from "../../contract";
 import { hmacHex } from "../../worker/lib/crypto";
 
@@ -172,4 +172,15 @@ export function seen(c: Client, match: (f: any) => boolean, from = 0, timeoutMs 
     expect(frame, `no matching frame yet; frames: ${JSON.stringify(c.frames.slice(from))}`).toBeDefined();
     return frame;
   }, timeoutMs);
+}
+
+/**
+ * For a test that makes something fail on purpose: the warnings the code logs about it are
+ * caught (not printed), and `seen()` tells whether one matched `pattern`, as the test expects.
+ */
+export function catchWarnings(pattern: RegExp) {
+  const caught: string[] = [];
+  const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void caught.push(args.map(String).join(" ")));
+  onTestFinished(() => spy.mockRestore());
+  return { seen: () => caught.some((line) => pattern.test(line)), caught };
 }

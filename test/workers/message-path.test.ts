@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 describe("the message path", () => {
-  it("stores each message with one statement in a live conversation; deferred work stays under half a statement per message", async () => {
+  it("stores each message with one statement in a live conversation; the deferred work (D1 writes, the alarm) adds a quarter at most", async () => {
     const shopper = await customer();
     const ticket = await startChat(shopper.token);
     const customerSide: Client = await customerSocket(ticket.id, shopper.token);
@@ -41,7 +41,8 @@ describe("the message path", () => {
     await seen(customerSide, (frame) => frame.type === "message" && frame.clientId === "warm-2");
 
     await countStatements(ticket.id);
-    const messages = 20;
+    // Enough that the deferred work (at most one D1 write a second) is spread thin; within the send budget of 60 per side.
+    const messages = 100;
     for (let i = 0; i < messages / 2; i++) {
       expect((await sendAndWait(customerSide, `c-${i}`, `Customer message ${i}`)).type).toBe("ack");
       expect((await sendAndWait(agentSide, `a-${i}`, `Agent message ${i}`)).type).toBe("ack");
@@ -51,7 +52,7 @@ describe("the message path", () => {
     console.log(`statements per message: ${perMessage.toFixed(2)} (${statements.length} for ${messages} messages): ${JSON.stringify(countBy(statements))}`);
     // The message path itself: one insert per message (it also settles a repeated clientId), no state row.
     expect(statements.filter((statement) => statement === "INSERT INTO messages")).toHaveLength(messages);
-    expect(perMessage).toBeLessThanOrEqual(1.5);
+    expect(perMessage).toBeLessThanOrEqual(1.25);
     customerSide.close();
     agentSide.close();
   });

@@ -442,7 +442,7 @@ describe("replies by SMS", () => {
     await expectError(forged, 403, "forbidden");
     // Signed for another seq, replayed against this one.
     const other = await signedTwilioRequest(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq + 1}`, { MessageSid: sid, MessageStatus: "failed" }, authToken);
-    await expectError(await exports.default.fetch(new Request(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`, { method: "POST", headers: other.headers, body: await other.text() })), 403, "forbidden");
+    await expectError(await exports.default.fetch(new Request(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`, { method: "POST", headers: other.headers, body: await other.arrayBuffer() })), 403, "forbidden");
     expect((await expectError(await statusCallback(ticketId, 0, { MessageSid: sid, MessageStatus: "sent" }), 400, "invalid_request")).message).toMatch(/^seq/);
     expect((await expectError(await statusCallback(ticketId, message.seq, { MessageSid: sid }), 400, "invalid_request")).message).toMatch(/^MessageStatus/);
     await expectError(await statusCallback(ticketId, message.seq, { MessageSid: newSid(), MessageStatus: "failed" }), 404, "not_found");

@@ -8,7 +8,7 @@ import type { Conversation } from "../../durable-objects/conversation/Conversati
 import type { StoredState } from "../../durable-objects/conversation/state";
 import { db } from "../../worker/db/client";
 import { writeTicketRecord, type TicketRecord } from "../../worker/lib/tickets";
-import { Client, connect, customer, customerSocket, eventually, login, sleep, startChat } from "./helpers";
+import { catchWarnings, Client, connect, customer, customerSocket, eventually, login, sleep, startChat } from "./helpers";
 
 type WriteRow = { n: number; op: "insert" | "update"; ticket_id: string; version: number; preview: string | null; at: number };
 
@@ -121,6 +121,7 @@ describe("D1 sync of a ticket's changes", () => {
   });
 
   it("keeps the write owed while D1 fails, acks meanwhile, and lands the newest version once D1 is back", async () => {
+    const warnings = catchWarnings(/D1 write of version \d+ failed \(attempt \d+\); retrying/);
     const admin = await login();
     const inbox = await connect("/api/inbox/ws", { cookie: admin });
     await inbox.nextOfType("counts");
@@ -169,6 +170,7 @@ describe("D1 sync of a ticket's changes", () => {
       expect(await d1Row(ticket.id)).toMatchObject({ version: 4, preview: "hello? my order #1234", unread: 1, visible: 1 });
       const updates = (await writesOf(ticket.id)).filter((w) => w.op === "update");
       expect(updates.map((w) => w.version)).toEqual([4]);
+      expect(warnings.seen(), warnings.caught.join("\n")).toBe(true);
     } finally {
       if (!renamedBack) await env.DB.prepare("ALTER TABLE tickets_offline RENAME TO tickets").run();
       socket.close();

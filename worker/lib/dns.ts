@@ -1,18 +1,19 @@
 // Names to addresses through DNS over HTTPS (the JSON format of Cloudflare's and Google's
 // resolvers: GET ?name=&type=A|AAAA, Accept: application/dns-json), so that an outgoing request
 // can be refused when its host points inside, even when the name changed since it was saved.
+import { ExpiringMap } from "./cache";
 
 const DEFAULT_RESOLVER = "https://cloudflare-dns.com/dns-query";
 const TIMEOUT_MS = 3_000;
-/** Answers are kept as long as their TTL says, within these bounds and this many names. */
+/** Answers are kept as long as their TTL says, within these bounds (and for at most 500 names). */
 const MIN_TTL_S = 5;
 const MAX_TTL_S = 300;
-const CACHE_SIZE = 500;
+
 const TYPES = { A: 1, AAAA: 28 } as const;
 
 type DohAnswer = { Status?: number; Answer?: Array<{ type?: number; data?: string; TTL?: number }> };
 
-const cache = new Map<string, { addresses: string[]; until: number }>();
+const cache = new ExpiringMap<string, string[]>(500);
 
 /** The A or AAAA records of `name` (CNAMEs already followed by the resolver); [] when it has none. */
 async function lookup(resolver: string, name: string, type: keyof typeof TYPES): Promise<{ addresses: string[]; ttl: number }> {
@@ -30,10 +31,9 @@ async function lookup(resolver: string, name: string, type: keyof typeof TYPES):
 export async function resolveAddresses(name: string, resolver = DEFAULT_RESOLVER): Promise<string[]> {
   const key = `${resolver} ${name}`;
   const cached = cache.get(key);
-  if (cached && cached.until > Date.now()) return cached.addresses;
+  if (cached) return cached;
   const [v4, v6] = await Promise.all([lookup(resolver, name, "A"), lookup(resolver, name, "AAAA")]);
   const addresses = [...v4.addresses, ...v6.addresses];
-  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(key, { addresses, until: Date.now() + Math.max(MIN_TTL_S, Math.min(v4.ttl, v6.ttl)) * 1000 });
+  cache.set(key, addresses, Date.now() + Math.max(MIN_TTL_S, Math.min(v4.ttl, v6.ttl)) * 1000);
   return addresses;
 }

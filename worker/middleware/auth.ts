@@ -10,6 +10,7 @@ import { agents, sessions } from "../db/schema";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { toAgent } from "../lib/agents";
+import { ExpiringMap } from "../lib/cache";
 import { readWidgetToken } from "../lib/widget-token";
 import { assertOwnPages } from "./origin";
 
@@ -21,8 +22,7 @@ export const SESSION_COOKIE = "parley_session";
  * SESSION_CACHE_MS more.
  */
 const SESSION_CACHE_MS = 10_000;
-const SESSION_CACHE_SIZE = 1_000;
-const recentSessions = new Map<string, { agent: AgentSession; until: number }>();
+const recentSessions = new ExpiringMap<string, AgentSession>(1_000);
 
 export const forgetSession = (tokenHash: string) => recentSessions.delete(tokenHash);
 
@@ -32,7 +32,7 @@ export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession 
   const tokenHash = await sha256Hex(token);
   const now = Date.now();
   const cached = recentSessions.get(tokenHash);
-  if (cached && cached.until > now) return cached.agent;
+  if (cached) return cached;
   const row = await db(c.env.DB)
     .select({ agent: agents, expiresAt: sessions.expiresAt })
     .from(sessions)
@@ -41,8 +41,7 @@ export async function agentFromCookie(c: Context<AppEnv>): Promise<AgentSession 
     .get();
   if (!row) return null;
   const agent = { ...toAgent(row.agent), session: tokenHash, sessionExpiresAt: Date.parse(row.expiresAt) };
-  if (recentSessions.size >= SESSION_CACHE_SIZE) recentSessions.delete(recentSessions.keys().next().value!);
-  recentSessions.set(tokenHash, { agent, until: Math.min(now + SESSION_CACHE_MS, agent.sessionExpiresAt) });
+  recentSessions.set(tokenHash, agent, Math.min(now + SESSION_CACHE_MS, agent.sessionExpiresAt));
   return agent;
 }
 

@@ -2,7 +2,8 @@
 // settings' "try it"): what the store knows, which answerer speaks, and when a person must.
 import { asc, eq } from "drizzle-orm";
 import type { MessageT, SettingsT } from "../../../contract";
-import type { Db } from "../../db/client";
+import { db, type Db } from "../../db/client";
+import { cachedPerDatabase } from "../cache";
 import { articles, faqs } from "../../db/schema";
 import { hostOf, readCredential } from "../credentials";
 import { recentEvents } from "../events";
@@ -27,18 +28,22 @@ const TRY_CANDIDATES = 5;
 /** Beyond the providers' own timeouts: whatever happens, the customer is not left waiting. */
 const DECISION_DEADLINE_MS = 20_000;
 
-let knowledgeCache: { passages: Passage[]; at: number } | null = null;
-
-/** `fresh`: read now, past the cache (an admin trying an article they just wrote must see it). */
-async function storeKnowledge(database: Db, fresh = false): Promise<Passage[]> {
-  if (!fresh && knowledgeCache && Date.now() - knowledgeCache.at < KNOWLEDGE_CACHE_MS) return knowledgeCache.passages;
+/** The published FAQs and the articles, as passages the answerers rank. */
+async function readKnowledge(database: Db): Promise<Passage[]> {
   const [faqRows, articleRows] = await Promise.all([
     database.select({ id: faqs.id, question: faqs.question, answer: faqs.answer }).from(faqs).where(eq(faqs.published, true)).orderBy(asc(faqs.position)),
     database.select({ id: articles.id, title: articles.title, body: articles.body }).from(articles),
   ]);
-  const passages = [...faqRows.map(faqPassage), ...articleRows.flatMap(articlePassages)];
-  knowledgeCache = { passages, at: Date.now() };
-  return passages;
+  return [...faqRows.map(faqPassage), ...articleRows.flatMap(articlePassages)];
+}
+
+const recentKnowledge = cachedPerDatabase(KNOWLEDGE_CACHE_MS, (env) => readKnowledge(db(env.DB)));
+
+/** `fresh`: read now, past the cache (an admin trying an article they just wrote must see it). */
+function storeKnowledge(env: Env, fresh = false): Promise<Passage[]> {
+  const cache = recentKnowledge(env);
+  if (fresh) cache.clear();
+  return cache.get();
 }
 
 /**
@@ -82,7 +87,7 @@ function withDeadline(answer: Promise<Answer>): Promise<Answer> {
 /** Asks the configured answerer; an LLM gets the store's best passages for the question, not all. */
 async function ask(input: { env: Env; database: Db; ai: AiSettings; question: string; history: Turn[]; profileId: string | null; fresh?: boolean }): Promise<{ answer: Answer; knowledge: Passage[] }> {
   const [knowledge, customer, answerer] = await Promise.all([
-    storeKnowledge(input.database, input.fresh),
+    storeKnowledge(input.env, input.fresh),
     customerContext(input.database, input.profileId),
     answererFor(input.ai, input.env, input.database),
   ]);
@@ -124,7 +129,7 @@ export async function decide(input: {
 
 /** The settings' "try it": what the agent would answer, and the passages it weighed. */
 export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null }) {
-  const asked = asksForHuman(input.question) ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.database, true) } : await ask({ ...input, history: [], fresh: true });
+  const asked = asksForHuman(input.question) ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, true) } : await ask({ ...input, history: [], fresh: true });
   const { answer, knowledge } = asked;
   return {
     decision: answer.kind,
