@@ -26,11 +26,6 @@ declare global {
   interface OptionalBindings {
     /** Workers AI has no local mode: `[ai] binding = "AI"` is added when deploying with it. */
     AI?: Ai;
-    /**
-     * The local-development switch, set only in .dev.vars (never in wrangler.toml, so `wrangler
-     * deploy` never carries it): "on" lets Parley call services on this machine (loopback).
-     */
-    DEV_LOOPBACK_SERVICES?: string;
   }
   interface Env extends OptionalBindings {}
   namespace Cloudflare {
