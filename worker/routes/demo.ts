@@ -2,15 +2,13 @@
 // tag, and `Parley('boot', …)` with a userHash its server computed from IDENTITY_SECRET. Its
 // sample customers come with a sample order history, so the inbox's profile and the AI agent
 // have something to show.
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { html, raw } from "hono/html";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
 import { db, type Db } from "../db/client";
-import { events } from "../db/schema";
-import { recordStoreEvent, type StoreEventInput } from "../lib/events";
+import { recentEvents, recordStoreEvent, type StoreEventInput } from "../lib/events";
 import { findProfileByExternalId } from "../lib/profiles";
 import { hmacHex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -64,7 +62,7 @@ const DEMO_HISTORY: Record<(typeof DEMO_CUSTOMERS)[number]["id"], () => StoreEve
 /** Gives a sample customer their sample history the first time they visit. */
 async function ensureDemoHistory(database: Db, customer: (typeof DEMO_CUSTOMERS)[number]): Promise<void> {
   const profile = await findProfileByExternalId(database, customer.id);
-  if (profile && (await database.select({ id: events.id }).from(events).where(eq(events.profileId, profile.id)).limit(1)).length) return;
+  if (profile && (await recentEvents(database, profile.id, 1)).length > 0) return;
   for (const event of DEMO_HISTORY[customer.id]()) await recordStoreEvent(database, { externalId: customer.id, name: customer.name, email: customer.email }, event);
 }
 
