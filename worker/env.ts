@@ -22,13 +22,14 @@ export type AppEnv = {
 };
 
 declare global {
-  /** Bindings that wrangler.toml leaves out on purpose, so `wrangler types` does not list them. */
-  interface OptionalBindings {
-    /** Workers AI has no local mode: `[ai] binding = "AI"` is added when deploying with it. */
+  // Bindings that wrangler.toml leaves out on purpose, so `wrangler types` does not list them:
+  // Workers AI has no local mode, and `[ai] binding = "AI"` is added when deploying with it.
+  interface Env {
     AI?: Ai;
   }
-  interface Env extends OptionalBindings {}
   namespace Cloudflare {
-    interface Env extends OptionalBindings {}
+    interface Env {
+      AI?: Ai;
+    }
   }
 }

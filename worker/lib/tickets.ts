@@ -29,7 +29,7 @@ export function ticketFromRow(row: Row): TicketT {
 
 /** Writes the record unless D1 already holds the same or a newer version of it. */
 export async function writeTicketRecord(database: Db, record: TicketRecord): Promise<void> {
-  const { id, ...fields } = record;
+  const { id: _id, ...fields } = record;
   await database
     .insert(tickets)
     .values(record)
