@@ -2,9 +2,9 @@
 // demand, live frames after), read marks both ways, the customer's typing, and an outbox of the
 // agent's messages that are not yet acknowledged. Every message keeps its clientId until the
 // server has it, so a resend after a drop or a reload is stored once.
-import type { AttachmentT, DeliveryT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketT } from "../../../contract";
+import type { AttachmentT, DeliveryT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketPatchT, TicketT } from "../../../contract";
 import { Connection } from "../../../widget/src/connection";
-import { ApiError, api, socketUrl, type TicketPatch } from "./api";
+import { ApiError, api, socketUrl } from "./api";
 import { tabStore } from "./storage";
 
 export type OutboxItem = { clientId: string; body: string; attachments: AttachmentT[]; createdAt: string; failed?: string; seq?: number };
@@ -145,7 +145,7 @@ export class TicketStore {
     if (this.connection?.send({ type: "read", seq: this.lastSeq })) this.reads.agent = this.lastSeq;
   }
 
-  async update(patch: TicketPatch): Promise<void> {
+  async update(patch: TicketPatchT): Promise<void> {
     this.ticket = await api.updateTicket(this.id, patch);
   }
 
