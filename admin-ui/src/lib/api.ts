@@ -44,7 +44,7 @@ import type {
   WebhookResponse,
   WebhookSecret,
 } from "../../../contract";
-import { ApiError, requestJson } from "../../../widget/src/api";
+import { ApiError, requestJson } from "../../../client/api";
 
 export { ApiError };
 
