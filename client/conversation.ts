@@ -50,7 +50,7 @@ export const emptyConversation: ConversationState = { messages: [], outbox: [], 
 /** Which side wrote a message: bots speak for the team, system notes for nobody. */
 export function sideOf(message: Pick<MessageT, "author">): SideT | null {
   const { kind } = message.author;
-  return kind === "customer" ? "customer" : kind === "system" ? null : "agent";
+  return kind === "system" ? null : kind === "customer" ? kind : "agent";
 }
 
 export type Conversation = ReturnType<typeof createConversation>;
@@ -89,20 +89,21 @@ export function createConversation({ side, storage, outboxKey, canRead, onChange
   /** Marks every message waiting as not sent, saying why (the chat can't start, it ended). */
   const failUnsent = (reason: string) => changeItems(() => true, { failed: reason });
 
-  /** Sends what waits (all, or those named) in order; the server stores each clientId once. */
-  function flush(only?: string[]): void {
+  /** Sends what waits (all, or the one named) in order; the server stores each clientId once. */
+  function flush(only?: string): void {
     for (const item of state.outbox) {
-      if (item.failed || (only && !only.includes(item.clientId))) continue;
+      if (item.failed || (only && item.clientId !== only)) continue;
       if (!sendFrame({ type: "send", clientId: item.clientId, body: item.body, attachments: item.attachments.map(({ key }) => ({ key })) })) return;
     }
   }
 
-  /** Messages from anywhere (a page of history, a frame): each seq once, in order; their outbox entries are done. */
+  /** Messages from anywhere (a page of history, a frame): each seq once, in order; their outbox entries are done, and they are read if they can be. */
   function addMessages(messages: MessageT[]): void {
     const fresh = messages.filter((message) => !state.messages.some((known) => known.seq === message.seq));
     if (!fresh.length) return;
     update({ messages: [...state.messages, ...fresh].sort((a, b) => a.seq - b.seq) });
     dropItems((item) => fresh.some((message) => message.clientId === item.clientId));
+    markRead();
   }
 
   /** Read marks only move forward (another tab or agent may be further along). */
@@ -161,8 +162,10 @@ export function createConversation({ side, storage, outboxKey, canRead, onChange
         break;
     }
     onFrame?.(frame);
-    if (frame.type === "hello") flush();
-    if (frame.type === "hello" || frame.type === "message") markRead();
+    if (frame.type !== "hello") return;
+    // (Re)connected: what waits goes out, and what came meanwhile may be read now.
+    flush();
+    markRead();
   }
 
   onChange(state);
@@ -199,13 +202,13 @@ export function createConversation({ side, storage, outboxKey, canRead, onChange
       // The message ends the typing the other side saw: the next keystroke says so again at once.
       lastTypingSent = 0;
       saveOutbox([...state.outbox, item]);
-      flush([item.clientId]);
+      flush(item.clientId);
     },
 
     /** Tries a refused message again, or every refused one. */
     retry(clientId?: string): void {
-      changeItems((item) => clientId === undefined || item.clientId === clientId, { failed: undefined });
-      flush(clientId === undefined ? undefined : [clientId]);
+      changeItems((item) => !clientId || item.clientId === clientId, { failed: undefined });
+      flush(clientId);
     },
 
     /** The person is typing: the other side hears of it, at most every couple of seconds. */
