@@ -1,7 +1,7 @@
 // One conversation as a participant's browser holds it, over the ticket's socket: the thread
 // (frames and history merged by `seq`), an outbox of messages the server has not stored yet
 // (kept in storage, so a reload loses nothing; resent with the same clientId, so each is stored
-// once), read marks both ways, the other side's typing, and the ticket's status. The widget
+// once), read marks both ways, the other side's typing, the ticket's status and AI mode. The widget
 // speaks for the customer with it and the inbox for an agent; each keeps its own view state and
 // hears of this one's through `onChange`.
 import type { AiModeT, AttachmentT, ClientFrameT, MessageT, ServerFrame, SideT, TicketStatusT, TypingFrame } from "../contract";

@@ -17,7 +17,7 @@ const SMS_REFUSALS: ReadonlySet<FrameErrorCodeT> = new Set(["sms_opted_out", "sm
 const PAGE_SIZE = 50;
 
 /** A frame and a retry's answer can cross: the newer state wins. */
-const newer = (known: DeliveryT | undefined, heard: DeliveryT | undefined) => (known && heard && known.updatedAt > heard.updatedAt ? known : (heard ?? known));
+const newer = (known: DeliveryT | undefined, heard: DeliveryT) => (known && known.updatedAt > heard.updatedAt ? known : heard);
 
 export class TicketStore {
   ticket = $state<TicketT | null>(null);
@@ -25,7 +25,7 @@ export class TicketStore {
   events = $state<StoreEventT[]>([]);
   recentTickets = $state<TicketT[]>([]);
   chat = $state.raw<ConversationState>(emptyConversation);
-  /** SMS deliveries newer than the message that carries them (by seq). */
+  /** How each SMS went out, as heard (frames, retries) since its message came; by seq. */
   deliveries = $state<Record<number, DeliveryT>>({});
   loading = $state(true);
   /** Why the ticket could not be shown (gone, or not reachable). */
@@ -66,7 +66,8 @@ export class TicketStore {
 
   /** How the SMS of `message` went out, as last heard. */
   smsDelivery(message: MessageT): DeliveryT | undefined {
-    return newer(message.delivery, this.deliveries[message.seq]);
+    const heard = this.deliveries[message.seq];
+    return heard ? newer(message.delivery, heard) : message.delivery;
   }
 
   async open(): Promise<void> {
@@ -172,7 +173,7 @@ export class TicketStore {
   }
 
   private updateDelivery(seq: number, delivery: DeliveryT): void {
-    this.deliveries[seq] = newer(this.deliveries[seq], delivery)!;
+    this.deliveries[seq] = newer(this.deliveries[seq], delivery);
   }
 
   private async refreshTicket(): Promise<void> {
