@@ -1,21 +1,20 @@
-// The widget's state, in one place: who the shopper is, what the panel shows, the thread, and
-// the outbox of messages not yet acknowledged (kept in storage so a reload loses nothing).
-import type { AiModeT, AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT } from "../../contract";
-import { ApiError, createApi, type Api, type Customer } from "./api";
-import { Connection } from "./connection";
-import { prefixedStorage } from "./storage";
+// The widget's state, in one place: who the shopper is, what the panel shows, and the chat. The
+// chat itself (thread, outbox, reads, typing) is the shared conversation client's; this store
+// decides when it exists: once the shopper is known, with a ticket started by the first message.
+import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT, WidgetSessionRequestT } from "../../contract";
+import { ApiError } from "../../client/api";
+import { createConversation, emptyConversation, sideOf, type Conversation, type ConversationState } from "../../client/conversation";
+import { prefixedStorage } from "../../client/storage";
+import { createApi, type Api } from "./api";
 import { strings } from "./strings";
 
-export type BootOptions = { customer?: Customer; userHash?: string; loginUrl?: string };
+export type BootOptions = WidgetSessionRequestT & { loginUrl?: string };
 export type View = "faqs" | "faq" | "login" | "chat";
-export type OutboxItem = { clientId: string; body: string; attachments: AttachmentT[]; createdAt: string; failed?: string };
 type Faq = Pick<FaqT, "id" | "question" | "answer">;
 
-const TYPING_SHOWN_MS = 4_000;
 const TOKEN_MARGIN_MS = 60_000;
-const RATE_LIMIT_RETRY_MS = 2_000;
 const DEFAULT_LOGIN_URL = "/account/login";
-const storage = prefixedStorage("parley:", "session");
+const storage = prefixedStorage("parley:", () => sessionStorage);
 
 /** The URL if it is a web address (http or https, absolute or on this site); `javascript:` and the like are not. */
 function webAddress(url: string | undefined): string | null {
@@ -34,15 +33,7 @@ export class WidgetStore {
   view = $state<View>("faqs");
   faq = $state<Faq | null>(null);
   ticket = $state<TicketT | null>(null);
-  messages = $state<MessageT[]>([]);
-  outbox = $state<OutboxItem[]>([]);
-  agentRead = $state(0);
-  customerRead = $state(0);
-  agentTyping = $state<string | null>(null);
-  connected = $state(false);
-  ended = $state(false);
-  /** Who answers this chat (the AI agent, or people); see AiModeT. */
-  aiMode = $state<AiModeT>(null);
+  chat = $state.raw<ConversationState>(emptyConversation);
   /** "Talk to a person" was chosen before the chat existed: it is asked for as soon as it does. */
   personRequested = $state(false);
   /** A problem the shopper should know about, shown above the composer. */
@@ -50,21 +41,20 @@ export class WidgetStore {
   loginUrl = $state(DEFAULT_LOGIN_URL);
 
   private api: Api;
-  private options: BootOptions = {};
+  /** Who the page says the shopper is (anonymous without a customer). */
+  private identity: WidgetSessionRequestT = {};
   /** Settles once boot knows who the shopper is. */
   private signedIn: Promise<void> = Promise.resolve();
   private token: string | null = null;
   private tokenExpiresAt = 0;
   private profileId: string | null = null;
-  private connection: Connection | null = null;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private conversation: Conversation | null = null;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
   private startAttempts = 0;
   /** Bumped by every boot and shutdown: answers that arrive for an earlier shopper are dropped. */
   private generation = 0;
-  private readonly rateLimited = new Set<string>();
 
-  constructor(readonly base: string) {
+  constructor(base: string) {
     this.api = createApi(base, () => this.token);
   }
 
@@ -78,38 +68,42 @@ export class WidgetStore {
     return config.enabled || config.faqs.length > 0;
   }
 
+  get ended(): boolean {
+    return this.chat.status === "closed";
+  }
+
   get away(): boolean {
     // The closed-hours reply is a bot message without the AI agent's note.
-    return this.config?.officeHours.open === false || this.messages.some((m) => m.author.kind === "bot" && !m.ai);
+    return this.config?.officeHours.open === false || this.chat.messages.some((m) => m.author.kind === "bot" && !m.ai);
   }
 
   /** The AI agent answers (or will answer) this chat, so the shopper is offered a person. */
   get offerPerson(): boolean {
     if (!this.config?.ai.enabled || this.ended) return false;
-    return this.aiMode === "answering" || (this.aiMode === null && !this.personRequested);
+    return this.chat.aiMode === "answering" || (this.chat.aiMode === null && !this.personRequested);
   }
 
   /** Messages for the shopper: system notes are the team's (a handoff's summary, say). */
   get shown(): MessageT[] {
-    return this.messages.filter((m) => m.author.kind !== "system");
+    return this.chat.messages.filter((m) => m.author.kind !== "system");
   }
 
   get unread(): number {
-    return this.shown.filter((m) => m.author.kind !== "customer" && m.seq > this.customerRead).length;
+    return this.shown.filter((m) => m.author.kind !== "customer" && m.seq > this.chat.reads.customer).length;
   }
 
   /** Whether the shopper has written yet in this chat (the legal links show until then). */
   get hasWritten(): boolean {
-    return this.outbox.length > 0 || this.messages.some((m) => m.author.kind === "customer");
+    return this.chat.outbox.length > 0 || this.chat.messages.some((m) => m.author.kind === "customer");
   }
 
   async boot(options: BootOptions = {}): Promise<void> {
     this.teardown();
     const generation = ++this.generation;
-    this.options = options;
+    this.identity = options.customer ? { customer: options.customer, userHash: options.userHash } : {};
     this.loginUrl = webAddress(options.loginUrl) ?? DEFAULT_LOGIN_URL;
     // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
-    const session = this.api.session(options.customer, options.userHash).catch(() => this.api.session());
+    const session = this.api.session(this.identity).catch(() => this.api.session());
     this.signedIn = session.then(
       () => undefined,
       () => undefined,
@@ -138,30 +132,38 @@ export class WidgetStore {
   }
 
   private teardown(): void {
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.startTimer);
     this.startAttempts = 0;
-    this.connection?.stop();
-    this.connection = null;
+    this.conversation?.stop();
+    this.conversation = null;
+    this.chat = emptyConversation;
     this.ticket = null;
-    this.messages = [];
-    this.outbox = [];
-    this.agentRead = 0;
-    this.customerRead = 0;
-    this.ended = false;
-    this.connected = false;
     this.notice = null;
-    this.aiMode = null;
     this.personRequested = false;
   }
 
-  private key(name: string): string {
-    return `${name}:${this.profileId}`;
+  /** The shopper's chat, with the outbox they left (per shopper: nobody else's leftovers are sent). */
+  private startConversation(): Conversation {
+    this.conversation = createConversation({
+      side: "customer",
+      storage,
+      outboxKey: `outbox:${this.profileId}`,
+      // Read receipts go only while the panel shows the chat on a visible tab.
+      canRead: () => this.open && this.view === "chat" && document.visibilityState === "visible",
+      onChange: (state) => (this.chat = state),
+      onFrame: (frame) => this.onFrame(frame),
+      onDown: () => {
+        // A socket refused or ended (`unauthorized`) for an expired token would be refused forever: renew it first.
+        if (Date.now() > this.tokenExpiresAt - TOKEN_MARGIN_MS) void this.renewToken();
+      },
+    });
+    return this.conversation;
   }
 
   /** Brings back the open chat (after a reload or on another store page), if there is one. */
   private async resume(): Promise<void> {
     const generation = this.generation;
-    this.outbox = storage.read<OutboxItem[]>(this.key("outbox")) ?? [];
+    this.startConversation();
     let ticket: TicketT | null = null;
     try {
       ticket = await this.api.activeTicket();
@@ -170,10 +172,10 @@ export class WidgetStore {
     }
     if (generation !== this.generation) return;
     this.ticket = ticket;
-    if (this.ticket) {
+    if (ticket) {
       this.view = "chat";
-      this.connect();
-    } else if (this.outbox.length) {
+      this.connect(ticket.id);
+    } else if (this.chat.outbox.length) {
       // Messages typed before the ticket existed: they start the chat now.
       this.view = "chat";
       void this.deliver();
@@ -196,19 +198,13 @@ export class WidgetStore {
   }
 
   async send(body: string, attachments: AttachmentT[] = []): Promise<void> {
-    const text = body.trim();
-    if (!text) return;
-    this.outbox = [...this.outbox, { clientId: crypto.randomUUID(), body: text, attachments, createdAt: new Date().toISOString() }];
-    this.saveOutbox();
-    if (this.connection?.isOpen) this.flush([this.outbox.at(-1)!.clientId]);
-    else await this.deliver();
+    this.conversation?.send(body, attachments);
+    if (!this.chat.connected) await this.deliver();
   }
 
   retry(clientId: string): void {
-    this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: undefined } : item));
-    this.saveOutbox();
-    if (this.connection?.isOpen) this.flush([clientId]);
-    else void this.deliver();
+    this.conversation?.retry(clientId);
+    if (!this.chat.connected) void this.deliver();
   }
 
   upload(file: File): Promise<AttachmentT> {
@@ -216,32 +212,30 @@ export class WidgetStore {
   }
 
   typing(): void {
-    this.connection?.send({ type: "typing" });
+    this.conversation?.typing();
   }
 
+  /** Asks for a person now, or (before the chat exists, or offline) as soon as the socket is open. */
   talkToPerson(): void {
-    if (this.connection?.send({ type: "handoff" })) return;
-    this.personRequested = true;
-    this.notice = strings.personRequested;
+    this.personRequested = !this.conversation?.sendFrame({ type: "handoff" });
+    if (this.personRequested) this.notice = strings.personRequested;
   }
 
   end(): void {
-    this.notice = this.connection?.send({ type: "end" }) ? null : strings.offline;
+    this.notice = this.conversation?.sendFrame({ type: "end" }) ? null : strings.offline;
   }
 
   /** A new ticket; messages the ended chat never received go into it. */
   newChat(): void {
-    const unsent = this.outbox.map(({ failed: _, ...item }) => item);
     this.teardown();
     this.view = "chat";
-    this.outbox = unsent;
-    this.saveOutbox();
+    this.startConversation().retry();
     void this.deliver();
   }
 
   /** Makes sure a ticket exists and its socket is open; the socket's hello sends the outbox. */
   async deliver(): Promise<void> {
-    if (!this.outbox.some((item) => !item.failed)) return;
+    if (!this.chat.outbox.some((item) => !item.failed)) return;
     if (!this.ticket) {
       const generation = this.generation;
       try {
@@ -253,41 +247,27 @@ export class WidgetStore {
         if (generation !== this.generation) return;
         if (error instanceof ApiError && (error.code === "login_required" || error.code === "chat_disabled")) {
           this.notice = error.code === "chat_disabled" ? strings.chatDisabled : strings.loginPrompt;
-          this.outbox = this.outbox.map((item) => ({ ...item, failed: error.message }));
+          this.conversation?.failUnsent(error.message);
           return;
         }
         // Offline or a server hiccup: try again with backoff (and at once when back online).
-        clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => void this.deliver(), Math.min(30_000, 1_000 * 2 ** this.startAttempts++));
+        clearTimeout(this.startTimer);
+        this.startTimer = setTimeout(() => void this.deliver(), Math.min(30_000, 1_000 * 2 ** this.startAttempts++));
         return;
       }
     }
-    this.connect();
+    this.connect(this.ticket.id);
   }
 
-  private connect(): void {
-    if (this.connection || !this.ticket) return;
-    const ticketId = this.ticket.id;
-    this.connection = new Connection(() => this.api.socketUrl(ticketId, this.lastSeq()), {
-      onOpen: () => {
-        this.connected = true;
-        this.notice = null;
-      },
-      onFrame: (frame) => this.onFrame(frame),
-      onDown: () => {
-        this.connected = false;
-        // A socket refused for an expired token would be refused forever: renew it first.
-        if (Date.now() > this.tokenExpiresAt - TOKEN_MARGIN_MS) void this.renewToken();
-      },
-    });
-    this.connection.start();
+  private connect(ticketId: string): void {
+    this.conversation?.connect((after) => this.api.socketUrl(ticketId, after));
   }
 
   /** A fresh token for the same shopper; the connection uses it when it next connects. */
   private async renewToken(): Promise<void> {
     const generation = this.generation;
     try {
-      const session = await this.api.session(this.options.customer, this.options.userHash);
+      const session = await this.api.session(this.identity);
       if (generation !== this.generation) return;
       this.token = session.token;
       this.tokenExpiresAt = Date.parse(session.expiresAt);
@@ -296,116 +276,28 @@ export class WidgetStore {
     }
   }
 
-  private lastSeq(): number {
-    return this.messages.at(-1)?.seq ?? 0;
-  }
-
-  /** Sends unacknowledged messages (all, or those named) again; the server stores each clientId once. */
-  private flush(only?: string[]): void {
-    for (const item of this.outbox) {
-      if (item.failed || (only && !only.includes(item.clientId))) continue;
-      this.connection?.send({ type: "send", clientId: item.clientId, body: item.body, attachments: item.attachments.map(({ key }) => ({ key })) });
-    }
-  }
-
+  /** What only the widget makes of a frame; the conversation has taken it in already. */
   private onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case "hello":
-        this.agentRead = frame.reads.agent;
-        this.customerRead = Math.max(this.customerRead, frame.reads.customer);
-        this.aiMode = frame.aiMode;
-        if (frame.status === "closed") return this.finish();
+        this.notice = null;
         // Asked for before the chat existed: ahead of the first message, so people answer it.
-        if (this.personRequested && this.connection?.send({ type: "handoff" })) this.personRequested = false;
-        this.flush();
-        return;
-      case "ai":
-        this.aiMode = frame.mode;
-        if (frame.mode !== "answering" && this.notice === strings.personRequested) this.notice = null;
-        return;
+        if (this.personRequested) this.talkToPerson();
+        break;
       case "message": {
         const { type: _, ...message } = frame;
-        if (this.messages.some((m) => m.seq === message.seq)) return;
-        this.messages = [...this.messages, message].sort((a, b) => a.seq - b.seq);
-        this.acknowledge(message.clientId);
-        if (message.author.kind !== "customer" && message.author.kind !== "system") {
-          this.agentTyping = null;
-          dispatchEvent(new CustomEvent("parley:message", { detail: message }));
-        }
-        this.markRead();
-        this.announceUnread();
-        return;
+        if (sideOf(message) === "agent") dispatchEvent(new CustomEvent("parley:message", { detail: message }));
+        break;
       }
-      case "ack":
-        this.acknowledge(frame.clientId);
-        return;
-      case "read":
-        if (frame.by === "agent") this.agentRead = Math.max(this.agentRead, frame.seq);
-        return;
-      case "typing":
-        if (frame.by !== "agent") return;
-        this.agentTyping = frame.name ?? "";
-        clearTimeout(this.typingTimer);
-        this.typingTimer = setTimeout(() => (this.agentTyping = null), TYPING_SHOWN_MS);
-        return;
-      case "status":
-        if (frame.status === "closed") this.finish();
-        return;
-      case "error":
-        this.onError(frame.code, frame.message, frame.clientId);
-        return;
     }
-  }
-
-  private onError(code: string, message: string, clientId?: string): void {
-    if (code === "conversation_closed") return this.finish();
-    if (code === "unauthorized") return void this.renewToken();
-    if (!clientId) return;
-    if (code === "rate_limited") {
-      this.rateLimited.add(clientId);
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        const refused = [...this.rateLimited];
-        this.rateLimited.clear();
-        this.flush(refused);
-      }, RATE_LIMIT_RETRY_MS);
-      return;
-    }
-    this.outbox = this.outbox.map((item) => (item.clientId === clientId ? { ...item, failed: message } : item));
-    this.saveOutbox();
-  }
-
-  private acknowledge(clientId: string | null): void {
-    if (!clientId || !this.outbox.some((item) => item.clientId === clientId)) return;
-    this.outbox = this.outbox.filter((item) => item.clientId !== clientId);
-    this.saveOutbox();
-  }
-
-  /** The chat closed: anything still unsent stays visible as not sent, and goes into the next chat. */
-  private finish(): void {
-    this.ended = true;
-    this.agentTyping = null;
-    this.connection?.stop();
-    this.connection = null;
-    this.outbox = this.outbox.map((item) => ({ ...item, failed: strings.ended }));
-    this.saveOutbox();
+    // An ended chat takes nothing more: its socket can go, and what it never received waits for the next chat.
+    if (!this.ended) return;
+    this.conversation?.stop();
+    this.conversation?.failUnsent(strings.ended);
   }
 
   /** Tells the agent what the shopper has seen: only with the panel open on a visible tab. */
   markRead(): void {
-    const newest = this.lastSeq();
-    if (!this.open || this.view !== "chat" || document.visibilityState !== "visible" || newest <= this.customerRead) return;
-    if (this.connection?.send({ type: "read", seq: newest })) {
-      this.customerRead = newest;
-      this.announceUnread();
-    }
-  }
-
-  private announceUnread(): void {
-    dispatchEvent(new CustomEvent("parley:unread", { detail: { count: this.unread } }));
-  }
-
-  private saveOutbox(): void {
-    storage.write(this.key("outbox"), this.outbox.length ? this.outbox : null);
+    this.conversation?.markRead();
   }
 }

@@ -39,7 +39,6 @@ export const strings = {
   bot: "Automatic reply",
   assistant: "AI assistant",
   talkToPerson: "Talk to a person",
-  personComing: "A person from our team will answer here.",
   personRequested: "Write your question, and a person from our team will answer.",
   support: "Support",
   reconnecting: "Reconnecting…",

@@ -1,65 +1,52 @@
 // The inbox's REST calls (see the contract and docs/api.md). The session cookie rides along on
 // its own; a 401 anywhere but sign-in means the session ended, which the session store hears.
+import type { z } from "@hono/zod-openapi";
 import type {
-  AgentT,
+  AgentList,
+  AgentResponse,
+  AiHandoffList,
+  AiTryResultT,
+  ArticleInputT,
+  ArticleList,
+  ArticlePatchT,
   ArticleT,
   AttachmentT,
   CountsT,
+  CredentialNameT,
+  CredentialStatusesT,
+  EmailLog,
+  EmailUnsubscribeList,
+  FaqInputT,
+  FaqList,
+  FaqPatchT,
   FaqT,
+  MacroInputT,
+  MacroList,
+  MacroPatchT,
   MacroT,
-  MessageT,
-  ProfileT,
-  RoleT,
+  MePatchT,
+  MessageList,
+  MessageResponse,
+  NewAgentT,
   SettingsPatchT,
   SettingsT,
-  StoreEventT,
-  TicketT,
-  WebhookDeliveryT,
-  WebhookInputT,
-  WebhookT,
+  SignInT,
+  TicketDetailT,
+  TicketListQuery,
+  TicketPageT,
+  TicketPatchT,
+  TicketResponse,
+  WebhookCreatedT,
+  WebhookCreateT,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookPatchT,
+  WebhookResponse,
+  WebhookSecret,
 } from "../../../contract";
-import { ApiError, requestJson } from "../../../widget/src/api";
+import { ApiError, requestJson } from "../../../client/api";
 
 export { ApiError };
-
-/** `recentTickets`: the customer's newest tickets of every channel, this one included. */
-export type TicketDetail = { ticket: TicketT; profile: ProfileT | null; events: StoreEventT[]; recentTickets: TicketT[] };
-export type TicketPage = { tickets: TicketT[]; nextCursor: string | null };
-export type ListFilter = { status?: string; assignee?: string; channel?: string; limit?: number; cursor?: string | null };
-export type TicketPatch = { status?: TicketT["status"]; snoozeUntil?: string | null; assigneeId?: string | null };
-export type FaqInput = Pick<FaqT, "question" | "answer" | "published"> & { position?: number };
-export type MacroInput = Pick<MacroT, "name" | "body">;
-export type NewAgent = { email: string; name: string; role: RoleT; password: string };
-export type ArticleInput = Pick<ArticleT, "title" | "body">;
-export type CredentialName = "openai" | "zendesk" | "gorgias" | "twilio";
-export type CredentialStatus = { set: boolean; host: string | null; matches: boolean };
-export type AiSource = { kind: "faq" | "article" | "order"; id: string; title: string; score: number };
-export type AiTry = {
-  decision: "answer" | "handoff";
-  text: string | null;
-  reason: string | null;
-  detail: string;
-  confidence: number;
-  threshold: number;
-  provider: string;
-  sources: AiSource[];
-  candidates: Array<AiSource & { confidence: number }>;
-};
-export type Handoff = {
-  ticketId: string;
-  target: "zendesk" | "gorgias";
-  status: "pending" | "delivered" | "failed";
-  attempts: number;
-  lastError: string | null;
-  externalId: string | null;
-  summary: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export type Unsubscribe = { email: string; unsubscribedAt: string };
-export type NotificationEmail = { id: string; ticketId: string; kind: "new_ticket" | "customer_reply"; recipient: string; subject: string; sentAt: string };
-export type MyPreferences = Pick<AgentT, "notifyOnAssignedReply">;
 
 let sessionEnded: () => void = () => {};
 
@@ -87,18 +74,18 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 export const api = {
-  me: () => call<{ agent: AgentT }>("/api/me").then((r) => r.agent),
-  signIn: (email: string, password: string) => send<{ agent: AgentT }>("POST", "/api/auth/login", { email, password }).then((r) => r.agent),
+  me: () => call<z.infer<typeof AgentResponse>>("/api/me").then((r) => r.agent),
+  signIn: (credentials: SignInT) => send<z.infer<typeof AgentResponse>>("POST", "/api/auth/login", credentials).then((r) => r.agent),
   signOut: () => send<void>("POST", "/api/auth/logout"),
-  updateMe: (patch: MyPreferences) => send<{ agent: AgentT }>("PATCH", "/api/me", patch).then((r) => r.agent),
+  updateMe: (patch: MePatchT) => send<z.infer<typeof AgentResponse>>("PATCH", "/api/me", patch).then((r) => r.agent),
 
-  tickets: (filter: ListFilter) => call<TicketPage>(`/api/tickets${query(filter)}`),
-  ticket: (id: string) => call<TicketDetail>(`/api/tickets/${encodeURIComponent(id)}`),
+  tickets: (filter: z.output<typeof TicketListQuery>) => call<TicketPageT>(`/api/tickets${query(filter)}`),
+  ticket: (id: string) => call<TicketDetailT>(`/api/tickets/${encodeURIComponent(id)}`),
   messages: (id: string, before: number | null, limit: number) =>
-    call<{ messages: MessageT[] }>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
-  updateTicket: (id: string, patch: TicketPatch) => send<{ ticket: TicketT }>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
+    call<z.infer<typeof MessageList>>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
+  updateTicket: (id: string, patch: TicketPatchT) => send<z.infer<typeof TicketResponse>>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
   /** Sends a failed SMS again (409 unless it failed). */
-  retrySms: (id: string, seq: number) => send<{ message: MessageT }>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
+  retrySms: (id: string, seq: number) => send<z.infer<typeof MessageResponse>>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
 
   upload: (file: File) => {
@@ -107,45 +94,45 @@ export const api = {
     return call<AttachmentT>("/api/uploads", { method: "POST", body: form });
   },
 
-  agents: () => call<{ agents: AgentT[] }>("/api/agents").then((r) => r.agents),
-  addAgent: (agent: NewAgent) => send<{ agent: AgentT }>("POST", "/api/agents", agent).then((r) => r.agent),
+  agents: () => call<z.infer<typeof AgentList>>("/api/agents").then((r) => r.agents),
+  addAgent: (agent: NewAgentT) => send<z.infer<typeof AgentResponse>>("POST", "/api/agents", agent).then((r) => r.agent),
 
   settings: () => call<SettingsT>("/api/settings"),
   updateSettings: (patch: SettingsPatchT) => send<SettingsT>("PATCH", "/api/settings", patch),
 
-  faqs: () => call<{ faqs: FaqT[] }>("/api/faqs").then((r) => r.faqs),
-  addFaq: (faq: FaqInput) => send<FaqT>("POST", "/api/faqs", faq),
-  updateFaq: (id: string, patch: Partial<FaqInput>) => send<FaqT>("PATCH", `/api/faqs/${encodeURIComponent(id)}`, patch),
+  faqs: () => call<z.infer<typeof FaqList>>("/api/faqs").then((r) => r.faqs),
+  addFaq: (faq: FaqInputT) => send<FaqT>("POST", "/api/faqs", faq),
+  updateFaq: (id: string, patch: FaqPatchT) => send<FaqT>("PATCH", `/api/faqs/${encodeURIComponent(id)}`, patch),
   deleteFaq: (id: string) => send<void>("DELETE", `/api/faqs/${encodeURIComponent(id)}`),
 
-  macros: () => call<{ macros: MacroT[] }>("/api/macros").then((r) => r.macros),
-  addMacro: (macro: MacroInput) => send<MacroT>("POST", "/api/macros", macro),
-  updateMacro: (id: string, patch: Partial<MacroInput>) => send<MacroT>("PATCH", `/api/macros/${encodeURIComponent(id)}`, patch),
+  macros: () => call<z.infer<typeof MacroList>>("/api/macros").then((r) => r.macros),
+  addMacro: (macro: MacroInputT) => send<MacroT>("POST", "/api/macros", macro),
+  updateMacro: (id: string, patch: MacroPatchT) => send<MacroT>("PATCH", `/api/macros/${encodeURIComponent(id)}`, patch),
   deleteMacro: (id: string) => send<void>("DELETE", `/api/macros/${encodeURIComponent(id)}`),
 
-  articles: () => call<{ articles: ArticleT[] }>("/api/articles").then((r) => r.articles),
-  addArticle: (article: ArticleInput) => send<ArticleT>("POST", "/api/articles", article),
-  updateArticle: (id: string, patch: Partial<ArticleInput>) => send<ArticleT>("PATCH", `/api/articles/${encodeURIComponent(id)}`, patch),
+  articles: () => call<z.infer<typeof ArticleList>>("/api/articles").then((r) => r.articles),
+  addArticle: (article: ArticleInputT) => send<ArticleT>("POST", "/api/articles", article),
+  updateArticle: (id: string, patch: ArticlePatchT) => send<ArticleT>("PATCH", `/api/articles/${encodeURIComponent(id)}`, patch),
   deleteArticle: (id: string) => send<void>("DELETE", `/api/articles/${encodeURIComponent(id)}`),
 
-  credentials: () => call<Record<CredentialName, CredentialStatus>>("/api/credentials"),
-  setCredential: (name: CredentialName, value: string) => send<void>("PUT", `/api/credentials/${name}`, { value }),
-  forgetCredential: (name: CredentialName) => send<void>("DELETE", `/api/credentials/${name}`),
-  tryAi: (question: string, customerId?: string) => send<AiTry>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
-  handoffs: () => call<{ handoffs: Handoff[] }>("/api/ai/handoffs").then((r) => r.handoffs),
+  credentials: () => call<CredentialStatusesT>("/api/credentials"),
+  setCredential: (name: CredentialNameT, value: string) => send<void>("PUT", `/api/credentials/${name}`, { value }),
+  forgetCredential: (name: CredentialNameT) => send<void>("DELETE", `/api/credentials/${name}`),
+  tryAi: (question: string, customerId?: string) => send<AiTryResultT>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
+  handoffs: () => call<z.infer<typeof AiHandoffList>>("/api/ai/handoffs").then((r) => r.handoffs),
 
-  unsubscribes: () => call<{ unsubscribes: Unsubscribe[] }>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
+  unsubscribes: () => call<z.infer<typeof EmailUnsubscribeList>>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
   resubscribe: (email: string) => send<void>("DELETE", `/api/notifications/unsubscribes/${encodeURIComponent(email)}`),
-  notificationLog: (limit: number) => call<{ emails: NotificationEmail[] }>(`/api/notifications/log${query({ limit })}`).then((r) => r.emails),
+  notificationLog: (limit: number) => call<z.infer<typeof EmailLog>>(`/api/notifications/log${query({ limit })}`).then((r) => r.emails),
 
-  webhooks: () => call<{ webhooks: WebhookT[] }>("/api/webhooks").then((r) => r.webhooks),
+  webhooks: () => call<z.infer<typeof WebhookList>>("/api/webhooks").then((r) => r.webhooks),
   /** The signing secret comes back this once. */
-  addWebhook: (input: WebhookInputT) => send<{ webhook: WebhookT; secret: string }>("POST", "/api/webhooks", input),
-  updateWebhook: (id: string, patch: Partial<WebhookInputT>) => send<{ webhook: WebhookT }>("PATCH", `/api/webhooks/${encodeURIComponent(id)}`, patch).then((r) => r.webhook),
+  addWebhook: (input: WebhookCreateT) => send<WebhookCreatedT>("POST", "/api/webhooks", input),
+  updateWebhook: (id: string, patch: WebhookPatchT) => send<z.infer<typeof WebhookResponse>>("PATCH", `/api/webhooks/${encodeURIComponent(id)}`, patch).then((r) => r.webhook),
   deleteWebhook: (id: string) => send<void>("DELETE", `/api/webhooks/${encodeURIComponent(id)}`),
-  rotateWebhookSecret: (id: string) => send<{ secret: string }>("POST", `/api/webhooks/${encodeURIComponent(id)}/secret`).then((r) => r.secret),
+  rotateWebhookSecret: (id: string) => send<z.infer<typeof WebhookSecret>>("POST", `/api/webhooks/${encodeURIComponent(id)}/secret`).then((r) => r.secret),
   webhookDeliveries: (webhookId: string, limit: number) =>
-    call<{ deliveries: WebhookDeliveryT[] }>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
+    call<z.infer<typeof WebhookDeliveryList>>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
 };
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */

@@ -2,7 +2,7 @@
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
 import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../contract";
-import { Connection } from "../../../widget/src/connection";
+import { connect, type Connection } from "../../../client/connection";
 import { api, socketUrl } from "./api";
 import { saved } from "./storage";
 
@@ -32,7 +32,7 @@ export class InboxStore {
   connected = $state(false);
 
   private rev: number | null = null;
-  private connection: Connection<InboxFrame> | null = null;
+  private connection: Connection | null = null;
   /** Bumped by every (re)load: a page that answers for an older load is dropped. */
   private generation = 0;
   /** Changes that arrive while a load is in flight, applied on top of its answer. */
@@ -50,22 +50,19 @@ export class InboxStore {
   }
 
   start(): void {
-    this.connection = new Connection<InboxFrame>(() => socketUrl(`/api/inbox/ws${this.rev === null ? "" : `?since=${this.rev}`}`), {
+    this.connection = connect<InboxFrame>(() => socketUrl(`/api/inbox/ws${this.rev === null ? "" : `?since=${this.rev}`}`), {
       onOpen: () => (this.connected = true),
       onFrame: (frame) => this.onFrame(frame),
       onDown: () => {
         this.connected = false;
         // A refused upgrade says nothing about why: ask, and an ended session is noticed.
-        if (this.connection) void api.me().catch(() => undefined);
+        void api.me().catch(() => undefined);
       },
     });
-    this.connection.start();
   }
 
   stop(): void {
-    const connection = this.connection;
-    this.connection = null;
-    connection?.stop();
+    this.connection?.stop();
   }
 
   setFilters(change: Partial<Filters>): void {

@@ -1,8 +1,8 @@
 // Who is signed in. A session that ends while the inbox is open (expired, or signed out from
 // elsewhere) takes the agent back to sign-in; drafts and unsent messages stay in storage, so
 // they are there again after signing back in. Signing out on purpose clears them.
-import type { AgentT } from "../../../contract";
-import { api, onSessionEnded, type MyPreferences } from "./api";
+import type { AgentT, MePatchT } from "../../../contract";
+import { api, onSessionEnded } from "./api";
 import { saved, tabStore } from "./storage";
 
 class Session {
@@ -30,12 +30,12 @@ class Session {
   }
 
   async signIn(email: string, password: string): Promise<void> {
-    this.agent = await api.signIn(email, password);
+    this.agent = await api.signIn({ email, password });
     this.expired = false;
   }
 
   /** The agent's own preferences, kept on the server (they follow the agent to any browser). */
-  async updatePreferences(patch: MyPreferences): Promise<void> {
+  async updatePreferences(patch: MePatchT): Promise<void> {
     this.agent = await api.updateMe(patch);
   }
 

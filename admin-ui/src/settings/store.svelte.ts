@@ -1,8 +1,8 @@
 // The Settings area's state, in one place: what the server holds, and the admin's unsaved edits
 // of the settings object (kept here rather than in each section, so switching sections keeps
 // them). Made fresh each time an admin opens Settings.
-import type { ArticleT, FaqT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../contract";
-import { api, type ArticleInput, type CredentialName, type CredentialStatus, type FaqInput, type MacroInput } from "../lib/api";
+import type { ArticleInputT, ArticleT, CredentialStatusesT, FaqInputT, FaqT, MacroInputT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../contract";
+import { api } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 
 type Calls<T, Input> = {
@@ -46,7 +46,7 @@ export class Collection<T extends { id: string }, Input> {
   }
 }
 
-export class FaqList extends Collection<FaqT, FaqInput> {
+export class FaqList extends Collection<FaqT, FaqInputT> {
   constructor(items: FaqT[]) {
     // The server's order: position, then age (a list sorts stably, and new FAQs come last).
     super(items, { add: api.addFaq, update: api.updateFaq, remove: api.deleteFaq }, (a, b) => a.position - b.position);
@@ -117,11 +117,11 @@ export class SettingsStore {
   /** The admin's edits, saved section by section. */
   draft = $state() as SettingsT;
   readonly faqs: FaqList;
-  readonly macros: Collection<MacroT, MacroInput>;
-  readonly articles: Collection<ArticleT, ArticleInput>;
+  readonly macros: Collection<MacroT, MacroInputT>;
+  readonly articles: Collection<ArticleT, ArticleInputT>;
   readonly webhooks: WebhookList;
   /** Whether each outside service's key is set, and for which host (never the key). */
-  credentials = $state() as Record<CredentialName, CredentialStatus>;
+  credentials = $state() as CredentialStatusesT;
 
   private constructor(
     settings: SettingsT,
@@ -129,7 +129,7 @@ export class SettingsStore {
     macros: MacroT[],
     articles: ArticleT[],
     webhooks: WebhookT[],
-    credentials: Record<CredentialName, CredentialStatus>,
+    credentials: CredentialStatusesT,
     readonly workspace: Workspace,
   ) {
     this.settings = settings;

@@ -9,10 +9,11 @@ export type KeyValueStore = {
   clearAll(under?: string): void;
 };
 
-export function prefixedStorage(prefix: string, kind: "local" | "session"): KeyValueStore {
-  const backing = (): Storage | null => {
+/** `backing` is asked each time: merely naming `sessionStorage` throws where storage is blocked. */
+export function prefixedStorage(prefix: string, backing: () => Storage): KeyValueStore {
+  const storage = (): Storage | null => {
     try {
-      return kind === "local" ? localStorage : sessionStorage;
+      return backing();
     } catch {
       return null;
     }
@@ -20,7 +21,7 @@ export function prefixedStorage(prefix: string, kind: "local" | "session"): KeyV
   return {
     read<T>(key: string): T | null {
       try {
-        const raw = backing()?.getItem(prefix + key);
+        const raw = storage()?.getItem(prefix + key);
         return raw == null ? null : (JSON.parse(raw) as T);
       } catch {
         return null;
@@ -28,15 +29,15 @@ export function prefixedStorage(prefix: string, kind: "local" | "session"): KeyV
     },
     write(key: string, value: unknown): void {
       try {
-        if (value === null || value === undefined) backing()?.removeItem(prefix + key);
-        else backing()?.setItem(prefix + key, JSON.stringify(value));
+        if (value === null || value === undefined) storage()?.removeItem(prefix + key);
+        else storage()?.setItem(prefix + key, JSON.stringify(value));
       } catch {
         // Storage full or blocked: this page view still works.
       }
     },
     clearAll(under = ""): void {
       try {
-        const store = backing();
+        const store = storage();
         for (const key of Object.keys(store ?? {})) if (key.startsWith(prefix + under)) store?.removeItem(key);
       } catch {
         // blocked storage holds nothing to clear
