@@ -29,6 +29,9 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-non-null-assertion": "off",
       eqeqeq: ["error", "always", { null: "ignore" }],
+      // It flags every Map, Set and Date in a .svelte.ts file, also private memos and local
+      // temporaries; the stores' reactive state is $state by design.
+      "svelte/prefer-svelte-reactivity": "off",
       // Global declarations (the runtime's Env) merge into namespaces.
       "@typescript-eslint/no-namespace": ["error", { allowDeclarations: true }],
     },

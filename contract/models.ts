@@ -66,6 +66,7 @@ export const Ticket = z
 
 /** A ticket in an answer: the widget's chat, an agent's change. */
 export const TicketResponse = z.object({ ticket: Ticket }).openapi("TicketResponse");
+export type TicketResponseT = z.infer<typeof TicketResponse>;
 
 export const Attachment = z
   .object({ key: z.string(), url: z.string(), contentType: z.string(), size: z.number().int() })

@@ -2,7 +2,6 @@
 // use, run in Node against `npm start`: a customer's client and an agent's client on one ticket,
 // each over storage of its own, with a network the test can cut.
 // The client brings in the contract's types, written for ES2024 (String.isWellFormed):
-/// <reference lib="es2024.string" />
 import { afterEach, describe, expect, it } from "vitest";
 import type { FrameErrorCodeT, MessageT, ServerFrame, SideT } from "../../contract";
 import { createConversation, type Conversation, type ConversationState } from "../../client/conversation";

@@ -1,9 +1,7 @@
 // The widget's REST calls (see the contract); each returns the parsed body or throws ApiError.
-import type { z } from "@hono/zod-openapi";
-import type { AttachmentT, TicketResponse, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../contract";
+import type { AttachmentT, TicketResponseT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../contract";
 import { requestJson } from "../../client/api";
 
-type TicketAnswer = z.infer<typeof TicketResponse>;
 
 export function createApi(base: string, token: () => string | null) {
   function call<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -17,8 +15,8 @@ export function createApi(base: string, token: () => string | null) {
   return {
     config: () => call<WidgetConfigT>("/api/widget/config"),
     session: (identity: WidgetSessionRequestT = {}) => call<WidgetSessionT>("/api/widget/session", { method: "POST", body: JSON.stringify(identity) }),
-    activeTicket: () => call<TicketAnswer>("/api/widget/conversations/active").then((r) => r.ticket),
-    startTicket: () => call<TicketAnswer>("/api/widget/conversations", { method: "POST" }).then((r) => r.ticket),
+    activeTicket: () => call<TicketResponseT>("/api/widget/conversations/active").then((r) => r.ticket),
+    startTicket: () => call<TicketResponseT>("/api/widget/conversations", { method: "POST" }).then((r) => r.ticket),
     upload: (file: File) => {
       const form = new FormData();
       form.append("file", file);

@@ -1,48 +1,47 @@
 // The inbox's REST calls (see the contract and docs/api.md). The session cookie rides along on
 // its own; a 401 anywhere but sign-in means the session ended, which the session store hears.
-import type { z } from "@hono/zod-openapi";
 import type {
-  AgentList,
-  AgentResponse,
-  AiHandoffList,
+  AgentListT,
+  AgentResponseT,
+  AiHandoffListT,
   AiTryResultT,
   ArticleInputT,
-  ArticleList,
+  ArticleListT,
   ArticlePatchT,
   ArticleT,
   AttachmentT,
   CountsT,
   CredentialNameT,
   CredentialStatusesT,
-  EmailLog,
-  EmailUnsubscribeList,
+  EmailLogT,
+  EmailUnsubscribeListT,
   FaqInputT,
-  FaqList,
+  FaqListT,
   FaqPatchT,
   FaqT,
   MacroInputT,
-  MacroList,
+  MacroListT,
   MacroPatchT,
   MacroT,
   MePatchT,
-  MessageList,
-  MessageResponse,
+  MessageListT,
+  MessageResponseT,
   NewAgentT,
   SettingsPatchT,
   SettingsT,
   SignInT,
   TicketDetailT,
-  TicketListQuery,
+  TicketListQueryT,
   TicketPageT,
   TicketPatchT,
-  TicketResponse,
+  TicketResponseT,
   WebhookCreatedT,
   WebhookCreateT,
-  WebhookDeliveryList,
-  WebhookList,
+  WebhookDeliveryListT,
+  WebhookListT,
   WebhookPatchT,
-  WebhookResponse,
-  WebhookSecret,
+  WebhookResponseT,
+  WebhookSecretT,
 } from "../../../contract";
 import { ApiError, requestJson } from "../../../client/api";
 
@@ -74,18 +73,18 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 export const api = {
-  me: () => call<z.infer<typeof AgentResponse>>("/api/me").then((r) => r.agent),
-  signIn: (credentials: SignInT) => send<z.infer<typeof AgentResponse>>("POST", "/api/auth/login", credentials).then((r) => r.agent),
+  me: () => call<AgentResponseT>("/api/me").then((r) => r.agent),
+  signIn: (credentials: SignInT) => send<AgentResponseT>("POST", "/api/auth/login", credentials).then((r) => r.agent),
   signOut: () => send<void>("POST", "/api/auth/logout"),
-  updateMe: (patch: MePatchT) => send<z.infer<typeof AgentResponse>>("PATCH", "/api/me", patch).then((r) => r.agent),
+  updateMe: (patch: MePatchT) => send<AgentResponseT>("PATCH", "/api/me", patch).then((r) => r.agent),
 
-  tickets: (filter: z.output<typeof TicketListQuery>) => call<TicketPageT>(`/api/tickets${query(filter)}`),
+  tickets: (filter: TicketListQueryT) => call<TicketPageT>(`/api/tickets${query(filter)}`),
   ticket: (id: string) => call<TicketDetailT>(`/api/tickets/${encodeURIComponent(id)}`),
   messages: (id: string, before: number | null, limit: number) =>
-    call<z.infer<typeof MessageList>>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
-  updateTicket: (id: string, patch: TicketPatchT) => send<z.infer<typeof TicketResponse>>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
+    call<MessageListT>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
+  updateTicket: (id: string, patch: TicketPatchT) => send<TicketResponseT>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
   /** Sends a failed SMS again (409 unless it failed). */
-  retrySms: (id: string, seq: number) => send<z.infer<typeof MessageResponse>>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
+  retrySms: (id: string, seq: number) => send<MessageResponseT>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
 
   upload: (file: File) => {
@@ -94,23 +93,23 @@ export const api = {
     return call<AttachmentT>("/api/uploads", { method: "POST", body: form });
   },
 
-  agents: () => call<z.infer<typeof AgentList>>("/api/agents").then((r) => r.agents),
-  addAgent: (agent: NewAgentT) => send<z.infer<typeof AgentResponse>>("POST", "/api/agents", agent).then((r) => r.agent),
+  agents: () => call<AgentListT>("/api/agents").then((r) => r.agents),
+  addAgent: (agent: NewAgentT) => send<AgentResponseT>("POST", "/api/agents", agent).then((r) => r.agent),
 
   settings: () => call<SettingsT>("/api/settings"),
   updateSettings: (patch: SettingsPatchT) => send<SettingsT>("PATCH", "/api/settings", patch),
 
-  faqs: () => call<z.infer<typeof FaqList>>("/api/faqs").then((r) => r.faqs),
+  faqs: () => call<FaqListT>("/api/faqs").then((r) => r.faqs),
   addFaq: (faq: FaqInputT) => send<FaqT>("POST", "/api/faqs", faq),
   updateFaq: (id: string, patch: FaqPatchT) => send<FaqT>("PATCH", `/api/faqs/${encodeURIComponent(id)}`, patch),
   deleteFaq: (id: string) => send<void>("DELETE", `/api/faqs/${encodeURIComponent(id)}`),
 
-  macros: () => call<z.infer<typeof MacroList>>("/api/macros").then((r) => r.macros),
+  macros: () => call<MacroListT>("/api/macros").then((r) => r.macros),
   addMacro: (macro: MacroInputT) => send<MacroT>("POST", "/api/macros", macro),
   updateMacro: (id: string, patch: MacroPatchT) => send<MacroT>("PATCH", `/api/macros/${encodeURIComponent(id)}`, patch),
   deleteMacro: (id: string) => send<void>("DELETE", `/api/macros/${encodeURIComponent(id)}`),
 
-  articles: () => call<z.infer<typeof ArticleList>>("/api/articles").then((r) => r.articles),
+  articles: () => call<ArticleListT>("/api/articles").then((r) => r.articles),
   addArticle: (article: ArticleInputT) => send<ArticleT>("POST", "/api/articles", article),
   updateArticle: (id: string, patch: ArticlePatchT) => send<ArticleT>("PATCH", `/api/articles/${encodeURIComponent(id)}`, patch),
   deleteArticle: (id: string) => send<void>("DELETE", `/api/articles/${encodeURIComponent(id)}`),
@@ -119,20 +118,20 @@ export const api = {
   setCredential: (name: CredentialNameT, value: string) => send<void>("PUT", `/api/credentials/${name}`, { value }),
   forgetCredential: (name: CredentialNameT) => send<void>("DELETE", `/api/credentials/${name}`),
   tryAi: (question: string, customerId?: string) => send<AiTryResultT>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
-  handoffs: () => call<z.infer<typeof AiHandoffList>>("/api/ai/handoffs").then((r) => r.handoffs),
+  handoffs: () => call<AiHandoffListT>("/api/ai/handoffs").then((r) => r.handoffs),
 
-  unsubscribes: () => call<z.infer<typeof EmailUnsubscribeList>>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
+  unsubscribes: () => call<EmailUnsubscribeListT>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
   resubscribe: (email: string) => send<void>("DELETE", `/api/notifications/unsubscribes/${encodeURIComponent(email)}`),
-  notificationLog: (limit: number) => call<z.infer<typeof EmailLog>>(`/api/notifications/log${query({ limit })}`).then((r) => r.emails),
+  notificationLog: (limit: number) => call<EmailLogT>(`/api/notifications/log${query({ limit })}`).then((r) => r.emails),
 
-  webhooks: () => call<z.infer<typeof WebhookList>>("/api/webhooks").then((r) => r.webhooks),
+  webhooks: () => call<WebhookListT>("/api/webhooks").then((r) => r.webhooks),
   /** The signing secret comes back this once. */
   addWebhook: (input: WebhookCreateT) => send<WebhookCreatedT>("POST", "/api/webhooks", input),
-  updateWebhook: (id: string, patch: WebhookPatchT) => send<z.infer<typeof WebhookResponse>>("PATCH", `/api/webhooks/${encodeURIComponent(id)}`, patch).then((r) => r.webhook),
+  updateWebhook: (id: string, patch: WebhookPatchT) => send<WebhookResponseT>("PATCH", `/api/webhooks/${encodeURIComponent(id)}`, patch).then((r) => r.webhook),
   deleteWebhook: (id: string) => send<void>("DELETE", `/api/webhooks/${encodeURIComponent(id)}`),
-  rotateWebhookSecret: (id: string) => send<z.infer<typeof WebhookSecret>>("POST", `/api/webhooks/${encodeURIComponent(id)}/secret`).then((r) => r.secret),
+  rotateWebhookSecret: (id: string) => send<WebhookSecretT>("POST", `/api/webhooks/${encodeURIComponent(id)}/secret`).then((r) => r.secret),
   webhookDeliveries: (webhookId: string, limit: number) =>
-    call<z.infer<typeof WebhookDeliveryList>>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
+    call<WebhookDeliveryListT>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
 };
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */
