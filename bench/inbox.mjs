@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { CHROMIUM, devVars, percentile, startParley } from "./local-parley.mjs";
+import { CHROMIUM, devVars, percentile, startBenchParley } from "./local-parley.mjs";
 
 const MESSAGES = Number(process.env.BENCH_INBOX_MESSAGES ?? 50);
 const WARMUP = 5;
-const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "inbox", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+const { base, stop, json } = await startBenchParley({ label: "inbox", vars: { SEND_RATE_PER_10S: "100000" } });
 
 /** Wall-clock milliseconds with sub-millisecond precision; Chromium's page computes the same. */
 const now = () => performance.timeOrigin + performance.now();
@@ -90,5 +90,5 @@ try {
       ` p50 ${percentile(samples, 50).toFixed(1)} ms, p90 ${percentile(samples, 90).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`,
   );
 } finally {
-  stop();
+  await stop();
 }

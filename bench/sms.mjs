@@ -1,6 +1,6 @@
 // `npm run bench:sms`: how fast SMS moves through Parley, against a local server that plays
 // Twilio's Messages API (scripts/twilio-wire.mjs, the same wire format the tests and the
-// scripted phone use). Parley runs as `npm start` runs it (port 8794, its own state).
+// scripted phone use). Parley runs as `npm start` runs it (a free port, its own state).
 // 1. Inbound: 10 phones text the store 10 times each, one text at a time per phone, as signed
 //    Twilio webhooks. Timed from the webhook's POST to the agent's inbox socket announcing the
 //    ticket with that text as its preview (and the webhook's own answer time).
@@ -10,7 +10,7 @@
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { messagesApi, twilioSignature } from "../scripts/twilio-wire.mjs";
-import { devVars, percentile, startParley } from "./local-parley.mjs";
+import { devVars, percentile, startBenchParley } from "./local-parley.mjs";
 
 const PHONES = 10;
 const TEXTS_EACH = 10;
@@ -36,7 +36,7 @@ await new Promise((resolve) => twilio.listen(0, "127.0.0.1", resolve));
 const apiBaseUrl = `http://127.0.0.1:${twilio.address().port}`;
 
 // The local Twilio listens on loopback: the local-development switch, whatever .dev.vars says.
-const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "sms", args: ["--var", "SEND_RATE_PER_10S:100000", "--var", "DEV_LOOPBACK_SERVICES:on"] });
+const { base, stop, json } = await startBenchParley({ label: "sms", vars: { SEND_RATE_PER_10S: "100000", DEV_LOOPBACK_SERVICES: "on" } });
 try {
   const vars = devVars();
   const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });
@@ -117,6 +117,6 @@ try {
   console.log(summary("agent reply (send frame) → its ack (checked, stored, queued)", acked));
   console.log(summary("agent reply (send frame) → Twilio's Messages API receives it from the ticket's outbox", toTwilio));
 } finally {
-  stop();
+  await stop();
   twilio.close();
 }

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { CHROMIUM, percentile, startParley } from "./local-parley.mjs";
+import { CHROMIUM, percentile, startBenchParley } from "./local-parley.mjs";
 
 const LOADS = Number(process.env.BENCH_WIDGET_LOADS ?? 30);
-const { base, stop } = await startParley({ port: 8796, inspectorPort: 8797, label: "widget" });
+const { base, stop } = await startBenchParley({ label: "widget" });
 
 try {
   const code = readFileSync("dist/widget.js");
@@ -41,5 +41,5 @@ try {
   console.log(`widget.js loaded → launcher interactive, ${LOADS} loads of /demo in headless Chromium: p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
   console.log("  (includes the widget's two start-up calls: GET /api/widget/config and POST /api/widget/session)");
 } finally {
-  stop();
+  await stop();
 }

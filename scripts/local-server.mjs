@@ -22,6 +22,11 @@ const wranglerEnv = () => ({
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 });
 
+/** Runs `wrangler <args>` in the project to its end, offline; a failure throws with its output. */
+export function runWrangler(args, output = "inherit") {
+  return runGroup(join(BIN, "wrangler"), args, { cwd: ROOT, env: wranglerEnv(), output });
+}
+
 function listen(port) {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -131,16 +136,15 @@ export async function startParley({ port, stateDir, vars = {}, args = [], output
   const say = (text) => (output === "inherit" ? console.log(text) : output === "capture" ? undefined : appendFileSync(output, `${text}\n`));
   ensureDevVars(port, say);
   const persist = stateDir ? ["--persist-to", stateDir] : [];
-  const step = { cwd: ROOT, env: wranglerEnv(), output };
   // Always the production build, whatever NODE_ENV the caller runs under (vitest sets "test").
-  const production = { ...step, env: { ...step.env, NODE_ENV: "production" } };
+  const production = { cwd: ROOT, env: { ...wranglerEnv(), NODE_ENV: "production" }, output };
   const build = async () => {
     // The inbox's build empties dist/, then the widget's adds widget.js: one after the other.
     await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", "admin-ui/vite.config.ts"], production);
     await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", "widget/vite.config.ts"], production);
   };
   // The migrations touch only the local state: they run beside the builds.
-  await Promise.all([build(), runGroup(join(BIN, "wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], step)]);
+  await Promise.all([build(), runWrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], output)]);
   const extraVars = Object.entries({ DEMO: "on", ...vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   return startWranglerDev({ label: "Parley (npm start)", port, args: [...extraVars, ...persist, ...args], output, timeoutMs });
 }
