@@ -124,6 +124,10 @@ try {
   console.log(`AI agent (built-in answerer), ${replies.length} questions from ${SHOPPERS} shoppers, one at a time (${replies.length - handoffs} answered, ${handoffs} handed off):`);
   console.log(`  customer send → the AI's reply on the shopper's socket: ${fmt(replies)}`);
   console.log(`  customer send → the AI's typing frame: ${fmt(typings)}`);
+  console.log(
+    "  left out: a model's own time (the built-in answerer runs in the Worker; an OpenAI-compatible endpoint or Workers AI adds its own)," +
+      " other load (one question at a time), any network (loopback, no TLS); a handoff's reply is timed like an answer",
+  );
 } finally {
   await stop();
 }
