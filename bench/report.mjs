@@ -39,7 +39,7 @@ function rows(results) {
   return out;
 }
 
-function method(meta, loadAtEnd) {
+function method(results, meta, loadAtEnd) {
   const { vsFloor } = TARGETS;
   const n = WORKLOAD.latencyConversations * WORKLOAD.latencyMessages * WORKLOAD.latencyRounds;
   const lines = [
@@ -67,6 +67,8 @@ function method(meta, loadAtEnd) {
     `  Targets (issue 14): paced p50 ≤ ${vsFloor.p50}× the floor, p99 ≤ ${vsFloor.p99}× the floor; hot conversation ≥ ${vsFloor.hotMsgPerSec}× the floor's msg/s;`,
     `     server CPU per message ≤ ${vsFloor.cpuPerMessage}× the floor's; the inbox list within ${vsFloor.list}× the floor. Absolute: p99 < ${TARGETS.p99Ms} ms, ≥ ${TARGETS.msgPerSec} msg/s, list < ${TARGETS.listMs} ms`,
   );
+  const notIdle = ["Parley", "floor"].flatMap((t) => [...results[t].latency.rounds, ...results[t].hot.rounds].filter((r) => !r.idle).map(() => t));
+  if (notIdle.length) lines.push(`  ⚠ ${notIdle.length} CPU window(s) (${[...new Set(notIdle)].join(", ")}) did not start or end idle within 15 s: their CPU also holds other work`);
   if (Math.max(meta.loadBefore, loadAtEnd) > availableParallelism()) {
     lines.push(`  ⚠ other processes kept the ${availableParallelism()} cores busy during the run: both targets' times are inflated; compare the ratios and the CPU per message, and rerun on a quiet machine for the absolute targets`);
   }
@@ -105,7 +107,7 @@ export function report(results, meta) {
   const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i]) : i >= 4 ? `  ${String(c).padEnd(cols[i] - 2)}` : String(c).padStart(cols[i]))).join("").trimEnd();
   const verdict = (target, value) => (target ? (target.ok(value) ? "met" : "MISSED") : "");
   const missed = [];
-  const out = [...method(meta, loadavg()[0]), ""];
+  const out = [...method(results, meta, loadavg()[0]), ""];
   out.push(row(["", "Parley", "floor", "ratio", "target", "", "vs floor", ""]));
   out.push("-".repeat(cols.reduce((a, b) => a + b, 0)));
   for (const r of table) {

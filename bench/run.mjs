@@ -23,7 +23,7 @@ import { percentile } from "./local-parley.mjs";
 import { report } from "./report.mjs";
 import { prepareState, seedSql } from "./seed.mjs";
 import { floorTarget, parleyTarget } from "./targets.mjs";
-import { latencyRun, listRun, sleep, throughputRun, timedGet, WORKLOAD } from "./workloads.mjs";
+import { latencyRun, listRun, throughputRun, timedGet, WORKLOAD } from "./workloads.mjs";
 
 const FLOOR_CONFIG = "bench/floor/wrangler.toml";
 const SEED_TICKETS = Number(process.env.BENCH_SEED_TICKETS ?? 100_000);
@@ -112,7 +112,6 @@ async function main() {
       log(`warm-up: ${name}`);
       await latencyRun(targets[name], "w", WORKLOAD.warmupConversations, WORKLOAD.warmupMessages);
     }
-    await sleep(1500);
     const latency = await alternating(WORKLOAD.latencyRounds, "a. latency", (name, round) => latencyRun(targets[name], round));
     const hot = await alternating(WORKLOAD.hotRounds, "b. hot conversation", (name, round) => throughputRun(targets[name], round));
     for (const name of ["Parley", "floor"]) {

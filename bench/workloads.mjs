@@ -27,25 +27,27 @@ const QUIET_WINDOW_MS = 1000;
 const QUIET_CPU_MS = 20;
 const QUIET_DEADLINE_MS = 15_000;
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `target`'s server is idle; resolves with its CPU time then (ms). */
+/** Waits until `target`'s server is idle, or QUIET_DEADLINE_MS; resolves with its CPU time then (ms) and whether it was idle. */
 async function untilIdle(target) {
   const deadline = Date.now() + QUIET_DEADLINE_MS;
   let cpu = target.cpuMs();
   for (;;) {
     await sleep(QUIET_WINDOW_MS);
     const now = target.cpuMs();
-    if (now - cpu < QUIET_CPU_MS || Date.now() > deadline) return now;
+    const idle = now - cpu < QUIET_CPU_MS;
+    if (idle || Date.now() > deadline) return { cpu: now, idle };
     cpu = now;
   }
 }
 
-/** The server CPU time (ms) that `work` costs, from an idle server to an idle server. */
+/** The server CPU time (ms) that `work` costs, from an idle server to an idle server; `idle` false when either end never went idle. */
 async function cpuOf(target, work) {
   const before = await untilIdle(target);
   const result = await work();
-  return { result, cpuMs: (await untilIdle(target)) - before };
+  const after = await untilIdle(target);
+  return { result, cpuMs: after.cpu - before.cpu, idle: before.idle && after.idle };
 }
 
 /**
@@ -80,9 +82,9 @@ export async function latencyRun(target, round, conversationCount = WORKLOAD.lat
       samples.push(at - sentAt);
     }
   };
-  const { cpuMs } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
+  const { cpuMs, idle } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
   for (const { customer, agent } of conversations) customer.close(), agent.close();
-  return { samples, cpuMs, messages: conversationCount * messageCount };
+  return { samples, cpuMs, idle, messages: conversationCount * messageCount };
 }
 
 /** b. One customer socket sends everything at once; acks must come back in order, one per send. */
@@ -131,10 +133,10 @@ async function burst(customer, agent, count, tag) {
 export async function throughputRun(target, round) {
   const { customer, agent } = await openConversation(target, round, "hot");
   await burst(customer, agent, WORKLOAD.hotWarmup, "warmburst-");
-  const { result, cpuMs } = await cpuOf(target, () => burst(customer, agent, WORKLOAD.hotMessages, "hot-"));
+  const { result, cpuMs, idle } = await cpuOf(target, () => burst(customer, agent, WORKLOAD.hotMessages, "hot-"));
   customer.close();
   agent.close();
-  return { ...result, cpuMs, messages: result.count };
+  return { ...result, cpuMs, idle, messages: result.count };
 }
 
 /** One timed GET, to the last byte of the body. */
