@@ -75,11 +75,15 @@ export function spawnGroup(command, args, { cwd, env, output = "inherit" } = {})
 /** Runs `command` in a group of its own to its end; a failure throws with the command's output. */
 export async function runGroup(command, args, options = {}, timeoutMs = 180_000) {
   const group = spawnGroup(command, args, options);
-  const timer = setTimeout(() => group.stop(0), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    group.stop();
+  }, timeoutMs);
   const { code, signal, error } = await group.exited;
   clearTimeout(timer);
   if (code === 0) return;
-  const why = error ? error.message : signal ? `was stopped by ${signal}${signal === "SIGTERM" ? ` after ${timeoutMs / 1000} s` : ""}` : `failed (exit ${code})`;
+  const why = timedOut ? `did not finish within ${timeoutMs / 1000} s` : error ? error.message : signal ? `was stopped by ${signal}` : `failed (exit ${code})`;
   throw new Error(`${command} ${args.join(" ")} ${why}:\n${group.output()}`);
 }
 
