@@ -60,10 +60,9 @@ async function untilHealthy(group, port, label, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (group.exitStatus) throw new Error(`${label} exited (${JSON.stringify(group.exitStatus)}) before it answered /healthz:\n${group.output()}`);
-    const healthy = await fetch(`http://${HOST}:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
-      async (response) => response.ok && (await response.json()).ok === true,
-      () => false,
-    );
+    const healthy = await fetch(`http://${HOST}:${port}/healthz`, { signal: AbortSignal.timeout(2000) })
+      .then(async (response) => response.ok && (await response.json()).ok === true)
+      .catch(() => false);
     if (healthy) {
       // The port was free when the server was spawned, but another process could have taken it
       // since: the answer counts only if the listening socket is this server's.
