@@ -1,5 +1,5 @@
 // `npm run bench:ai`: how fast the AI agent's answer reaches the shopper, with the built-in
-// answerer, over 200 questions. Parley runs as `npm start` runs it (port 8798, its own state).
+// answerer, over 200 questions. Parley runs as `npm start` runs it (a free port, its own state).
 // 10 shoppers (each with an order on record) each ask 20 questions on the widget's WebSocket,
 // one at a time: FAQ questions as written and paraphrased, and "where is my order?". The time
 // runs from the customer's `ws.send` to the AI's `bot` message on the same socket (an answer, or
@@ -7,7 +7,7 @@
 // frame (its first sign of life) is timed too.
 import { createHmac } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { devVars, percentile, startParley } from "./local-parley.mjs";
+import { devVars, percentile, startBenchParley } from "./local-parley.mjs";
 
 const SHOPPERS = 10;
 const QUESTIONS_EACH = 20;
@@ -38,7 +38,7 @@ const QUESTIONS = [
   "my jumper came with a hole in it",
 ];
 
-const { base, stop, json } = await startParley({ port: 8798, inspectorPort: 8799, label: "ai", args: ["--var", "SEND_RATE_PER_10S:100000"] });
+const { base, stop, json } = await startBenchParley({ label: "ai", vars: { SEND_RATE_PER_10S: "100000" } });
 const now = () => performance.now();
 
 /** A shopper with an order on record and a widget session. */
@@ -124,6 +124,10 @@ try {
   console.log(`AI agent (built-in answerer), ${replies.length} questions from ${SHOPPERS} shoppers, one at a time (${replies.length - handoffs} answered, ${handoffs} handed off):`);
   console.log(`  customer send → the AI's reply on the shopper's socket: ${fmt(replies)}`);
   console.log(`  customer send → the AI's typing frame: ${fmt(typings)}`);
+  console.log(
+    "  left out: a model's own time (the built-in answerer runs in the Worker; an OpenAI-compatible endpoint or Workers AI adds its own)," +
+      " other load (one question at a time), any network (loopback, no TLS); a handoff's reply is timed like an answer",
+  );
 } finally {
-  stop();
+  await stop();
 }

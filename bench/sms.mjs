@@ -1,19 +1,24 @@
 // `npm run bench:sms`: how fast SMS moves through Parley, against a local server that plays
 // Twilio's Messages API (scripts/twilio-wire.mjs, the same wire format the tests and the
-// scripted phone use). Parley runs as `npm start` runs it (port 8794, its own state).
-// 1. Inbound: 10 phones text the store 10 times each, one text at a time per phone, as signed
-//    Twilio webhooks. Timed from the webhook's POST to the agent's inbox socket announcing the
-//    ticket with that text as its preview (and the webhook's own answer time).
-// 2. Outbound: an agent replies 100 times on the tickets' sockets, as the inbox does, one at a
+// scripted phone use). Parley runs as `npm start` runs it (a free port, its own state).
+// 1. Inbound, first texts: 30 numbers Parley has never seen text the store once each, 10 at a
+//    time, as signed Twilio webhooks: each makes a profile and a ticket. Timed from the webhook's
+//    POST to the agent's inbox socket announcing the ticket with that text as its preview (and
+//    the webhook's own answer time).
+// 2. Inbound, follow-ups: 10 of those numbers text 10 times more each, one text at a time per
+//    phone, to the tickets that now exist. Timed the same way.
+// 3. Outbound: an agent replies 100 times on the tickets' sockets, as the inbox does, one at a
 //    time per ticket. Timed from the `send` frame to Twilio's Messages API receiving that reply
 //    from the ticket's outbox.
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { messagesApi, twilioSignature } from "../scripts/twilio-wire.mjs";
-import { devVars, percentile, startParley } from "./local-parley.mjs";
+import { devVars, percentile, startBenchParley } from "./local-parley.mjs";
 
 const PHONES = 10;
 const TEXTS_EACH = 10;
+const NEW_NUMBERS = 30;
+const WARMUP_NUMBERS = 3;
 const ACCOUNT = { accountSid: `AC${"5e".repeat(16)}`, authToken: "bench-twilio-token" };
 const STORE_NUMBER = "+15005550006";
 
@@ -36,7 +41,7 @@ await new Promise((resolve) => twilio.listen(0, "127.0.0.1", resolve));
 const apiBaseUrl = `http://127.0.0.1:${twilio.address().port}`;
 
 // The local Twilio listens on loopback: the local-development switch, whatever .dev.vars says.
-const { base, stop, json } = await startParley({ port: 8794, inspectorPort: 8795, label: "sms", args: ["--var", "SEND_RATE_PER_10S:100000", "--var", "DEV_LOOPBACK_SERVICES:on"] });
+const { base, stop, json } = await startBenchParley({ label: "sms", vars: { SEND_RATE_PER_10S: "100000", DEV_LOOPBACK_SERVICES: "on" } });
 try {
   const vars = devVars();
   const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });
@@ -71,8 +76,25 @@ try {
     return { answer: answered - start, inbox: at - start };
   }
 
-  const phones = Array.from({ length: PHONES }, (_, i) => `+1555${String(Date.now() % 1e6).padStart(6, "0")}${i}`);
-  await Promise.all(phones.map((phone) => text(phone, `warm-up from ${phone}`)));
+  const run = String(Date.now() % 1e6).padStart(6, "0");
+  const numbers = (count, block) => Array.from({ length: count }, (_, i) => `+1555${run}${block}${String(i).padStart(2, "0")}`);
+  // Untimed: the server's first texts (code paths, caches) from numbers used for nothing else.
+  await Promise.all(numbers(WARMUP_NUMBERS, 9).map((phone) => text(phone, `warm-up from ${phone}`)));
+
+  const firstAnswers = [];
+  const firstInInbox = [];
+  const newNumbers = numbers(NEW_NUMBERS, 1);
+  for (let wave = 0; wave < NEW_NUMBERS; wave += PHONES) {
+    await Promise.all(
+      newNumbers.slice(wave, wave + PHONES).map(async (phone) => {
+        const timing = await text(phone, `Hello from ${phone}: I have a question about my order.`);
+        firstAnswers.push(timing.answer);
+        firstInInbox.push(timing.inbox);
+      }),
+    );
+  }
+
+  const phones = newNumbers.slice(0, PHONES);
   const answers = [];
   const inInbox = [];
   await Promise.all(
@@ -112,11 +134,17 @@ try {
   );
   inbox.close();
 
-  console.log(summary(`inbound SMS webhook answered (signed, ${PHONES} phones at once)`, answers));
-  console.log(summary("inbound SMS → ticket frame with its preview on the agent's inbox socket", inInbox));
+  console.log(summary(`first text from a new number (makes a profile and a ticket): webhook answered (signed, ${PHONES} at once)`, firstAnswers));
+  console.log(summary("first text from a new number → ticket frame with its preview on the agent's inbox socket", firstInInbox));
+  console.log(summary(`follow-up text to an existing ticket: webhook answered (signed, ${PHONES} phones at once)`, answers));
+  console.log(summary("follow-up text → ticket frame with its preview on the agent's inbox socket", inInbox));
   console.log(summary("agent reply (send frame) → its ack (checked, stored, queued)", acked));
   console.log(summary("agent reply (send frame) → Twilio's Messages API receives it from the ticket's outbox", toTwilio));
+  console.log(
+    `  left out: Twilio's own legs (the phone network, Twilio → Parley's webhook, Parley → Twilio's API are loopback here) and delivery to the phone;` +
+      ` the first ${WARMUP_NUMBERS} texts of the run (untimed warm-up); a follow-up waits for its ticket's next D1 write (at most one a second), by design`,
+  );
 } finally {
-  stop();
+  await stop();
   twilio.close();
 }

@@ -1,22 +1,29 @@
-// Debian's Chromium, headless, driven by playwright-core (no browser download).
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
-import { afterAll, afterEach, beforeAll } from "vitest";
+// Debian's Chromium, headless, driven by playwright-core (no browser download). The e2e run
+// launches one browser in its global setup (server.ts) and every test file connects to it: a
+// file's contexts are its own, and closing its connection leaves the browser to the others.
+import { chromium, type Browser, type BrowserContext, type BrowserServer } from "playwright-core";
+import { afterAll, afterEach, beforeAll, inject } from "vitest";
+import { CHROMIUM } from "../../scripts/chromium.mjs";
 
-export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+/** The run's browser, listening on loopback only, at a WebSocket path nobody can guess. */
+export function launchChromiumServer(): Promise<BrowserServer> {
+  return chromium.launchServer({ ...CHROMIUM, host: "127.0.0.1" });
+}
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+/** This file's connection to the run's browser; its `close()` closes this file's contexts and the connection. */
+export function connectChromium(): Promise<Browser> {
+  return chromium.connect(inject("chromiumEndpoint"));
 }
 
 /**
- * One Chromium for a test file: launched before its tests, closed after them. Contexts made
- * through `keep` are closed after each test.
+ * The run's Chromium for a test file: connected before its tests, disconnected after them.
+ * Contexts made through `keep` are closed after each test.
  */
 export function useChromium() {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    browser = await launchChromium();
+    browser = await connectChromium();
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
@@ -26,7 +33,7 @@ export function useChromium() {
   });
   return {
     get browser(): Browser {
-      if (!browser) throw new Error("Chromium is not running yet: use it inside a test");
+      if (!browser) throw new Error("Chromium is not connected yet: use it inside a test");
       return browser;
     },
     async keep(context: Promise<BrowserContext>): Promise<BrowserContext> {

@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium } from "./browser";
+import { connectChromium } from "./browser";
 import { http, ok, signIn, withSettings } from "./client";
 import { admin, agentContext, inbox, signInPage, until } from "./inbox-fixtures";
 import { base, newContext } from "./widget-fixtures";
@@ -19,7 +19,7 @@ const contexts: BrowserContext[] = [];
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  [browser, cookie] = await Promise.all([launchChromium(), signIn()]);
+  [browser, cookie] = await Promise.all([connectChromium(), signIn()]);
   adminContext = await agentContext(browser);
   // One admin page for the whole file: the login limit counts sign-ins per account.
   page = await signInPage(adminContext, undefined, "/settings");

@@ -5,7 +5,7 @@
 // changes. playwright-core has no web-first assertions: every wait is expect.poll or waitFor.
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser";
+import { connectChromium } from "./browser";
 import { http, ok, signIn, Socket } from "./client";
 import {
   admin,
@@ -37,7 +37,7 @@ const customers: ScriptedCustomer[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  [browser, adminCookie] = await Promise.all([launchChromium(), signIn()]);
+  [browser, adminCookie] = await Promise.all([connectChromium(), signIn()]);
 });
 
 afterEach(async () => {

@@ -4,7 +4,7 @@
 // they run one after another and put back every setting they change.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser";
+import { connectChromium } from "./browser";
 import { http, ok, signIn, Socket, withSettings } from "./client";
 import {
   attribute,
@@ -36,7 +36,7 @@ const SHARED_FAQ = { question: "Can I return a sweater?", answer: "Yes, within 3
 let sharedFaqId: string | undefined;
 
 beforeAll(async () => {
-  [browser, admin] = await Promise.all([launchChromium(), signIn()]);
+  [browser, admin] = await Promise.all([connectChromium(), signIn()]);
   sharedFaqId = (await createFaq(SHARED_FAQ.question, SHARED_FAQ.answer)).id;
 });
 
