@@ -83,7 +83,10 @@ export async function latencyRun(target, round, conversationCount = WORKLOAD.lat
     }
   };
   const { cpuMs, idle } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
-  for (const { customer, agent } of conversations) customer.close(), agent.close();
+  for (const { customer, agent } of conversations) {
+    customer.close();
+    agent.close();
+  }
   return { samples, cpuMs, idle, messages: conversationCount * messageCount };
 }
 
@@ -105,7 +108,10 @@ async function burst(customer, agent, count, tag) {
     customer.onFrame = (f, at) => {
       if (f.type === "ack" && f.clientId.startsWith(tag)) {
         acks.push({ clientId: f.clientId, seq: f.seq, at });
-        if (acks.length === count) clearTimeout(timer), resolvePromise();
+        if (acks.length === count) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
       } else if (f.type === "error") {
         clearTimeout(timer);
         reject(new Error(`${customer.name}: error frame during the burst after ${acks.length} acks: ${JSON.stringify(f)}`));
