@@ -7,6 +7,8 @@ export type Output = "inherit" | "capture" | (string & {});
 export type LocalServer = {
   base: string;
   port: number;
+  /** workerd's debugger (Chrome DevTools protocol), for CPU profiles. */
+  inspectorPort: number;
   pid: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
   output(): string;

@@ -82,6 +82,7 @@ async function untilHealthy(group, port, label, timeoutMs) {
  */
 export async function startWranglerDev({ label, port, args = [], output = "inherit", timeoutMs = 180_000 }) {
   const listenPort = port === undefined ? await freePort() : await claimablePort(port, label);
+  // workerd's debugger: bench/profile.mjs takes CPU profiles through it.
   const inspectorPort = await freePort();
   const group = spawnGroup(
     join(BIN, "wrangler"),
@@ -94,7 +95,7 @@ export async function startWranglerDev({ label, port, args = [], output = "inher
     await group.stop();
     throw error;
   }
-  return { base: `http://${HOST}:${listenPort}`, port: listenPort, pid: group.pid, exited: group.exited, output: group.output, stop: group.stop };
+  return { base: `http://${HOST}:${listenPort}`, port: listenPort, inspectorPort, pid: group.pid, exited: group.exited, output: group.output, stop: group.stop };
 }
 
 /** Writes .dev.vars with fresh local secrets when there is none; adds what an older one lacks. */
