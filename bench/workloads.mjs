@@ -45,8 +45,11 @@ async function untilIdle(target) {
 /** The server CPU time (ms) that `work` costs, from an idle server to an idle server; `idle` false when either end never went idle. */
 async function cpuOf(target, work) {
   const before = await untilIdle(target);
+  // bench:profile's CPU profile covers the same window.
+  await target.profiler?.start();
   const result = await work();
   const after = await untilIdle(target);
+  await target.profiler?.stop();
   return { result, cpuMs: after.cpu - before.cpu, idle: before.idle && after.idle };
 }
 

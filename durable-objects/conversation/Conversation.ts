@@ -51,6 +51,7 @@ export class Conversation extends DurableObject<Env> {
     this.messaging = new Messaging(core, this.log, webhooks, emails);
     this.sms = new SmsChannel(core, this.log, this.outbox, this.messaging);
     this.messaging.hooks = {
+      followsCustomerMessage: () => this.ai.followsMessage(),
       afterCustomerMessage: () => this.ai.afterCustomerMessage(),
       takeOver: () => this.ai.takeOver(),
       gateSmsReply: (input, store) => this.sms.gateReply(input, store),

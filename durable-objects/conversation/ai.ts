@@ -40,6 +40,13 @@ export class AiResponder {
     });
   }
 
+  /** Whether a customer's message sets anything going: false lets the message path skip it. */
+  followsMessage(): boolean {
+    const state = this.core.state;
+    if (!state) return false;
+    return state.ai.mode === null || state.ai.mode === "answering" || (!aiHasIt(state) && this.closedHours.mayReply());
+  }
+
   /**
    * What a customer's message sets going, once it is stored and acked: nothing that needs D1
    * (settings, the AI's reading) ever stands between a message and its `seq`.

@@ -1,7 +1,7 @@
 // Outside office hours, the first customer message of each closed period gets the store's
 // closed-hours reply, as an automatic (bot) message.
 import { closedPeriodId } from "../../worker/lib/office-hours";
-import { recentSettings } from "../../worker/lib/settings";
+import { recentSettings, settingsNow } from "../../worker/lib/settings";
 import type { ConversationCore } from "./core";
 import type { MessageLog } from "./message-log";
 
@@ -10,6 +10,11 @@ export class ClosedHours {
     private readonly core: ConversationCore,
     private readonly log: MessageLog,
   ) {}
+
+  /** Whether the store may be closed now: false when its office hours are known to be off. */
+  mayReply(): boolean {
+    return settingsNow(this.core.env)?.officeHours.enabled ?? true;
+  }
 
   async replyIfClosed(): Promise<void> {
     const settings = await recentSettings(this.core.env);

@@ -1,9 +1,8 @@
-// D1 is the inbox index: the ticket's object owes it every change, written as one coalesced
-// upsert (a burst of messages is one write) and guarded by version, so a late write never
-// overwrites a newer one. A failed write stays owed and is retried with backoff.
-import { db } from "../../worker/db/client";
+// D1 is the inbox index: the ticket's object owes it every change, coalesced (a burst of
+// messages is one record) and guarded by version, so a late write never overwrites a newer one.
+// The inbox object writes it, in one D1 batch with other tickets' changes, and tells the agents.
+// A failed write stays owed and is retried with backoff.
 import { inboxStub } from "../../worker/lib/stubs";
-import { writeTicketRecord } from "../../worker/lib/tickets";
 import { MIN_SYNC_INTERVAL_MS, type ConversationCore } from "./core";
 import { ticketRecord } from "./state";
 
@@ -12,18 +11,14 @@ const MAX_BACKOFF_MS = 60_000;
 export class D1Sync {
   constructor(private readonly core: ConversationCore) {}
 
-  /** The alarm: writes the newest version if it is due, and tells the inbox. */
+  /** The alarm: hands the newest version to the inbox if it is due. */
   async runIfDue(): Promise<void> {
     const core = this.core;
     if (core.syncDueAt === null || core.syncDueAt > Date.now()) return;
     const state = core.state!;
     const record = ticketRecord(state, core.log);
     try {
-      await writeTicketRecord(db(core.env.DB), record);
-      if (record.visible || record.handledByAi) {
-        const { visible: _, version: __, ...ticket } = record;
-        await inboxStub(core.env).ticketChanged(ticket);
-      }
+      await inboxStub(core.env).ticketChanged(record);
       state.sync = { version: Math.max(state.sync.version, record.version), attempts: 0, at: Date.now() };
       // Changes made during the write get a write of their own.
       core.syncDueAt = core.version() > state.sync.version ? Math.max(Date.now(), state.sync.at + MIN_SYNC_INTERVAL_MS) : null;

@@ -44,9 +44,7 @@ export class TeamEmails {
 
   /** Known not to want these emails: no job. Not known yet (a fresh isolate): owed, and the sender decides. */
   private mayWantEmail(agentId: string): boolean {
-    const known = agentsEmailedOnReply(this.core.env);
-    const emailed = known.peek();
-    if (emailed === undefined) void known.get().catch(() => undefined);
+    const emailed = agentsEmailedOnReply(this.core.env).now();
     return emailed === undefined || emailed.has(agentId);
   }
 

@@ -12,6 +12,8 @@ import type { WebhookEvents } from "./webhooks";
 
 /** What the AI and the SMS channel do around the message path. */
 export type MessageHooks = {
+  /** Whether a customer's message sets anything going (who answers it, the closed-hours reply). */
+  followsCustomerMessage(): boolean;
   /** A customer's message is stored and acked: who answers it acts now. */
   afterCustomerMessage(): Promise<void>;
   /** An agent writing in a conversation the AI has takes it over. */
@@ -38,7 +40,7 @@ export class Messaging {
     const store = () => this.append(author, input, origin);
     const result = author.side === "agent" && this.core.state?.channel === "sms" ? await this.hooks.gateSmsReply(input, store) : await store();
     if (result.ok && sender) this.core.send(sender, { type: "ack", clientId: input.clientId, seq: result.message.seq });
-    if (result.ok && !result.duplicate && author.side === "customer") this.core.ctx.waitUntil(this.hooks.afterCustomerMessage());
+    if (result.ok && !result.duplicate && author.side === "customer" && this.hooks.followsCustomerMessage()) this.core.ctx.waitUntil(this.hooks.afterCustomerMessage());
     return result;
   }
 

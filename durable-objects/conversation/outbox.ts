@@ -71,15 +71,16 @@ export class Outbox {
   private readonly runningLanes = new Set<string>();
   /**
    * The earliest time a job may be due: exact after the alarm read the table, never later than
-   * the truth in between (a job done early leaves it early: the alarm then finds nothing).
+   * the truth in between (a job done early leaves it early: the alarm then finds nothing), and
+   * undefined until the table is read after a wake-up (the stored alarm covers what it holds).
    */
-  private nextDueAt: number | null = null;
+  private nextDueAt: number | null | undefined;
   /** Jobs per lane, read once when first needed after a wake-up. */
   private lanes: Map<string, number> | undefined;
 
   constructor(private readonly core: ConversationCore) {
     core.sql.exec(SCHEMA);
-    core.wantsAlarm(() => this.nextDueAt);
+    core.wantsAlarm(() => this.nextDueAt ?? null);
   }
 
   serve(runners: Runners): void {
@@ -96,7 +97,7 @@ export class Outbox {
   }
 
   private earliest(at: number): void {
-    this.nextDueAt = this.nextDueAt === null ? at : Math.min(this.nextDueAt, at);
+    if (this.nextDueAt !== undefined) this.nextDueAt = this.nextDueAt === null ? at : Math.min(this.nextDueAt, at);
   }
 
   /** Owes a job; a job due now starts once the step that owes it is stored. */
@@ -116,6 +117,8 @@ export class Outbox {
 
   /** The alarm: every lane whose head is due starts; then the next due time is read exactly. */
   async drain(): Promise<void> {
+    // Nothing due as far as memory knows: the table is not read.
+    if (this.nextDueAt === null || (this.nextDueAt !== undefined && this.nextDueAt > Date.now())) return;
     const due = this.sql.exec<JobRow>(`${HEADS} AND next_at <= ? ORDER BY id`, Date.now()).toArray().map(toJob);
     await Promise.all(due.filter((job) => !this.runningLanes.has(job.lane)).map((job) => this.runLane(job)));
     this.nextDueAt = this.sql.exec<{ at: number | null }>(`SELECT min(next_at) AS at FROM (${HEADS})`).one().at;

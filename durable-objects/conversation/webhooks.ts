@@ -30,9 +30,7 @@ export class WebhookEvents {
    * yet (a fresh isolate), an event is owed anyway and the fan-out decides, while the list loads.
    */
   private wanted(): boolean {
-    const known = recentWebhooks(this.core.env);
-    const endpoints = known.peek();
-    if (endpoints === undefined) void known.get().catch(() => undefined);
+    const endpoints = recentWebhooks(this.core.env).now();
     return endpoints === undefined || endpoints.length > 0;
   }
 

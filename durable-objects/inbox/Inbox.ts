@@ -1,12 +1,14 @@
-// The one inbox object: every connected agent gets `ticket` and `counts` frames live. It keeps
-// the newest change of each ticket under a revision number, so an agent who reconnects with
-// `?since=<rev>` gets exactly what changed while they were away.
+// The one inbox object: it writes every ticket's changes to D1 (the inbox index), and every
+// connected agent gets `ticket` and `counts` frames live. It keeps the newest change of each
+// ticket under a revision number, so an agent who reconnects with `?since=<rev>` gets exactly what
+// changed while they were away.
 import { DurableObject } from "cloudflare:workers";
 import type { InboxFrame, TicketT } from "../../contract";
 import { db } from "../../worker/db/client";
-import { countTickets } from "../../worker/lib/tickets";
+import { countTickets, type TicketRecord } from "../../worker/lib/tickets";
 import { conversationStub } from "../../worker/lib/stubs";
 import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "../sockets";
+import { IndexWriter } from "./index-writer";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
 const RETAINED_CHANGES = 20_000;
@@ -15,6 +17,9 @@ const COUNTS_DELAY_MS = 50;
 
 export class Inbox extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly index: IndexWriter;
+  /** A counts frame is on its way (the alarm is set); memory only, so a wake-up may set it once more. */
+  private countsArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -25,6 +30,10 @@ export class Inbox extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS session_tickets (
         session TEXT NOT NULL, ticket_id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session, ticket_id));`);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    this.index = new IndexWriter(
+      () => db(env.DB),
+      (records) => this.announce(records),
+    );
   }
 
   private currentRev(): number {
@@ -35,21 +44,40 @@ export class Inbox extends DurableObject<Env> {
     return this.sql.exec<{ rev: number }>("SELECT rev FROM pruned WHERE id = 1").toArray()[0]?.rev ?? 0;
   }
 
-  /** Called by a ticket's object once D1 holds the change. */
-  async ticketChanged(ticket: TicketT): Promise<void> {
-    this.sql.exec("DELETE FROM changes WHERE ticket_id = ?", ticket.id);
-    this.sql.exec("INSERT INTO changes (ticket_id, ticket) VALUES (?, ?)", ticket.id, JSON.stringify(ticket));
-    const rev = this.currentRev();
-    if (rev % 1000 === 0) this.prune(rev);
-    // The AI agent's conversations are for admins (their AI view) and leave the counts alone.
-    const listeners = liveSockets(this.ctx, ticket.handledByAi ? ADMIN_TAG : undefined);
-    if (listeners.length === 0) return;
-    broadcastFrame(listeners, { type: "ticket", ticket, rev } satisfies InboxFrame);
-    // Counts scan an index in D1: changes arriving together share one count.
-    if (!ticket.handledByAi && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
+  /**
+   * A ticket's object hands over its newest record: it resolves once D1 holds it (written
+   * together with other tickets' changes) and the agents have heard; it rejects when D1 refused it.
+   */
+  async ticketChanged(record: TicketRecord): Promise<void> {
+    await this.index.write(record);
+  }
+
+  /** Records D1 now holds: each becomes the ticket's newest change, and the agents hear of it. */
+  private announce(records: TicketRecord[]): void {
+    let counted = false;
+    for (const { visible, version: _, ...ticket } of records) {
+      if (!visible && !ticket.handledByAi) continue;
+      // REPLACE deletes the ticket's previous change, so the new one takes the next revision.
+      const { rev } = this.sql.exec<{ rev: number }>("INSERT OR REPLACE INTO changes (ticket_id, ticket) VALUES (?, ?) RETURNING rev", ticket.id, JSON.stringify(ticket)).one();
+      if (rev % 1000 === 0) this.prune(rev);
+      // The AI agent's conversations are for admins (their AI view) and leave the counts alone.
+      const listeners = liveSockets(this.ctx, ticket.handledByAi ? ADMIN_TAG : undefined);
+      if (listeners.length === 0) continue;
+      broadcastFrame(listeners, { type: "ticket", ticket, rev } satisfies InboxFrame);
+      counted ||= !ticket.handledByAi;
+    }
+    if (counted) this.countSoon();
+  }
+
+  /** Counts scan an index in D1: changes arriving together share one count, by the alarm. */
+  private countSoon(): void {
+    if (this.countsArmed) return;
+    this.countsArmed = true;
+    this.ctx.waitUntil(this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS));
   }
 
   override async alarm(): Promise<void> {
+    this.countsArmed = false;
     if (liveSockets(this.ctx).length === 0) return;
     const rev = this.currentRev();
     this.broadcast({ type: "counts", rev, ...(await countTickets(db(this.env.DB))) });
@@ -103,7 +131,7 @@ export class Inbox extends DurableObject<Env> {
       }
     }
     this.send(server, { type: "counts", rev: counted, ...counts });
-    if (rev > counted && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COUNTS_DELAY_MS);
+    if (rev > counted) this.countSoon();
     return new Response(null, { status: 101, webSocket: client });
   }
 

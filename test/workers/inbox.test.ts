@@ -382,17 +382,16 @@ describe("GET /api/tickets filters and pagination", () => {
 describe("inbox catch-up racing a live change", () => {
   it("never sends one socket a revision twice or out of order, even when a change lands while it connects", async () => {
     // The Inbox object is driven directly: its upgrade (as the Worker forwards it) and the
-    // ticketChanged() call a ticket's object makes after a D1 write, arriving together.
+    // ticketChanged() call a ticket's object makes with its newest record, arriving together.
     const inbox = env.INBOX.get(env.INBOX.idFromName("inbox"));
     const record = await env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(openTicketId)).record();
     expect(record?.visible).toBe(true);
-    const { visible: _, version: __, ...ticket } = record!;
     const participant = JSON.stringify({ side: "agent", id: adminId, name: "Admin", expiresAt: Date.now() + 3_600_000, origin: "http://parley.test" });
     const problems: string[] = [];
     for (let round = 0; round < 12; round++) {
       const since = lastRev - 2; // a couple of changes to replay
       const request = new Request(`http://parley.test/api/inbox/ws?since=${since}`, { headers: { Upgrade: "websocket", "x-parley-participant": participant } });
-      const [response] = await Promise.all([inbox.fetch(request), inbox.ticketChanged(ticket)]);
+      const [response] = await Promise.all([inbox.fetch(request), inbox.ticketChanged(record!)]);
       expect(response.status).toBe(101);
       const socket = new Client(response.webSocket!);
       await sleep(200);

@@ -11,9 +11,17 @@ export class Cached<T> {
     private readonly load: () => Promise<T>,
   ) {}
 
-  /** The value if it is fresh now, without waiting. */
-  peek(): T | undefined {
+  private fresh(): T | undefined {
     return this.value && this.value.until > Date.now() ? this.value.data : undefined;
+  }
+
+  /**
+   * The value without waiting: the fresh one, or the last one while a fresh one loads; undefined
+   * until the first load ends (which this starts).
+   */
+  now(): T | undefined {
+    if (this.fresh() === undefined) void this.get().catch(() => undefined);
+    return this.value?.data;
   }
 
   /** The last value loaded, however old: what to go on with when a load fails. */
@@ -22,7 +30,7 @@ export class Cached<T> {
   }
 
   async get(): Promise<T> {
-    const fresh = this.peek();
+    const fresh = this.fresh();
     if (fresh !== undefined) return fresh;
     this.loading ??= this.load()
       .then((data) => {

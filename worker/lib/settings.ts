@@ -108,4 +108,7 @@ export async function recentSettings(env: { DB: D1Database }): Promise<SettingsT
   }
 }
 
+/** The settings as recently read, without waiting; undefined until they have been read once. */
+export const settingsNow = (env: { DB: D1Database }): SettingsT | undefined => settingsCache(env).now();
+
 export const forgetRecentSettings = (env: { DB: D1Database }) => settingsCache(env).clear();

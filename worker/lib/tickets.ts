@@ -27,13 +27,23 @@ export function ticketFromRow(row: Row): TicketT {
   };
 }
 
-/** Writes the record unless D1 already holds the same or a newer version of it. */
-export async function writeTicketRecord(database: Db, record: TicketRecord): Promise<void> {
+/** The upsert of one record, which leaves alone a row that holds the same or a newer version. */
+function upsertRecord(database: Db, record: TicketRecord) {
   const { id: _id, ...fields } = record;
-  await database
+  return database
     .insert(tickets)
     .values(record)
     .onConflictDoUpdate({ target: tickets.id, set: fields, setWhere: sql`excluded.version > ${tickets.version}` });
+}
+
+/** Writes the record unless D1 already holds the same or a newer version of it. */
+export async function writeTicketRecord(database: Db, record: TicketRecord): Promise<void> {
+  await upsertRecord(database, record);
+}
+
+/** Writes the records in one D1 batch (one transaction: all of them or none), each as writeTicketRecord does. */
+export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
+  await database.batch([upsertRecord(database, first), ...rest.map((record) => upsertRecord(database, record))]);
 }
 
 /** The open ticket D1 knows of, with its index fields, so it can seed its object exactly. */

@@ -45,7 +45,7 @@ export async function activeWebhooks(database: Db): Promise<Array<{ id: string; 
 /** Endpoints change rarely: ticket objects read them at most this often (a change here is seen at once). */
 const ENDPOINTS_CACHE_MS = 10_000;
 
-/** The enabled endpoints as recently read; `peek()` answers without waiting, when it knows. */
+/** The enabled endpoints as recently read; `now()` answers without waiting, once it knows. */
 export const recentWebhooks = cachedPerDatabase(ENDPOINTS_CACHE_MS, (env) => activeWebhooks(db(env.DB)));
 
 /** The endpoint and its secret, or null when it was deleted. `secret` is null if it can't be unsealed. */
