@@ -8,7 +8,10 @@ import tseslint from "typescript-eslint";
 /** What browser code may import: types from the contract (its zod-free modules as values), and the shared client. */
 const browserImports = {
   patterns: [
-    { group: ["**/worker/**", "**/durable-objects/**", "zod", "@hono/*", "hono", "hono/*", "drizzle-orm", "drizzle-orm/*"], message: "Browser code imports only the contract and the shared client (client/)." },
+    {
+      group: ["**/worker/**", "**/durable-objects/**", "zod", "@hono/*", "hono", "hono/*", "drizzle-orm", "drizzle-orm/*"],
+      message: "Browser code imports only the contract and the shared client (client/).",
+    },
     {
       regex: "(^|/)contract(/(index|models|frames|[a-z]+-api))?$",
       allowTypeImports: true,
@@ -48,7 +51,12 @@ export default tseslint.config(
   {
     // The routes speak HTTP; D1's tables are worker/lib's business.
     files: ["worker/routes/**"],
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [{ group: ["**/db/schema"], message: "Routes read and write D1 through worker/lib, not its schema." }] }] },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/db/schema"], message: "Routes read and write D1 through worker/lib, not its schema." }] },
+      ],
+    },
   },
   {
     // The Worker's code reaches the objects only through their RPC types.
@@ -56,7 +64,11 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "durable-objects/(?!conversation/rpc$)", message: "worker/lib imports only the objects' RPC module (durable-objects/conversation/rpc)." }] },
+        {
+          patterns: [
+            { regex: "durable-objects/(?!conversation/rpc$)", message: "worker/lib imports only the objects' RPC module (durable-objects/conversation/rpc)." },
+          ],
+        },
       ],
     },
   },
@@ -69,13 +81,21 @@ export default tseslint.config(
     // Each app keeps to itself; what both need is in client/.
     files: ["widget/src/**"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [...browserImports.patterns, { group: ["**/admin-ui/**"], message: "The widget does not import the inbox." }] }],
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [...browserImports.patterns, { group: ["**/admin-ui/**"], message: "The widget does not import the inbox." }] },
+      ],
     },
   },
   {
     files: ["admin-ui/src/**"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [...browserImports.patterns, { group: ["**/widget/src/**"], message: "The inbox does not import the widget: shared code is in client/." }] }],
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [...browserImports.patterns, { group: ["**/widget/src/**"], message: "The inbox does not import the widget: shared code is in client/." }],
+        },
+      ],
     },
   },
 );

@@ -8,7 +8,11 @@ const migrations = await readD1Migrations("./migrations");
 const dnsResolver = await startDnsResolver();
 
 /** Real workerd with real D1, Durable Objects and R2, configured from wrangler.toml. */
-function workersProject(name: string, files: { include: string[]; exclude?: string[] }, { vars = {}, loopbackServices = true }: { vars?: Record<string, string>; loopbackServices?: boolean } = {}) {
+function workersProject(
+  name: string,
+  files: { include: string[]; exclude?: string[] },
+  { vars = {}, loopbackServices = true }: { vars?: Record<string, string>; loopbackServices?: boolean } = {},
+) {
   return {
     plugins: [
       cloudflareTest({
@@ -37,7 +41,12 @@ function workersProject(name: string, files: { include: string[]; exclude?: stri
           // These replace wrangler.toml's list: NOTIFY_EMAIL as there, and a second binding restricted
           // as an admin can restrict one in Cloudflare, so the notification tests meet the binding's
           // own refusals of a recipient and of a sender.
-          email: { send_email: [{ name: "NOTIFY_EMAIL" }, { name: "RESTRICTED_EMAIL", allowed_destination_addresses: ["allowed@shop.test"], allowed_sender_addresses: ["notifications@parley.test"] }] },
+          email: {
+            send_email: [
+              { name: "NOTIFY_EMAIL" },
+              { name: "RESTRICTED_EMAIL", allowed_destination_addresses: ["allowed@shop.test"], allowed_sender_addresses: ["notifications@parley.test"] },
+            ],
+          },
         },
       }),
     ],

@@ -47,11 +47,22 @@ async function shopper(vars, index) {
   await json("/api/events", {
     method: "POST",
     headers: { Authorization: `Bearer ${vars.API_KEY}` },
-    body: JSON.stringify({ profile: { externalId: id, name: `Shopper ${index}` }, event: { name: "Placed Order", value: 1195, properties: { orderId: `#B${index}`, status: "shipped", items: [{ title: "Merino Crew Sweater", quantity: 1, price: 1195 }] } } }),
+    body: JSON.stringify({
+      profile: { externalId: id, name: `Shopper ${index}` },
+      event: {
+        name: "Placed Order",
+        value: 1195,
+        properties: { orderId: `#B${index}`, status: "shipped", items: [{ title: "Merino Crew Sweater", quantity: 1, price: 1195 }] },
+      },
+    }),
   });
   const userHash = createHmac("sha256", vars.IDENTITY_SECRET).update(id).digest("hex");
   const ip = { "CF-Connecting-IP": `127.60.0.${index + 1}` };
-  const { token } = await json("/api/widget/session", { method: "POST", headers: ip, body: JSON.stringify({ customer: { id, name: `Shopper ${index}` }, userHash }) });
+  const { token } = await json("/api/widget/session", {
+    method: "POST",
+    headers: ip,
+    body: JSON.stringify({ customer: { id, name: `Shopper ${index}` }, userHash }),
+  });
   return { token, headers: { ...ip, Authorization: `Bearer ${token}` } };
 }
 
@@ -95,12 +106,21 @@ async function openChat(who) {
 
 try {
   const vars = devVars();
-  const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }),
+  });
   if (!login.ok) throw new Error(`sign-in failed: ${login.status}`);
   const cookie = login.headers.get("set-cookie").split(";")[0];
   const admin = { Cookie: cookie };
-  for (const [question, answer] of FAQS) await json("/api/faqs", { method: "POST", headers: admin, body: JSON.stringify({ question, answer, published: true }) });
-  await json("/api/settings", { method: "PATCH", headers: admin, body: JSON.stringify({ ai: { enabled: true, provider: "builtin", handoff: "inbox", maxTurns: 20 } }) });
+  for (const [question, answer] of FAQS)
+    await json("/api/faqs", { method: "POST", headers: admin, body: JSON.stringify({ question, answer, published: true }) });
+  await json("/api/settings", {
+    method: "PATCH",
+    headers: admin,
+    body: JSON.stringify({ ai: { enabled: true, provider: "builtin", handoff: "inbox", maxTurns: 20 } }),
+  });
 
   const replies = [];
   const typings = [];
@@ -121,7 +141,9 @@ try {
     await chat.end();
   }
   const fmt = (xs) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
-  console.log(`AI agent (built-in answerer), ${replies.length} questions from ${SHOPPERS} shoppers, one at a time (${replies.length - handoffs} answered, ${handoffs} handed off):`);
+  console.log(
+    `AI agent (built-in answerer), ${replies.length} questions from ${SHOPPERS} shoppers, one at a time (${replies.length - handoffs} answered, ${handoffs} handed off):`,
+  );
   console.log(`  customer send → the AI's reply on the shopper's socket: ${fmt(replies)}`);
   console.log(`  customer send → the AI's typing frame: ${fmt(typings)}`);
   console.log(

@@ -63,10 +63,15 @@ export class Peer {
         this.waiters.delete(waiter);
         fn(value);
       };
-      const timer = setTimeout(() => finish(reject, new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}; last errors: ${JSON.stringify(this.errors.slice(-3))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(reject, new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}; last errors: ${JSON.stringify(this.errors.slice(-3))}`)),
+        timeoutMs,
+      );
       const waiter = (frame, at) => {
         if (frame === null) finish(reject, new Error(`${this.name}: socket closed ${JSON.stringify(this.closed)} while waiting for ${what}`));
-        else if (clientId && frame.type === "error" && frame.clientId === clientId) finish(reject, new Error(`${this.name}: ${what} refused: ${JSON.stringify(frame)}`));
+        else if (clientId && frame.type === "error" && frame.clientId === clientId)
+          finish(reject, new Error(`${this.name}: ${what} refused: ${JSON.stringify(frame)}`));
         else if (predicate(frame)) finish(resolvePromise, { frame, at });
       };
       this.waiters.add(waiter);

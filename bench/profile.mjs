@@ -83,7 +83,10 @@ try {
   // Only the workload's measured window (its set-up is left out, as in the benchmark).
   target.profiler = {
     start: () => inspector.send("Profiler.start"),
-    stop: async () => ({ result: { profile } } = await inspector.send("Profiler.stop")),
+    stop: async () =>
+      ({
+        result: { profile },
+      } = await inspector.send("Profiler.stop")),
   };
   const result = workload === "hot" ? await throughputRun(target, 0) : await latencyRun(target, 0);
   inspector.close();

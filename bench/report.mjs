@@ -25,15 +25,48 @@ function rows(results) {
   const { vsFloor } = TARGETS;
   const latency = (name) => results[name].latency.rounds.flatMap((r) => r.samples);
   const out = [
-    { label: "a. customer→agent latency p50 (ms)", parley: percentile(latency("Parley"), 50), floor: percentile(latency("floor"), 50), relative: atMost(vsFloor.p50) },
-    { label: "a. customer→agent latency p99 (ms)", parley: percentile(latency("Parley"), 99), floor: percentile(latency("floor"), 99), absolute: below(TARGETS.p99Ms, "ms"), relative: atMost(vsFloor.p99) },
-    { label: "a. server CPU per message (ms)", parley: cpuPerMessage(results.Parley.latency.rounds), floor: cpuPerMessage(results.floor.latency.rounds), relative: atMost(vsFloor.cpuPerMessage) },
-    { label: "b. hot conversation, acked msg/s", parley: results.Parley.hot.msgPerSec, floor: results.floor.hot.msgPerSec, absolute: { text: `≥ ${TARGETS.msgPerSec} msg/s`, ok: (v) => v >= TARGETS.msgPerSec }, relative: atLeast(vsFloor.hotMsgPerSec) },
-    { label: "b. server CPU per message (ms)", parley: cpuPerMessage(results.Parley.hot.rounds), floor: cpuPerMessage(results.floor.hot.rounds), relative: atMost(vsFloor.cpuPerMessage) },
+    {
+      label: "a. customer→agent latency p50 (ms)",
+      parley: percentile(latency("Parley"), 50),
+      floor: percentile(latency("floor"), 50),
+      relative: atMost(vsFloor.p50),
+    },
+    {
+      label: "a. customer→agent latency p99 (ms)",
+      parley: percentile(latency("Parley"), 99),
+      floor: percentile(latency("floor"), 99),
+      absolute: below(TARGETS.p99Ms, "ms"),
+      relative: atMost(vsFloor.p99),
+    },
+    {
+      label: "a. server CPU per message (ms)",
+      parley: cpuPerMessage(results.Parley.latency.rounds),
+      floor: cpuPerMessage(results.floor.latency.rounds),
+      relative: atMost(vsFloor.cpuPerMessage),
+    },
+    {
+      label: "b. hot conversation, acked msg/s",
+      parley: results.Parley.hot.msgPerSec,
+      floor: results.floor.hot.msgPerSec,
+      absolute: { text: `≥ ${TARGETS.msgPerSec} msg/s`, ok: (v) => v >= TARGETS.msgPerSec },
+      relative: atLeast(vsFloor.hotMsgPerSec),
+    },
+    {
+      label: "b. server CPU per message (ms)",
+      parley: cpuPerMessage(results.Parley.hot.rounds),
+      floor: cpuPerMessage(results.floor.hot.rounds),
+      relative: atMost(vsFloor.cpuPerMessage),
+    },
   ];
   for (const variant of Object.keys(results.Parley.list)) {
     for (const p of [50, 99]) {
-      out.push({ label: `c. list ${variant} p${p} (ms)`, parley: percentile(results.Parley.list[variant], p), floor: percentile(results.floor.list[variant], p), absolute: below(TARGETS.listMs, "ms"), relative: atMost(vsFloor.list) });
+      out.push({
+        label: `c. list ${variant} p${p} (ms)`,
+        parley: percentile(results.Parley.list[variant], p),
+        floor: percentile(results.floor.list[variant], p),
+        absolute: below(TARGETS.listMs, "ms"),
+        relative: atMost(vsFloor.list),
+      });
     }
   }
   return out;
@@ -47,7 +80,8 @@ function method(results, meta, loadAtEnd) {
     "PARLEY BENCHMARK: Parley vs the platform floor (bench/floor: a bare relay Durable Object and a bare D1 route)",
     `  ${meta.when} · node ${process.version} · wrangler ${meta.wrangler} · compatibility_date ${meta.compat} · ${availableParallelism()} cores · loopback only`,
   ];
-  if (process.env.BENCH_PARLEY_ARGS) lines.push(`  ⚠ Parley started with extra arguments BENCH_PARLEY_ARGS="${process.env.BENCH_PARLEY_ARGS}" (a diagnostic run)`);
+  if (process.env.BENCH_PARLEY_ARGS)
+    lines.push(`  ⚠ Parley started with extra arguments BENCH_PARLEY_ARGS="${process.env.BENCH_PARLEY_ARGS}" (a diagnostic run)`);
   lines.push(
     `  local D1/DO state in ${meta.stateRoot} · 1-min load average: ${meta.loadBefore.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end`,
     `  a: ${WORKLOAD.latencyConversations} conversations × ${WORKLOAD.latencyMessages} messages, all conversations at once, each message sent after the previous one's ack and delivery;`,
@@ -68,9 +102,14 @@ function method(results, meta, loadAtEnd) {
     `     server CPU per message ≤ ${vsFloor.cpuPerMessage}× the floor's; the inbox list within ${vsFloor.list}× the floor. Absolute: p99 < ${TARGETS.p99Ms} ms, ≥ ${TARGETS.msgPerSec} msg/s, list < ${TARGETS.listMs} ms`,
   );
   const notIdle = ["Parley", "floor"].flatMap((t) => [...results[t].latency.rounds, ...results[t].hot.rounds].filter((r) => !r.idle).map(() => t));
-  if (notIdle.length) lines.push(`  ⚠ ${notIdle.length} CPU window(s) (${[...new Set(notIdle)].join(", ")}) did not start or end idle within 15 s: their CPU also holds other work`);
+  if (notIdle.length)
+    lines.push(
+      `  ⚠ ${notIdle.length} CPU window(s) (${[...new Set(notIdle)].join(", ")}) did not start or end idle within 15 s: their CPU also holds other work`,
+    );
   if (Math.max(meta.loadBefore, loadAtEnd) > availableParallelism()) {
-    lines.push(`  ⚠ other processes kept the ${availableParallelism()} cores busy during the run: both targets' times are inflated; compare the ratios and the CPU per message, and rerun on a quiet machine for the absolute targets`);
+    lines.push(
+      `  ⚠ other processes kept the ${availableParallelism()} cores busy during the run: both targets' times are inflated; compare the ratios and the CPU per message, and rerun on a quiet machine for the absolute targets`,
+    );
   }
   return lines;
 }
@@ -82,7 +121,9 @@ function details(results, meta) {
     const samples = rounds.flatMap((r) => r.samples);
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
     const cpu = rounds.map((r) => `${fmt(r.cpuMs)} ms/${r.messages}`).join(", ");
-    lines.push(`  ${t.padEnd(6)} a: rounds p50/p99 ${rounds.map((r) => `${fmt(percentile(r.samples, 50))}/${fmt(percentile(r.samples, 99))}`).join(", ")} ms; mean ${fmt(mean)}, max ${fmt(Math.max(...samples))} ms; server CPU per round ${cpu} messages`);
+    lines.push(
+      `  ${t.padEnd(6)} a: rounds p50/p99 ${rounds.map((r) => `${fmt(percentile(r.samples, 50))}/${fmt(percentile(r.samples, 99))}`).join(", ")} ms; mean ${fmt(mean)}, max ${fmt(Math.max(...samples))} ms; server CPU per round ${cpu} messages`,
+    );
   }
   for (const t of ["Parley", "floor"]) {
     const { rounds } = results[t].hot;
@@ -93,10 +134,21 @@ function details(results, meta) {
     );
   }
   const c = results.Parley.countsMs;
-  lines.push(`  Parley GET /api/inbox/counts (the query behind each counts frame): p50 ${fmt(percentile(c, 50))} ms, p99 ${fmt(percentile(c, 99))} ms at ${meta.seedTickets.toLocaleString("en")} tickets`);
+  lines.push(
+    `  Parley GET /api/inbox/counts (the query behind each counts frame): p50 ${fmt(percentile(c, 50))} ms, p99 ${fmt(percentile(c, 99))} ms at ${meta.seedTickets.toLocaleString("en")} tickets`,
+  );
   if (meta.counts) lines.push(`  Parley inbox counts after the run: ${JSON.stringify(meta.counts)}`);
   for (const [name, issues] of Object.entries(meta.logIssues)) {
-    lines.push(`  ${name} server log: ${issues.length} warning/error line(s)${issues.length ? `, e.g. ${issues.slice(0, 3).map((l) => JSON.stringify(l.slice(0, 200))).join("; ")}` : ""}`);
+    lines.push(
+      `  ${name} server log: ${issues.length} warning/error line(s)${
+        issues.length
+          ? `, e.g. ${issues
+              .slice(0, 3)
+              .map((l) => JSON.stringify(l.slice(0, 200)))
+              .join("; ")}`
+          : ""
+      }`,
+    );
   }
   return lines;
 }
@@ -104,7 +156,11 @@ function details(results, meta) {
 export function report(results, meta) {
   const table = rows(results);
   const cols = [Math.max(...table.map((r) => r.label.length)) + 2, 10, 10, 9, 16, 8, 16, 8];
-  const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i]) : i >= 4 ? `  ${String(c).padEnd(cols[i] - 2)}` : String(c).padStart(cols[i]))).join("").trimEnd();
+  const row = (cells) =>
+    cells
+      .map((c, i) => (i === 0 ? String(c).padEnd(cols[i]) : i >= 4 ? `  ${String(c).padEnd(cols[i] - 2)}` : String(c).padStart(cols[i])))
+      .join("")
+      .trimEnd();
   const verdict = (target, value) => (target ? (target.ok(value) ? "met" : "MISSED") : "");
   const missed = [];
   const out = [...method(results, meta, loadavg()[0]), ""];
@@ -114,7 +170,18 @@ export function report(results, meta) {
     const ratio = r.parley / r.floor;
     if (r.absolute && !r.absolute.ok(r.parley)) missed.push(`${r.label} ${r.absolute.text}`);
     if (!r.relative.ok(ratio)) missed.push(`${r.label} ${r.relative.text}`);
-    out.push(row([r.label, fmt(r.parley), fmt(r.floor), `${ratio.toFixed(2)}×`, r.absolute?.text ?? "", verdict(r.absolute, r.parley), r.relative.text, verdict(r.relative, ratio)]));
+    out.push(
+      row([
+        r.label,
+        fmt(r.parley),
+        fmt(r.floor),
+        `${ratio.toFixed(2)}×`,
+        r.absolute?.text ?? "",
+        verdict(r.absolute, r.parley),
+        r.relative.text,
+        verdict(r.relative, ratio),
+      ]),
+    );
   }
   const targetCount = table.reduce((sum, r) => sum + (r.absolute ? 2 : 1), 0);
   out.push("", missed.length ? `Targets missed: ${missed.length} of ${targetCount}` : `All ${targetCount} targets met.`, ...missed.map((m) => `  ${m}`));

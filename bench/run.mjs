@@ -116,7 +116,13 @@ async function main() {
     const hot = await alternating(WORKLOAD.hotRounds, "b. hot conversation", (name, round) => throughputRun(targets[name], round));
     for (const name of ["Parley", "floor"]) {
       results[name].latency = { rounds: latency[name] };
-      results[name].hot = { rounds: hot[name], msgPerSec: percentile(hot[name].map((r) => r.msgPerSec), 50) };
+      results[name].hot = {
+        rounds: hot[name],
+        msgPerSec: percentile(
+          hot[name].map((r) => r.msgPerSec),
+          50,
+        ),
+      };
     }
     log("c. list: both targets, request by request");
     const list = await listRun(targets);
@@ -129,7 +135,18 @@ async function main() {
     const counts = await targets.Parley.counts();
 
     const issues = Object.fromEntries(Object.entries(logs).map(([name, file]) => [name, logIssues(file)]));
-    console.log(report(results, { when: new Date().toISOString(), wrangler, compat, counts, stateRoot: STATE_ROOT, loadBefore, logIssues: issues, seedTickets: SEED_TICKETS }));
+    console.log(
+      report(results, {
+        when: new Date().toISOString(),
+        wrangler,
+        compat,
+        counts,
+        stateRoot: STATE_ROOT,
+        loadBefore,
+        logIssues: issues,
+        seedTickets: SEED_TICKETS,
+      }),
+    );
     const resultsDir = join(ROOT, "bench", "results");
     if (!existsSync(resultsDir)) mkdirSync(resultsDir);
     const file = join(resultsDir, `${new Date().toISOString().replaceAll(":", "-")}.json`);

@@ -32,7 +32,10 @@ const twilio = createServer((request, response) => {
   let body = "";
   request.on("data", (chunk) => (body += chunk));
   request.on("end", () => {
-    const reply = messagesApi({ method: request.method, path: request.url, authorization: request.headers.authorization, contentType: request.headers["content-type"], body }, ACCOUNT);
+    const reply = messagesApi(
+      { method: request.method, path: request.url, authorization: request.headers.authorization, contentType: request.headers["content-type"], body },
+      ACCOUNT,
+    );
     response.writeHead(reply.status, { "Content-Type": "application/json" }).end(JSON.stringify(reply.body));
     if (reply.message) waitingForBody.get(reply.message.body)?.(now());
   });
@@ -44,10 +47,18 @@ const apiBaseUrl = `http://127.0.0.1:${twilio.address().port}`;
 const { base, stop, json } = await startBenchParley({ label: "sms", vars: { SEND_RATE_PER_10S: "100000", DEV_LOOPBACK_SERVICES: "on" } });
 try {
   const vars = devVars();
-  const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }) });
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }),
+  });
   const cookie = login.headers.get("set-cookie").split(";")[0];
   const admin = { Cookie: cookie, Origin: base };
-  await json("/api/settings", { method: "PATCH", headers: admin, body: JSON.stringify({ sms: { enabled: false, accountSid: ACCOUNT.accountSid, fromNumber: STORE_NUMBER, apiBaseUrl } }) });
+  await json("/api/settings", {
+    method: "PATCH",
+    headers: admin,
+    body: JSON.stringify({ sms: { enabled: false, accountSid: ACCOUNT.accountSid, fromNumber: STORE_NUMBER, apiBaseUrl } }),
+  });
   await json("/api/credentials/twilio", { method: "PUT", headers: admin, body: JSON.stringify({ value: ACCOUNT.authToken }) });
   await json("/api/settings", { method: "PATCH", headers: admin, body: JSON.stringify({ sms: { enabled: true } }) });
 
@@ -64,11 +75,22 @@ try {
   const webhook = `${base}/api/sms/twilio`;
   let sid = 0;
   async function text(from, body) {
-    const params = { MessageSid: `SM${String(++sid).padStart(32, "0")}`, AccountSid: ACCOUNT.accountSid, From: from, To: STORE_NUMBER, Body: body, NumMedia: "0" };
+    const params = {
+      MessageSid: `SM${String(++sid).padStart(32, "0")}`,
+      AccountSid: ACCOUNT.accountSid,
+      From: from,
+      To: STORE_NUMBER,
+      Body: body,
+      NumMedia: "0",
+    };
     const signature = await twilioSignature(ACCOUNT.authToken, webhook, params);
     const seen = new Promise((resolve) => waitingForPreview.set(body, (ticket, at) => resolve({ ticket, at })));
     const start = now();
-    const response = await fetch(webhook, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature }, body: new URLSearchParams(params) });
+    const response = await fetch(webhook, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature },
+      body: new URLSearchParams(params),
+    });
     if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
     const answered = now();
     const { ticket, at } = await seen;

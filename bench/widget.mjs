@@ -55,20 +55,29 @@ try {
   }
   await browser.close();
   const made = (key) => loads.map((t) => t[key]).filter((ms) => ms !== null);
-  const summary = (samples) => (samples.length ? `p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms (n=${samples.length})` : "never called");
+  const summary = (samples) =>
+    samples.length
+      ? `p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms (n=${samples.length})`
+      : "never called";
   const ready = loads.filter((t) => t.session !== null).map((t) => Math.max(t.launcher, t.session));
   /** The launcher's order against a start-up call, as measured: the launcher's figure includes the call only where it came after it. */
   const order = (key) => {
     const called = loads.filter((t) => t[key] !== null);
     return `the launcher appeared before this answer in ${called.filter((t) => t.launcher < t[key]).length} of ${called.length} loads`;
   };
-  console.log(`widget.js: ${(code.byteLength / 1024).toFixed(1)} KiB raw, ${(gzipSync(code, { level: 9 }).byteLength / 1024).toFixed(1)} KiB gzipped (target < 20 KiB)`);
-  console.log(`${LOADS} loads of /demo (a signed-in demo shopper, a fresh context each, after ${WARMUP} warm-up loads) in headless Chromium, from widget.js loaded (its responseEnd):`);
+  console.log(
+    `widget.js: ${(code.byteLength / 1024).toFixed(1)} KiB raw, ${(gzipSync(code, { level: 9 }).byteLength / 1024).toFixed(1)} KiB gzipped (target < 20 KiB)`,
+  );
+  console.log(
+    `${LOADS} loads of /demo (a signed-in demo shopper, a fresh context each, after ${WARMUP} warm-up loads) in headless Chromium, from widget.js loaded (its responseEnd):`,
+  );
   console.log(`  → launcher on screen (rendered, non-zero size; checked once per animation frame): ${summary(made("launcher"))}`);
   console.log(`  → GET /api/widget/config answered (${order("config")}): ${summary(made("config"))}`);
   console.log(`  → POST /api/widget/session answered (${order("session")}): ${summary(made("session"))}`);
   console.log(`  → launcher on screen and session answered, whichever is later (ready to chat as the shopper): ${summary(ready)}`);
-  console.log("  left out: fetching the store page and widget.js itself; what the widget does after the session answers (such as resuming a chat); any network (loopback, no TLS)");
+  console.log(
+    "  left out: fetching the store page and widget.js itself; what the widget does after the session answers (such as resuming a chat); any network (loopback, no TLS)",
+  );
 } finally {
   await stop();
 }

@@ -136,7 +136,17 @@ async function burst(customer, agent, count, tag) {
   while (deliveries < count && Date.now() < deadline) await sleep(20);
   customer.onFrame = agent.onFrame = null;
   customer.onClose = null;
-  return { count, elapsed, msgPerSec: count / (elapsed / 1000), inOrder, acks: acks.length, seqs: [acks[0].seq, acks.at(-1).seq], deliveries, deliveryOrderOk, sendLoopMs };
+  return {
+    count,
+    elapsed,
+    msgPerSec: count / (elapsed / 1000),
+    inOrder,
+    acks: acks.length,
+    seqs: [acks[0].seq, acks.at(-1).seq],
+    deliveries,
+    deliveryOrderOk,
+    sendLoopMs,
+  };
 }
 
 export async function throughputRun(target, round) {

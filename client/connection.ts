@@ -28,7 +28,11 @@ export type Connection = {
 const inBrowser = typeof document !== "undefined";
 
 /** Connects now, and again after every drop until stopped; `url` is asked at each attempt. */
-export function connect<Frame = ServerFrame>(url: () => string, events: ConnectionEvents<Frame>, createSocket: SocketFactory = (url) => new WebSocket(url)): Connection {
+export function connect<Frame = ServerFrame>(
+  url: () => string,
+  events: ConnectionEvents<Frame>,
+  createSocket: SocketFactory = (url) => new WebSocket(url),
+): Connection {
   let ws: WebSocket | null = null;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;

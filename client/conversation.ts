@@ -45,7 +45,15 @@ const TYPING_SHOWN_MS = 5_000;
 const TYPING_EVERY_MS = 2_000;
 const RATE_LIMIT_RETRY_MS = 2_000;
 
-export const emptyConversation: ConversationState = { messages: [], outbox: [], reads: { customer: 0, agent: 0 }, peerTyping: null, connected: false, status: null, aiMode: null };
+export const emptyConversation: ConversationState = {
+  messages: [],
+  outbox: [],
+  reads: { customer: 0, agent: 0 },
+  peerTyping: null,
+  connected: false,
+  status: null,
+  aiMode: null,
+};
 
 /** Which side wrote a message: bots speak for the team, system notes for nobody. */
 export function sideOf(message: Pick<MessageT, "author">): SideT | null {

@@ -48,7 +48,9 @@ export const NewAgent = z
 const filterParam = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 export const TicketListQuery = z.object({
-  view: filterParam(z.enum(["inbox", "ai"])).openapi({ description: "`ai`: the conversations the AI agent handles without the team (admins; Parley extension). Default `inbox`." }),
+  view: filterParam(z.enum(["inbox", "ai"])).openapi({
+    description: "`ai`: the conversations the AI agent handles without the team (admins; Parley extension). Default `inbox`.",
+  }),
   status: filterParam(TicketStatus),
   channel: filterParam(Channel),
   assignee: filterParam(z.string().min(1).max(100)).openapi({ description: "`me`, `unassigned` or an agent id" }),
@@ -167,13 +169,23 @@ export const CredentialStatuses = z
   .object(Object.fromEntries(CREDENTIAL_NAMES.map((name) => [name, CredentialStatus])) as Record<(typeof CREDENTIAL_NAMES)[number], typeof CredentialStatus>)
   .openapi("CredentialStatuses");
 export const CredentialParam = z.object({ name: CredentialName });
-export const CredentialValue = z.object({ value: z.string().trim().min(1, "must not be empty").max(4000) }).strict().openapi("CredentialValue");
+export const CredentialValue = z
+  .object({ value: z.string().trim().min(1, "must not be empty").max(4000) })
+  .strict()
+  .openapi("CredentialValue");
 
 // ---- notification emails (admins) -----------------------------------------------------------
 
 export const EmailUnsubscribe = z.object({ email: z.string(), unsubscribedAt: z.string() }).openapi("EmailUnsubscribe");
 export const EmailLogEntry = z
-  .object({ id: z.string(), ticketId: z.string(), kind: z.enum(["new_ticket", "customer_reply"]), recipient: z.string(), subject: z.string(), sentAt: z.string() })
+  .object({
+    id: z.string(),
+    ticketId: z.string(),
+    kind: z.enum(["new_ticket", "customer_reply"]),
+    recipient: z.string(),
+    subject: z.string(),
+    sentAt: z.string(),
+  })
   .openapi("EmailLogEntry");
 export const EmailUnsubscribeList = z.object({ unsubscribes: z.array(EmailUnsubscribe) }).openapi("EmailUnsubscribeList");
 export const EmailLog = z.object({ emails: z.array(EmailLogEntry) }).openapi("EmailLog");

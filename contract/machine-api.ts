@@ -26,7 +26,9 @@ export const EventRequest = z
   .openapi("EventRequest");
 export const EventRecorded = z.object({ profileId: z.string(), eventId: z.string() }).openapi("EventRecorded");
 
-export const TwilioSignatureHeader = z.object({ "x-twilio-signature": z.string().optional().openapi({ description: "base64(HMAC-SHA1(auth token, URL + sorted parameters))" }) });
+export const TwilioSignatureHeader = z.object({
+  "x-twilio-signature": z.string().optional().openapi({ description: "base64(HMAC-SHA1(auth token, URL + sorted parameters))" }),
+});
 export const TwilioInboundSms = z
   .object({
     MessageSid: z.string().min(1).max(64),

@@ -68,9 +68,7 @@ export const Ticket = z
 export const TicketResponse = z.object({ ticket: Ticket }).openapi("TicketResponse");
 export type TicketResponseT = z.infer<typeof TicketResponse>;
 
-export const Attachment = z
-  .object({ key: z.string(), url: z.string(), contentType: z.string(), size: z.number().int() })
-  .openapi("Attachment");
+export const Attachment = z.object({ key: z.string(), url: z.string(), contentType: z.string(), size: z.number().int() }).openapi("Attachment");
 
 export const Author = z.object({ kind: AuthorKind, id: z.string().nullable(), name: z.string().nullable() });
 
@@ -81,7 +79,12 @@ export const AiNote = z
   .object({
     confidence: z.number().min(0).max(1),
     sources: z.array(AiSource),
-    handoff: z.object({ reason: z.enum(["low_confidence", "asked_for_human", "unresolved", "provider_error"]), target: z.enum(["inbox", "zendesk", "gorgias", "message"]) }).optional(),
+    handoff: z
+      .object({
+        reason: z.enum(["low_confidence", "asked_for_human", "unresolved", "provider_error"]),
+        target: z.enum(["inbox", "zendesk", "gorgias", "message"]),
+      })
+      .optional(),
   })
   .openapi("AiNote");
 
@@ -133,9 +136,7 @@ export const Agent = z
   })
   .openapi("Agent");
 
-export const Faq = z
-  .object({ id: z.string(), question: z.string(), answer: z.string(), published: z.boolean(), position: z.number().int() })
-  .openapi("Faq");
+export const Faq = z.object({ id: z.string(), question: z.string(), answer: z.string(), published: z.boolean(), position: z.number().int() }).openapi("Faq");
 
 export const Macro = z.object({ id: z.string(), name: z.string(), body: z.string() }).openapi("Macro");
 
@@ -153,9 +154,7 @@ const timezone = z.string().refine((tz) => {
   }
 }, "must be an IANA time zone such as Europe/Stockholm");
 
-const webUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .max(2000);
+const webUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 
 const origin = z.string().refine((value) => {
   try {
@@ -207,11 +206,17 @@ const AiSettings = z
     // A target or provider that is chosen must be reachable: refused now, not at the first handoff.
     for (const target of ["zendesk", "gorgias"] as const) {
       if (ai.handoff !== target) continue;
-      if (!ai[target].baseUrl) ctx.addIssue({ code: "custom", path: [target, "baseUrl"], message: `set the ${target === "zendesk" ? "Zendesk" : "Gorgias"} address before handing off there` });
+      if (!ai[target].baseUrl)
+        ctx.addIssue({
+          code: "custom",
+          path: [target, "baseUrl"],
+          message: `set the ${target === "zendesk" ? "Zendesk" : "Gorgias"} address before handing off there`,
+        });
       if (!ai[target].email) ctx.addIssue({ code: "custom", path: [target, "email"], message: "set the email of the account Parley signs in as" });
     }
     if (ai.provider === "openai") {
-      if (!ai.openai.baseUrl) ctx.addIssue({ code: "custom", path: ["openai", "baseUrl"], message: "set the endpoint's base URL, such as https://api.openai.com/v1" });
+      if (!ai.openai.baseUrl)
+        ctx.addIssue({ code: "custom", path: ["openai", "baseUrl"], message: "set the endpoint's base URL, such as https://api.openai.com/v1" });
       if (!ai.openai.model) ctx.addIssue({ code: "custom", path: ["openai", "model"], message: "name the model to use" });
     }
   });
@@ -223,7 +228,10 @@ const AiSettings = z
 const SmsSettings = z
   .object({
     enabled: z.boolean(),
-    accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, "must be a Twilio Account SID: AC and 32 hex digits").nullable(),
+    accountSid: z
+      .string()
+      .regex(/^AC[0-9a-f]{32}$/, "must be a Twilio Account SID: AC and 32 hex digits")
+      .nullable(),
     fromNumber: z.string().regex(E164_PATTERN, "must be a phone number in E.164 form, such as +14155550100").nullable(),
     apiBaseUrl: serviceUrl,
     helpMessage: messageText(MAX_SMS_CHARS),
@@ -243,7 +251,11 @@ export const Settings = z
     officeHours: OfficeHours,
     allowedOrigins: z.array(origin).max(100),
     notifyEmails: z.array(z.email()).max(50),
-    notifyFrom: z.email().max(320).nullable().openapi({ description: "The sender of notification emails; a null sender is notifications@ the Worker's host (Parley extension)." }),
+    notifyFrom: z
+      .email()
+      .max(320)
+      .nullable()
+      .openapi({ description: "The sender of notification emails; a null sender is notifications@ the Worker's host (Parley extension)." }),
     ai: AiSettings,
     sms: SmsSettings,
   })
@@ -319,9 +331,7 @@ export const WebhookDelivery = z
   })
   .openapi("WebhookDelivery");
 
-export const Counts = z
-  .object({ unread: z.number().int(), open: z.number().int(), snoozed: z.number().int() })
-  .openapi("Counts");
+export const Counts = z.object({ unread: z.number().int(), open: z.number().int(), snoozed: z.number().int() }).openapi("Counts");
 
 export const ErrorCode = z.enum([
   "invalid_request",
@@ -341,9 +351,7 @@ export const ErrorCode = z.enum([
   "sms_unavailable",
 ]);
 
-export const ErrorBody = z
-  .object({ error: z.object({ code: ErrorCode, message: z.string() }) })
-  .openapi("Error");
+export const ErrorBody = z.object({ error: z.object({ code: ErrorCode, message: z.string() }) }).openapi("Error");
 
 /** A message body as senders give it: trimmed, 1 to 4,000 characters. */
 export const MessageBody = messageText(MAX_BODY_CHARS);

@@ -13,8 +13,7 @@ export const MAX_MMS_BYTES = 5 * 1024 * 1024;
 
 // The GSM 03.38 alphabet: a character of the basic set is one septet, one of the extension
 // table two (an escape, then the character). Anything else makes the whole text UCS-2.
-const GSM_BASIC =
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM_EXTENDED = "^{}\\[~]|€\f";
 
 export type SmsSegments = {
@@ -85,5 +84,12 @@ const KEYWORDS: Record<string, SmsKeyword> = {
 export type SmsKeyword = "stop" | "start" | "help";
 
 export function smsKeyword(body: string): SmsKeyword | null {
-  return KEYWORDS[body.trim().replace(/[.!]+$/, "").toUpperCase()] ?? null;
+  return (
+    KEYWORDS[
+      body
+        .trim()
+        .replace(/[.!]+$/, "")
+        .toUpperCase()
+    ] ?? null
+  );
 }

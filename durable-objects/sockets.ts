@@ -7,7 +7,12 @@ export const ADMIN_TAG = "admin";
 export const sessionTag = (session: string) => `session:${session}`;
 
 export function identityTags(identity: SocketIdentity): string[] {
-  return [identity.side, `${identity.side}:${identity.id}`, ...(identity.session ? [sessionTag(identity.session)] : []), ...(identity.admin ? [ADMIN_TAG] : [])];
+  return [
+    identity.side,
+    `${identity.side}:${identity.id}`,
+    ...(identity.session ? [sessionTag(identity.session)] : []),
+    ...(identity.admin ? [ADMIN_TAG] : []),
+  ];
 }
 
 export function readIdentity(request: Request): SocketIdentity | null {

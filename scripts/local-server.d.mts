@@ -19,6 +19,13 @@ export function freePort(): Promise<number>;
 
 export function startWranglerDev(options: { label: string; port?: number; args?: string[]; output?: Output; timeoutMs?: number }): Promise<LocalServer>;
 
-export function startParley(options?: { port?: number; stateDir?: string; vars?: Record<string, string>; args?: string[]; output?: Output; timeoutMs?: number }): Promise<LocalServer>;
+export function startParley(options?: {
+  port?: number;
+  stateDir?: string;
+  vars?: Record<string, string>;
+  args?: string[];
+  output?: Output;
+  timeoutMs?: number;
+}): Promise<LocalServer>;
 
 export function runWrangler(args: string[], output?: Output): Promise<void>;

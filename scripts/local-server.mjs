@@ -51,7 +51,9 @@ async function claimablePort(port, label) {
     return port;
   } catch (error) {
     if (error.code !== "EADDRINUSE") throw error;
-    throw new Error(`${label}: port ${port} on ${HOST} is already taken by another process; stop it or choose another port (or leave the port unset to get a free one).`);
+    throw new Error(
+      `${label}: port ${port} on ${HOST} is already taken by another process; stop it or choose another port (or leave the port unset to get a free one).`,
+    );
   }
 }
 
@@ -67,7 +69,9 @@ async function untilHealthy(group, port, label, timeoutMs) {
       // The port was free when the server was spawned, but another process could have taken it
       // since: the answer counts only if the listening socket is this server's.
       if (treeListensOn(group.pid, port) === false || group.exitStatus) {
-        throw new Error(`${label}: something answers /healthz on port ${port}, but not the server this run started (pid ${group.pid}); another process took the port.`);
+        throw new Error(
+          `${label}: something answers /healthz on port ${port}, but not the server this run started (pid ${group.pid}); another process took the port.`,
+        );
       }
       return;
     }
@@ -95,7 +99,15 @@ export async function startWranglerDev({ label, port, args = [], output = "inher
     await group.stop();
     throw error;
   }
-  return { base: `http://${HOST}:${listenPort}`, port: listenPort, inspectorPort, pid: group.pid, exited: group.exited, output: group.output, stop: group.stop };
+  return {
+    base: `http://${HOST}:${listenPort}`,
+    port: listenPort,
+    inspectorPort,
+    pid: group.pid,
+    exited: group.exited,
+    output: group.output,
+    stop: group.stop,
+  };
 }
 
 /** Writes .dev.vars with fresh local secrets when there is none; adds what an older one lacks. */
@@ -118,7 +130,9 @@ function ensureDevVars(port, say) {
         "",
       ].join("\n"),
     );
-    say(`\nNo .dev.vars was found, so one was generated with fresh local secrets.\n  Sign in at http://${HOST}:${port ?? "<port>"}/ as admin@example.com / ${password}\n  (the password is in .dev.vars as ADMIN_PASSWORD).\n`);
+    say(
+      `\nNo .dev.vars was found, so one was generated with fresh local secrets.\n  Sign in at http://${HOST}:${port ?? "<port>"}/ as admin@example.com / ${password}\n  (the password is in .dev.vars as ADMIN_PASSWORD).\n`,
+    );
   }
   // A .dev.vars from before the AI agent's keys existed gets the secret that seals them.
   if (!/^CREDENTIALS_KEY=/m.test(readFileSync(file, "utf8"))) {

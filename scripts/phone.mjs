@@ -69,7 +69,10 @@ const server = createServer(async (req, res) => {
   let body = "";
   for await (const chunk of req) body += chunk;
   const path = new URL(req.url ?? "/", "http://phone").pathname;
-  const reply = messagesApi({ method: req.method ?? "", path, authorization: req.headers.authorization, contentType: req.headers["content-type"], body }, credentials);
+  const reply = messagesApi(
+    { method: req.method ?? "", path, authorization: req.headers.authorization, contentType: req.headers["content-type"], body },
+    credentials,
+  );
   res.writeHead(reply.status, { "Content-Type": "application/json" });
   res.end(JSON.stringify(reply.body));
   const message = reply.message;
@@ -88,18 +91,32 @@ const twilioUrl = `http://127.0.0.1:${server.address().port}`;
 async function setUp() {
   const fromFile = options.email && options.password ? {} : devVars(".dev.vars", []);
   const request = async (method, path, json, cookie) => {
-    const response = await fetch(`${parley}${path}`, { method, headers: { "Content-Type": "application/json", ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(json) });
+    const response = await fetch(`${parley}${path}`, {
+      method,
+      headers: { "Content-Type": "application/json", ...(cookie ? { Cookie: cookie } : {}) },
+      body: JSON.stringify(json),
+    });
     if (!response.ok) {
       const text = await response.text();
       // Deployed, Parley only calls https addresses on the internet; this phone listens on 127.0.0.1.
-      const hint = text.includes("sms.apiBaseUrl") ? '\nParley refuses this phone\'s local Twilio: put DEV_LOOPBACK_SERVICES="on" in .dev.vars and restart `npm start`.' : "";
+      const hint = text.includes("sms.apiBaseUrl")
+        ? '\nParley refuses this phone\'s local Twilio: put DEV_LOOPBACK_SERVICES="on" in .dev.vars and restart `npm start`.'
+        : "";
       throw new Error(`${method} ${path} answered ${response.status}: ${text}${hint}`);
     }
     return response;
   };
-  const login = await request("POST", "/api/auth/login", { email: options.email ?? fromFile.ADMIN_EMAIL, password: options.password ?? fromFile.ADMIN_PASSWORD });
+  const login = await request("POST", "/api/auth/login", {
+    email: options.email ?? fromFile.ADMIN_EMAIL,
+    password: options.password ?? fromFile.ADMIN_PASSWORD,
+  });
   const cookie = login.headers.get("Set-Cookie").split(";")[0];
-  await request("PATCH", "/api/settings", { sms: { enabled: true, accountSid: credentials.accountSid, fromNumber: options["store-number"], apiBaseUrl: twilioUrl } }, cookie);
+  await request(
+    "PATCH",
+    "/api/settings",
+    { sms: { enabled: true, accountSid: credentials.accountSid, fromNumber: options["store-number"], apiBaseUrl: twilioUrl } },
+    cookie,
+  );
   await request("PUT", "/api/credentials/twilio", { value: credentials.authToken }, cookie);
 }
 
@@ -130,7 +147,10 @@ async function textStore(body) {
   sent += 1;
   console.log(`💬 ${options.number} → Store: ${body}`);
   const answer = /<Message>([\s\S]*?)<\/Message>/.exec(text)?.[1];
-  if (answer) console.log(`📱 Store → ${options.number} (auto-reply): ${answer.replace(/&(lt|gt|amp|apos|quot);/g, (_, name) => ({ lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' })[name])}`);
+  if (answer)
+    console.log(
+      `📱 Store → ${options.number} (auto-reply): ${answer.replace(/&(lt|gt|amp|apos|quot);/g, (_, name) => ({ lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' })[name])}`,
+    );
 }
 
 try {

@@ -120,7 +120,10 @@ function procStat(pid) {
 
 /** `rootPid` and every process below it, each with its name and CPU ticks (utime + stime). */
 export function processTree(rootPid) {
-  const all = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).map((entry) => procStat(Number(entry))).filter(Boolean);
+  const all = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => procStat(Number(entry)))
+    .filter(Boolean);
   const tree = all.filter((process) => process.pid === rootPid);
   for (let i = 0; i < tree.length; i++) tree.push(...all.filter((process) => process.ppid === tree[i].pid));
   return tree;

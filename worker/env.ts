@@ -3,8 +3,7 @@ import type { TwilioConfig } from "./lib/sms/twilio";
 
 /** Who a widget token speaks for: an identified customer, or an anonymous visitor (FAQs only). */
 export type WidgetIdentity =
-  | { kind: "customer"; profileId: string; externalId: string; name: string | null; expiresAt: number }
-  | { kind: "anonymous"; expiresAt: number };
+  { kind: "customer"; profileId: string; externalId: string; name: string | null; expiresAt: number } | { kind: "anonymous"; expiresAt: number };
 
 /** The signed-in agent, with the session (its token's hash) the request came with. */
 export type AgentSession = AgentT & { session: string; sessionExpiresAt: number };

@@ -143,7 +143,14 @@ export class Conversation extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, identityTags(participant));
     server.serializeAttachment(participant);
     const log = this.core.log;
-    this.core.send(server, { type: "hello", ticketId: state.id, status: state.status, lastSeq: log.lastSeq, reads: { customer: state.reads.customer, agent: Math.max(state.reads.agent, log.lastAgentSeq) }, aiMode: state.ai.mode });
+    this.core.send(server, {
+      type: "hello",
+      ticketId: state.id,
+      status: state.status,
+      lastSeq: log.lastSeq,
+      reads: { customer: state.reads.customer, agent: Math.max(state.reads.agent, log.lastAgentSeq) },
+      aiMode: state.ai.mode,
+    });
     for (const message of this.log.after(after)) this.core.send(server, { type: "message", ...message });
     return new Response(null, { status: 101, webSocket: client });
   }

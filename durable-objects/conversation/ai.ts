@@ -125,7 +125,9 @@ export class AiResponder {
     if (decision.kind === "handoff") return this.handOff(settings, decision, question);
     const before = this.core.snapshot();
     this.core.write(() => {
-      this.log.append({ kind: "bot", id: null, name: null }, cutToLength(decision.text, MAX_BODY_CHARS), { ai: { confidence: decision.confidence, sources: decision.sources } });
+      this.log.append({ kind: "bot", id: null, name: null }, cutToLength(decision.text, MAX_BODY_CHARS), {
+        ai: { confidence: decision.confidence, sources: decision.sources },
+      });
       // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
       if (decision.sources.length > 0) state.ai.turns += 1;
       if (this.core.log.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;
@@ -167,7 +169,17 @@ export class AiResponder {
       if (target === "message") closeConversation(state);
       if (target === "zendesk" || target === "gorgias") {
         // The transcript is what the conversation is now: the same on every attempt.
-        state.ai.handoff = { target, status: "pending", attempts: 0, nextAt: Date.now(), lastError: null, externalId: null, summary, upToSeq: this.core.log.lastSeq, createdAt: nowIso() };
+        state.ai.handoff = {
+          target,
+          status: "pending",
+          attempts: 0,
+          nextAt: Date.now(),
+          lastError: null,
+          externalId: null,
+          summary,
+          upToSeq: this.core.log.lastSeq,
+          createdAt: nowIso(),
+        };
       }
       this.core.commit(before);
     });

@@ -104,7 +104,8 @@ export class ConversationCore {
       this.writeRow(state);
     });
     this.oweSync();
-    if (before.status !== state.status || before.assigneeId !== state.assigneeId) this.broadcast({ type: "status", status: state.status, assigneeId: state.assigneeId });
+    if (before.status !== state.status || before.assigneeId !== state.assigneeId)
+      this.broadcast({ type: "status", status: state.status, assigneeId: state.assigneeId });
     if (before.aiMode !== state.ai.mode) this.broadcast({ type: "ai", mode: state.ai.mode });
   }
 

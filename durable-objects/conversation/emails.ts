@@ -75,7 +75,8 @@ export class TeamEmails {
       alreadySent: payload.sent,
     });
     const done = [...payload.sent, ...sent];
-    if (error?.retryable && job.attempts + 1 < MAX_EMAIL_ATTEMPTS) return { retryAt: this.outbox.retryAt(job, error.retryAfterMs), payload: { ...payload, sent: done } };
+    if (error?.retryable && job.attempts + 1 < MAX_EMAIL_ATTEMPTS)
+      return { retryAt: this.outbox.retryAt(job, error.retryAfterMs), payload: { ...payload, sent: done } };
     if (error) console.warn(`ticket ${state.id}: notification email failed: ${error.message}`);
     // What the email quoted is covered; what the customer wrote while it was sent gets the next one.
     state.notify.emailedSeq = Math.max(state.notify.emailedSeq, ...messages.map((message) => message.seq));

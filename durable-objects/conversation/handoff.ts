@@ -65,7 +65,10 @@ export class HelpDeskHandoff {
     job.attempts += 1;
     if (!(outcome instanceof DeliveryError)) {
       Object.assign(job, { status: "delivered", externalId: outcome.externalId, lastError: null, nextAt: null });
-      return this.conclude(`${deskName(job.target)} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`, true);
+      return this.conclude(
+        `${deskName(job.target)} ticket ${outcome.externalId} was created with this conversation's transcript; the conversation continues there.`,
+        true,
+      );
     }
     console.warn(`ticket ${state.id}: ${deskName(job.target)} handoff attempt ${job.attempts} failed: ${outcome.message}`);
     if (outcome.retryable && job.attempts < MAX_ATTEMPTS) {
@@ -80,7 +83,10 @@ export class HelpDeskHandoff {
     Object.assign(job, { status: "failed", lastError: outcome.message, nextAt: null });
     state.ai.handedTo = "inbox";
     state.visible = true;
-    await this.conclude(`Could not create the ${deskName(job.target)} ticket (${outcome.retryable ? "it could not be reached" : "it refused the request; see the handoff log in the AI settings"}). The conversation is in the inbox instead.`, false);
+    await this.conclude(
+      `Could not create the ${deskName(job.target)} ticket (${outcome.retryable ? "it could not be reached" : "it refused the request; see the handoff log in the AI settings"}). The conversation is in the inbox instead.`,
+      false,
+    );
     await this.closedHours.replyIfClosed();
   }
 

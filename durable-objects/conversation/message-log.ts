@@ -47,7 +47,17 @@ export class MessageLog {
    */
   appendOnce(author: AuthorT, body: string, { attachments = [], clientId = null, ai }: AppendOptions = {}): MessageT | null {
     const delivery = this.out?.delivery(author, body);
-    const message: MessageT = { seq: this.core.log.lastSeq + 1, id: newId("msg"), clientId, author, body, attachments, createdAt: nowIso(), ...(ai ? { ai } : {}), ...(delivery ? { delivery } : {}) };
+    const message: MessageT = {
+      seq: this.core.log.lastSeq + 1,
+      id: newId("msg"),
+      clientId,
+      author,
+      body,
+      attachments,
+      createdAt: nowIso(),
+      ...(ai ? { ai } : {}),
+      ...(delivery ? { delivery } : {}),
+    };
     const inserted = this.sql.exec(
       "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at, ai, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
       message.seq,
@@ -75,7 +85,9 @@ export class MessageLog {
 
   /** Messages before `before` (all when null), the newest `limit` of them, oldest first. */
   history(before: number | null, limit: number): MessageT[] {
-    return rowsOf(this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)).reverse();
+    return rowsOf(
+      this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit),
+    ).reverse();
   }
 
   /** Every message after `seq`, oldest first: what a (re)connecting socket has not seen. */
@@ -88,7 +100,9 @@ export class MessageLog {
 
   /** The customer's messages after `seq`, the newest `limit` of them, oldest first. */
   customerMessagesAfter(seq: number, limit: number): MessageT[] {
-    return rowsOf(this.sql.exec<MessageRow>("SELECT * FROM messages WHERE author_kind = 'customer' AND seq > ? ORDER BY seq DESC LIMIT ?", seq, limit)).reverse();
+    return rowsOf(
+      this.sql.exec<MessageRow>("SELECT * FROM messages WHERE author_kind = 'customer' AND seq > ? ORDER BY seq DESC LIMIT ?", seq, limit),
+    ).reverse();
   }
 
   /**
@@ -98,7 +112,14 @@ export class MessageLog {
    */
   thread(answeredSeq: number, upTo: number, { history, unanswered }: { history: number; unanswered: number }): { history: MessageT[]; unanswered: MessageT[] } {
     return {
-      unanswered: rowsOf(this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? AND seq <= ? AND author_kind = 'customer' ORDER BY seq LIMIT ?", answeredSeq, upTo, unanswered)),
+      unanswered: rowsOf(
+        this.sql.exec<MessageRow>(
+          "SELECT * FROM messages WHERE seq > ? AND seq <= ? AND author_kind = 'customer' ORDER BY seq LIMIT ?",
+          answeredSeq,
+          upTo,
+          unanswered,
+        ),
+      ),
       history: rowsOf(
         this.sql.exec<MessageRow>(
           "SELECT * FROM messages WHERE seq <= ? AND author_kind <> 'system' AND NOT (author_kind = 'customer' AND seq > ?) ORDER BY seq DESC LIMIT ?",

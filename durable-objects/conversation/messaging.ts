@@ -40,7 +40,8 @@ export class Messaging {
     const store = () => this.append(author, input, origin);
     const result = author.side === "agent" && this.core.state?.channel === "sms" ? await this.hooks.gateSmsReply(input, store) : await store();
     if (result.ok && sender) this.core.send(sender, { type: "ack", clientId: input.clientId, seq: result.message.seq });
-    if (result.ok && !result.duplicate && author.side === "customer" && this.hooks.followsCustomerMessage()) this.core.ctx.waitUntil(this.hooks.afterCustomerMessage());
+    if (result.ok && !result.duplicate && author.side === "customer" && this.hooks.followsCustomerMessage())
+      this.core.ctx.waitUntil(this.hooks.afterCustomerMessage());
     return result;
   }
 
@@ -134,7 +135,12 @@ export class Messaging {
         return refuse("invalid_frame", `attachments.${i}: no upload of yours has that key; upload the file with POST /api/uploads first.`);
       }
       const key = refs[i]!.key;
-      attachments.push({ key, url: `${origin}/api/uploads/${key}`, contentType: head.httpMetadata?.contentType ?? "application/octet-stream", size: head.size });
+      attachments.push({
+        key,
+        url: `${origin}/api/uploads/${key}`,
+        contentType: head.httpMetadata?.contentType ?? "application/octet-stream",
+        size: head.size,
+      });
     }
     return attachments;
   }

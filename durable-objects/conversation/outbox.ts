@@ -92,7 +92,12 @@ export class Outbox {
   }
 
   private laneCounts(): Map<string, number> {
-    this.lanes ??= new Map(this.sql.exec<{ lane: string; n: number }>("SELECT lane, count(*) AS n FROM outbox GROUP BY lane").toArray().map((row) => [row.lane, row.n]));
+    this.lanes ??= new Map(
+      this.sql
+        .exec<{ lane: string; n: number }>("SELECT lane, count(*) AS n FROM outbox GROUP BY lane")
+        .toArray()
+        .map((row) => [row.lane, row.n]),
+    );
     return this.lanes;
   }
 

@@ -61,7 +61,8 @@ export class SocketProtocol {
       return null;
     };
     if (typeof raw !== "string") return refuse("invalid_frame", "Frames are JSON text.");
-    if (raw.length > MAX_FRAME_BYTES / 3 && new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES) return refuse("too_large", `A frame is at most ${MAX_FRAME_BYTES} bytes.`);
+    if (raw.length > MAX_FRAME_BYTES / 3 && new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES)
+      return refuse("too_large", `A frame is at most ${MAX_FRAME_BYTES} bytes.`);
     let json: unknown;
     try {
       json = JSON.parse(raw);

@@ -51,7 +51,8 @@ export class SmsChannel {
   ) {
     // What the team says in an SMS ticket (an agent's reply, the closed-hours reply) goes out by text.
     log.out = {
-      delivery: (author, body) => (this.texted(author) ? { status: "queued", segments: smsSegments(body).segments, sid: null, error: null, updatedAt: nowIso() } : undefined),
+      delivery: (author, body) =>
+        this.texted(author) ? { status: "queued", segments: smsSegments(body).segments, sid: null, error: null, updatedAt: nowIso() } : undefined,
       owe: (message) => this.outbox.add("sms", { kind: "sms", seq: message.seq }),
     };
   }
@@ -73,7 +74,11 @@ export class SmsChannel {
     const state = this.core.state;
     if (!state) return refuse("not_found", "Ticket was not found.");
     if (state.channel !== "sms") return refuse("invalid_request", "This ticket is not an SMS ticket.");
-    const result = await this.messaging.post({ side: "customer", id: customer.id, name: customer.name }, { clientId: input.sid, body: input.body, attachments: input.attachments }, origin);
+    const result = await this.messaging.post(
+      { side: "customer", id: customer.id, name: customer.name },
+      { clientId: input.sid, body: input.body, attachments: input.attachments },
+      origin,
+    );
     if (!result.ok || result.duplicate) return result;
     const before = this.core.snapshot();
     const note = input.keyword && KEYWORD_NOTES[input.keyword];
@@ -124,7 +129,8 @@ export class SmsChannel {
     if (this.core.sql.exec("SELECT 1 FROM replaced_sms WHERE sid = ?", sid).toArray().length > 0) return true;
     if (delivery.sid !== null && delivery.sid !== sid) return false;
     const moved = advancedDelivery(delivery, status);
-    if (moved !== delivery.status) this.log.setDelivery(seq, { ...delivery, status: moved, sid, error: moved === "failed" ? (error ?? "Twilio could not deliver it.") : null });
+    if (moved !== delivery.status)
+      this.log.setDelivery(seq, { ...delivery, status: moved, sid, error: moved === "failed" ? (error ?? "Twilio could not deliver it.") : null });
     return true;
   }
 

@@ -91,7 +91,12 @@ export const SCHEMA = `
 
 /** Conversations created before the AI agent or SMS lack their columns: they are added on wake-up. */
 export function migrateMessages(sql: SqlStorage): void {
-  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((column) => column.name));
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("PRAGMA table_info(messages)")
+      .toArray()
+      .map((column) => column.name),
+  );
   for (const column of ["ai", "delivery"]) if (!columns.has(column)) sql.exec(`ALTER TABLE messages ADD COLUMN ${column} TEXT`);
 }
 
@@ -133,7 +138,8 @@ export function messageFromRow(row: MessageRow): MessageT {
 export function summarizeLog(sql: SqlStorage): LogSummary {
   const last = sql.exec<{ seq: number; body: string; created_at: string }>("SELECT seq, body, created_at FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
   // Walks back from the newest message to the side's last one: a few rows in a live conversation.
-  const lastOf = (kind: string) => sql.exec<{ seq: number }>("SELECT seq FROM messages WHERE author_kind = ? ORDER BY seq DESC LIMIT 1", kind).toArray()[0]?.seq ?? 0;
+  const lastOf = (kind: string) =>
+    sql.exec<{ seq: number }>("SELECT seq FROM messages WHERE author_kind = ? ORDER BY seq DESC LIMIT 1", kind).toArray()[0]?.seq ?? 0;
   return {
     lastSeq: last?.seq ?? 0,
     lastCustomerSeq: lastOf("customer"),

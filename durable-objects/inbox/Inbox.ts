@@ -58,7 +58,9 @@ export class Inbox extends DurableObject<Env> {
     for (const { visible, version: _, ...ticket } of records) {
       if (!visible && !ticket.handledByAi) continue;
       // REPLACE deletes the ticket's previous change, so the new one takes the next revision.
-      const { rev } = this.sql.exec<{ rev: number }>("INSERT OR REPLACE INTO changes (ticket_id, ticket) VALUES (?, ?) RETURNING rev", ticket.id, JSON.stringify(ticket)).one();
+      const { rev } = this.sql
+        .exec<{ rev: number }>("INSERT OR REPLACE INTO changes (ticket_id, ticket) VALUES (?, ?) RETURNING rev", ticket.id, JSON.stringify(ticket))
+        .one();
       if (rev % 1000 === 0) this.prune(rev);
       // The AI agent's conversations are for admins (their AI view) and leave the counts alone.
       const listeners = liveSockets(this.ctx, ticket.handledByAi ? ADMIN_TAG : undefined);
@@ -93,12 +95,7 @@ export class Inbox extends DurableObject<Env> {
   /** Remembers which tickets an agent session has a socket on, so logout can reach them. */
   async noteSessionTicket(session: string, ticketId: string, expiresAt: number): Promise<void> {
     this.sql.exec("DELETE FROM session_tickets WHERE expires_at < ?", Date.now());
-    this.sql.exec(
-      "INSERT INTO session_tickets (session, ticket_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      session,
-      ticketId,
-      expiresAt,
-    );
+    this.sql.exec("INSERT INTO session_tickets (session, ticket_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", session, ticketId, expiresAt);
   }
 
   /** Logout: ends the session's inbox sockets and its sockets on every ticket it opened. */

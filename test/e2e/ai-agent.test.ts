@@ -18,7 +18,14 @@ beforeAll(async () => {
 });
 
 /** The demo store's first sample customer, identified as the store's server would. */
-const ADA = { id: "demo-1001", name: "Ada Lindqvist", email: "ada@example.com", get userHash() { return createHmac("sha256", inject("identitySecret")).update("demo-1001").digest("hex"); } };
+const ADA = {
+  id: "demo-1001",
+  name: "Ada Lindqvist",
+  email: "ada@example.com",
+  get userHash() {
+    return createHmac("sha256", inject("identitySecret")).update("demo-1001").digest("hex");
+  },
+};
 
 const AI_ON = { ai: { enabled: true, provider: "builtin", handoff: "inbox", handoffMessage: "Let me get you a person from our team.", maxTurns: 3 } };
 

@@ -59,7 +59,14 @@ describe("the demo store and the inbox, side by side", { timeout: 60_000 }, () =
     const reply = view.messageWithBody(answer);
     await attribute(reply, "data-status", "seen", 10_000);
     await text(reply.getByTestId("receipt"), "Seen");
-    await until(() => agentPage.getByTestId("assignee-select").inputValue(), await agentPage.evaluate(() => fetch("/api/me").then((r) => r.json()).then((b) => b.agent.id)));
+    await until(
+      () => agentPage.getByTestId("assignee-select").inputValue(),
+      await agentPage.evaluate(() =>
+        fetch("/api/me")
+          .then((r) => r.json())
+          .then((b) => b.agent.id),
+      ),
+    );
 
     expect(await agentPage.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
   });

@@ -11,7 +11,11 @@ import { base, newContext, ui, visible } from "./widget-fixtures";
 const chromium = useChromium();
 const STRICT_REFERRERS = ["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"];
 
-const directive = (csp: string, name: string) => csp.split(";").map((part) => part.trim()).find((part) => part.startsWith(`${name} `)) ?? null;
+const directive = (csp: string, name: string) =>
+  csp
+    .split(";")
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${name} `)) ?? null;
 /** The sources that govern scripts: script-src, else default-src. */
 const scriptSources = (csp: string) => directive(csp, "script-src") ?? directive(csp, "default-src") ?? "";
 
@@ -20,7 +24,9 @@ async function watchCsp(context: BrowserContext): Promise<string[]> {
   const violations: string[] = [];
   await context.exposeFunction("__cspViolation", (text: string) => violations.push(text));
   await context.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (event) => (window as any).__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${location.pathname}`));
+    document.addEventListener("securitypolicyviolation", (event) =>
+      (window as any).__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${location.pathname}`),
+    );
   });
   context.on("console", (message) => {
     if (/Content Security Policy|Refused to (execute|load|apply|connect|frame)/.test(message.text())) violations.push(message.text());
@@ -154,13 +160,17 @@ describe("user text cannot reorder the interface", { timeout: 60_000 }, () => {
 
     /** Whether the element holding exactly this text is isolated: it, or an ancestor inside the message, has dir="auto" or is a <bdi>. */
     const isolated = (page: Page, selector: string) =>
-      page.locator(selector).filter({ hasText: body }).first().evaluate((element) => {
-        for (let node: Element | null = element; node; node = node.parentElement) {
-          if (node.tagName === "BDI" || node.getAttribute("dir") === "auto") return true;
-          if (node.matches('[data-parley="message"], [data-testid="message"], [data-testid="ticket-row"]')) return false;
-        }
-        return false;
-      });
+      page
+        .locator(selector)
+        .filter({ hasText: body })
+        .first()
+        .evaluate((element) => {
+          for (let node: Element | null = element; node; node = node.parentElement) {
+            if (node.tagName === "BDI" || node.getAttribute("dir") === "auto") return true;
+            if (node.matches('[data-parley="message"], [data-testid="message"], [data-testid="ticket-row"]')) return false;
+          }
+          return false;
+        });
     expect(await isolated(shopperPage, '[data-parley="body"]')).toBe(true);
 
     const row = agentPage.getByTestId("ticket-row").filter({ hasText: body });
@@ -184,7 +194,11 @@ describe("the sign-in lockout", { timeout: 60_000 }, () => {
     // guesses and the agent's own attempt fall in the same window.
     if (new Date().getSeconds() > 40) await new Promise((resolve) => setTimeout(resolve, (61 - new Date().getSeconds()) * 1000));
     // Someone else guesses this agent's password from many addresses until the account's limit is reached.
-    for (let i = 0; (await http("/api/auth/login", { method: "POST", json: { email: agent.email, password: `guess-${i}` }, ip: `203.0.113.${i + 1}` })).status !== 429; i++) {
+    for (
+      let i = 0;
+      (await http("/api/auth/login", { method: "POST", json: { email: agent.email, password: `guess-${i}` }, ip: `203.0.113.${i + 1}` })).status !== 429;
+      i++
+    ) {
       expect(i).toBeLessThan(20);
     }
     await page.getByTestId("signin-email").fill(agent.email);

@@ -46,7 +46,8 @@ export function inbox(page: Page) {
     id,
     row: (ticketId: string) => page.locator(`[data-testid="ticket-row"][data-ticket-id="${ticketId}"]`),
     message: (seq: number) => page.locator(`[data-testid="message"][data-seq="${seq}"]`),
-    messageWithBody: (body: string) => page.locator('[data-testid="message"]').filter({ has: page.getByTestId("message-body").getByText(body, { exact: true }) }),
+    messageWithBody: (body: string) =>
+      page.locator('[data-testid="message"]').filter({ has: page.getByTestId("message-body").getByText(body, { exact: true }) }),
   };
 }
 
@@ -113,14 +114,23 @@ export function customerTypes(customer: ScriptedCustomer) {
 }
 
 /** The first open SMS ticket `match` picks, once the inbox's index has it: D1 gets a ticket a moment after its object does. */
-export async function openSmsTicket(cookie: string, match: (ticket: { id: string; profileId: string; preview: string | null }) => boolean, what: string): Promise<string> {
+export async function openSmsTicket(
+  cookie: string,
+  match: (ticket: { id: string; profileId: string; preview: string | null }) => boolean,
+  what: string,
+): Promise<string> {
   let ticketId: string | undefined;
   await expect
-    .poll(async () => {
-      const { tickets } = await ok<{ tickets: Array<{ id: string; profileId: string; preview: string | null }> }>(await http("/api/tickets?channel=sms&status=open&limit=100", { cookie }));
-      ticketId = tickets.find(match)?.id;
-      return ticketId;
-    }, { message: what, timeout: 10_000 })
+    .poll(
+      async () => {
+        const { tickets } = await ok<{ tickets: Array<{ id: string; profileId: string; preview: string | null }> }>(
+          await http("/api/tickets?channel=sms&status=open&limit=100", { cookie }),
+        );
+        ticketId = tickets.find(match)?.id;
+        return ticketId;
+      },
+      { message: what, timeout: 10_000 },
+    )
     .toBeTruthy();
   return ticketId!;
 }
@@ -158,7 +168,9 @@ export async function markPage(page: Page) {
 export const stillSamePage = (page: Page) => page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
 
 /** The thread as data, in DOM order. */
-export function threadMessages(page: Page): Promise<Array<{ seq: string | undefined; author: string | undefined; body: string | null | undefined; status: string | undefined }>> {
+export function threadMessages(
+  page: Page,
+): Promise<Array<{ seq: string | undefined; author: string | undefined; body: string | null | undefined; status: string | undefined }>> {
   return page.locator('[data-testid="message"]').evaluateAll((elements) =>
     elements.map((element) => {
       const e = element as HTMLElement;
@@ -203,5 +215,10 @@ export function pngBytes(size = 12, rgb: [number, number, number] = [220, 60, 40
   header.writeUInt32BE(size, 0);
   header.writeUInt32BE(size, 4);
   header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

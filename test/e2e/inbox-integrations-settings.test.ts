@@ -104,7 +104,13 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
       await id("setting-sms.helpMessage").fill(`Shop support ${run}. Reply STOP to opt out.`);
       await id("save-sms").click();
       await id("saved-sms").waitFor();
-      expect((await settings()).sms).toEqual({ enabled: true, accountSid, fromNumber: "+14155550100", apiBaseUrl, helpMessage: `Shop support ${run}. Reply STOP to opt out.` });
+      expect((await settings()).sms).toEqual({
+        enabled: true,
+        accountSid,
+        fromNumber: "+14155550100",
+        apiBaseUrl,
+        helpMessage: `Shop support ${run}. Reply STOP to opt out.`,
+      });
 
       const token = `twilio-token-${run}-${Math.random().toString(36).slice(2)}`;
       await id("credential-twilio-value").fill(token);
@@ -147,7 +153,13 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
       try {
         await customer.start(`A question for the team ${run}`);
         await expect
-          .poll(async () => (await ok(await http("/api/notifications/log?limit=50", { cookie }))).emails.some((email: { ticketId: string }) => email.ticketId === customer.ticketId), { timeout: 20_000 })
+          .poll(
+            async () =>
+              (await ok(await http("/api/notifications/log?limit=50", { cookie }))).emails.some(
+                (email: { ticketId: string }) => email.ticketId === customer.ticketId,
+              ),
+            { timeout: 20_000 },
+          )
           .toBe(true);
       } finally {
         customer.close();
@@ -174,7 +186,9 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
       await id("confirm-resubscribe-confirm").click();
       await count(item, 0);
       expect(await id("unsubscribe-notice").textContent()).toContain(gone);
-      expect((await ok(await http("/api/notifications/unsubscribes", { cookie }))).unsubscribes.map((entry: { email: string }) => entry.email)).not.toContain(gone);
+      expect((await ok(await http("/api/notifications/unsubscribes", { cookie }))).unsubscribes.map((entry: { email: string }) => entry.email)).not.toContain(
+        gone,
+      );
     });
   });
 
@@ -236,7 +250,8 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
       customer.close();
     }
     await expect.poll(() => receiver.received.filter((r) => r.path === "/ok").length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
-    for (const request of receiver.received.filter((r) => r.path === "/ok")) expect(signedWith(good.secret, String(request.headers["x-parley-signature"]), request.body)).toBe(true);
+    for (const request of receiver.received.filter((r) => r.path === "/ok"))
+      expect(signedWith(good.secret, String(request.headers["x-parley-signature"]), request.body)).toBe(true);
     await expect.poll(() => receiver.received.some((r) => r.path === "/down"), { timeout: 20_000 }).toBe(true);
 
     const item = (webhookId: string) => page.locator(`[data-testid="webhook-item"][data-webhook-id="${webhookId}"]`);
@@ -259,7 +274,9 @@ describe("SMS, notification and webhook settings in a browser", { timeout: 60_00
     await id("webhook-secret-done").click();
 
     await item(down.webhookId).getByTestId("webhook-enabled").uncheck();
-    await expect.poll(async () => (await ok(await http("/api/webhooks", { cookie }))).webhooks.find((w: { id: string }) => w.id === down.webhookId)?.enabled).toBe(false);
+    await expect
+      .poll(async () => (await ok(await http("/api/webhooks", { cookie }))).webhooks.find((w: { id: string }) => w.id === down.webhookId)?.enabled)
+      .toBe(false);
     await attribute(item(down.webhookId), "data-enabled", "false");
     for (const webhookId of [down.webhookId, good.webhookId]) {
       await item(webhookId).getByTestId("webhook-delete").click();

@@ -68,9 +68,9 @@ describe("inbox notifications", { timeout: 45_000 }, () => {
     const shopper = await customer();
     await shopper.start("Hi! Is the merino sweater warm enough for winter?");
 
-    await expect.poll(() => shown(page), { timeout: 8_000 }).toEqual([
-      { title: `New conversation from ${shopper.name}`, body: "Hi! Is the merino sweater warm enough for winter?", tag: shopper.ticketId },
-    ]);
+    await expect
+      .poll(() => shown(page), { timeout: 8_000 })
+      .toEqual([{ title: `New conversation from ${shopper.name}`, body: "Hi! Is the merino sweater warm enough for winter?", tag: shopper.ticketId }]);
     expect(await tones(page)).toBe(2);
 
     await shopper.say("And does it come in green?");

@@ -41,7 +41,6 @@ const id = (name: string) => page.getByTestId(name);
 const settings = async () => ok(await http("/api/settings", { cookie }));
 const widgetConfig = async () => ok(await http("/api/widget/config"));
 
-
 /** A fresh load of /settings/<section> (drafts from earlier tests are gone). */
 async function openSection(section: string) {
   await page.goto(`${base()}/settings/${section}`);
@@ -65,44 +64,48 @@ function clockIn(timeZone: string, at: Date): { day: number; time: string } {
 
 describe("inbox settings in a browser", { timeout: 60_000 }, () => {
   it("shows the first section at /settings and saves the general settings, which the widget's config reflects at once", async () => {
-    await withSettings(cookie, { webchatEnabled: true, loginStatus: "all", welcomeMessage: "Hello before", links: { privacy: null, terms: null } }, async () => {
-      await page.goto(`${base()}/settings`);
-      await id("settings-section-general").waitFor();
-      expect(await id("settings-tab-general").getAttribute("aria-current")).toBe("page");
-      expect(await id("settings-tab-faqs").getAttribute("aria-current")).toBeNull();
-      expect(await id("setting-webchatEnabled").isChecked()).toBe(true);
-      expect(await id("setting-loginStatus-all").isChecked()).toBe(true);
-      expect(await id("setting-welcomeMessage").inputValue()).toBe("Hello before");
-      expect(await id("setting-links.privacy").inputValue()).toBe("");
+    await withSettings(
+      cookie,
+      { webchatEnabled: true, loginStatus: "all", welcomeMessage: "Hello before", links: { privacy: null, terms: null } },
+      async () => {
+        await page.goto(`${base()}/settings`);
+        await id("settings-section-general").waitFor();
+        expect(await id("settings-tab-general").getAttribute("aria-current")).toBe("page");
+        expect(await id("settings-tab-faqs").getAttribute("aria-current")).toBeNull();
+        expect(await id("setting-webchatEnabled").isChecked()).toBe(true);
+        expect(await id("setting-loginStatus-all").isChecked()).toBe(true);
+        expect(await id("setting-welcomeMessage").inputValue()).toBe("Hello before");
+        expect(await id("setting-links.privacy").inputValue()).toBe("");
 
-      const welcome = `Hej! Ask us anything (${run})`;
-      const links = { privacy: `https://shop.example/privacy-${run}`, terms: `https://shop.example/terms-${run}` };
-      await id("setting-webchatEnabled").uncheck();
-      await id("setting-loginStatus-logged_in").check();
-      await id("setting-welcomeMessage").fill(`  ${welcome}  `);
-      await id("setting-links.privacy").fill(links.privacy);
-      await id("setting-links.terms").fill(links.terms);
-      await save("general");
-      expect(await widgetConfig()).toMatchObject({ enabled: false, loginStatus: "logged_in", welcomeMessage: welcome, links });
-      // The form shows what the server kept (trimmed).
-      expect(await id("setting-welcomeMessage").inputValue()).toBe(welcome);
-      // "Saved" describes the saved values only: it goes away with the next edit.
-      await id("setting-welcomeMessage").fill(`${welcome}!`);
-      expect(await id("saved-general").count()).toBe(0);
+        const welcome = `Hej! Ask us anything (${run})`;
+        const links = { privacy: `https://shop.example/privacy-${run}`, terms: `https://shop.example/terms-${run}` };
+        await id("setting-webchatEnabled").uncheck();
+        await id("setting-loginStatus-logged_in").check();
+        await id("setting-welcomeMessage").fill(`  ${welcome}  `);
+        await id("setting-links.privacy").fill(links.privacy);
+        await id("setting-links.terms").fill(links.terms);
+        await save("general");
+        expect(await widgetConfig()).toMatchObject({ enabled: false, loginStatus: "logged_in", welcomeMessage: welcome, links });
+        // The form shows what the server kept (trimmed).
+        expect(await id("setting-welcomeMessage").inputValue()).toBe(welcome);
+        // "Saved" describes the saved values only: it goes away with the next edit.
+        await id("setting-welcomeMessage").fill(`${welcome}!`);
+        expect(await id("saved-general").count()).toBe(0);
 
-      await page.reload();
-      await id("settings-section-general").waitFor();
-      expect(await id("setting-webchatEnabled").isChecked()).toBe(false);
-      expect(await id("setting-loginStatus-logged_in").isChecked()).toBe(true);
-      expect(await id("setting-links.terms").inputValue()).toBe(links.terms);
+        await page.reload();
+        await id("settings-section-general").waitFor();
+        expect(await id("setting-webchatEnabled").isChecked()).toBe(false);
+        expect(await id("setting-loginStatus-logged_in").isChecked()).toBe(true);
+        expect(await id("setting-links.terms").inputValue()).toBe(links.terms);
 
-      // An emptied link is no link (null), and the rest switches back.
-      await id("setting-webchatEnabled").check();
-      await id("setting-loginStatus-all").check();
-      await id("setting-links.privacy").fill("");
-      await save("general");
-      expect(await widgetConfig()).toMatchObject({ enabled: true, loginStatus: "all", links: { privacy: null, terms: links.terms } });
-    });
+        // An emptied link is no link (null), and the rest switches back.
+        await id("setting-webchatEnabled").check();
+        await id("setting-loginStatus-all").check();
+        await id("setting-links.privacy").fill("");
+        await save("general");
+        expect(await widgetConfig()).toMatchObject({ enabled: true, loginStatus: "all", links: { privacy: null, terms: links.terms } });
+      },
+    );
   });
 
   it("is usable with the keyboard alone: sub-navigation, labelled fields, visible focus, save with Enter", async () => {
@@ -151,7 +154,15 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     const weekdays = [1, 2, 3, 4, 5].map((day) => ({ day, open: "09:00", close: "17:00" }));
     await withSettings(cookie, { officeHours: { enabled: false, timezone: "UTC", weekly: weekdays, closedMessage: "Away for now" } }, async () => {
       await openSection("office-hours");
-      expect(await page.locator('[data-testid="officeHours-day"]').evaluateAll((days) => days.map((day) => day.getAttribute("data-day")))).toEqual(["1", "2", "3", "4", "5", "6", "0"]);
+      expect(await page.locator('[data-testid="officeHours-day"]').evaluateAll((days) => days.map((day) => day.getAttribute("data-day")))).toEqual([
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "0",
+      ]);
       expect(await id("setting-officeHours.enabled").isChecked()).toBe(false);
       expect(await id("setting-officeHours.timezone").inputValue()).toBe("UTC");
       expect(await page.getByLabel("Monday opens").inputValue()).toBe("09:00");
@@ -191,14 +202,20 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
 
   it("adds, edits, publishes, reorders and deletes FAQs; the widget gets the published ones in order", async () => {
     const question = (name: string) => `${name}: how does it work? (${run})`;
-    const mine = async () => (await widgetConfig()).faqs.filter((faq: { question: string }) => faq.question.includes(run)).map((faq: { question: string }) => faq.question);
-    const idOf = async (text: string) => (await ok(await http("/api/faqs", { cookie }))).faqs.find((faq: { question: string }) => faq.question === text)?.id as string;
+    const mine = async () =>
+      (await widgetConfig()).faqs.filter((faq: { question: string }) => faq.question.includes(run)).map((faq: { question: string }) => faq.question);
+    const idOf = async (text: string) =>
+      (await ok(await http("/api/faqs", { cookie }))).faqs.find((faq: { question: string }) => faq.question === text)?.id as string;
     const row = (faqId: string) => page.locator(`[data-testid="faq-item"][data-faq-id="${faqId}"]`);
     const newFaq = id("faq-new");
 
     await openSection("faqs");
     const ids = {} as Record<"Returns" | "Shipping" | "Gift cards", string>;
-    for (const [name, published] of [["Returns", true], ["Shipping", true], ["Gift cards", false]] as const) {
+    for (const [name, published] of [
+      ["Returns", true],
+      ["Shipping", true],
+      ["Gift cards", false],
+    ] as const) {
       await newFaq.getByTestId("faq-question").fill(question(name));
       await newFaq.getByTestId("faq-answer").fill(`All about ${name.toLowerCase()}.`);
       await newFaq.getByTestId("faq-published").setChecked(published);
@@ -240,7 +257,10 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     expect(positions).toEqual(positions.map((_: number, index: number) => index));
     await row(ids.Returns).getByTestId("faq-down").click();
     await until(mine, [question("Gift cards"), question("Shipping"), question("Refunds")]);
-    const rowOrder = () => page.locator('[data-testid="faq-item"]').evaluateAll((rows, mine) => rows.map((row) => row.getAttribute("data-faq-id")).filter((faqId) => mine.includes(faqId!)), Object.values(ids));
+    const rowOrder = () =>
+      page
+        .locator('[data-testid="faq-item"]')
+        .evaluateAll((rows, mine) => rows.map((row) => row.getAttribute("data-faq-id")).filter((faqId) => mine.includes(faqId!)), Object.values(ids));
     await until(rowOrder, [ids["Gift cards"], ids.Shipping, ids.Returns]);
 
     // Delete asks first; cancelling keeps the FAQ.
@@ -317,7 +337,9 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
 
   it("invites an agent with a generated password that signs them in; an agent gets no Settings", async () => {
     await openSection("team");
-    expect(await page.locator('[data-testid="agent-item"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining((await admin()).email)]));
+    expect(await page.locator('[data-testid="agent-item"]').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining((await admin()).email)]),
+    );
     const email = `invited-${run}@example.com`;
     await id("invite-name").fill(`Ivy Invited ${run}`);
     await id("invite-email").fill(email);
@@ -414,7 +436,10 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
       contexts.push(store);
       const url = `${base()}/__install-test-store`;
       await store.route(url, (route) =>
-        route.fulfill({ contentType: "text/html; charset=utf-8", body: `<!doctype html><html lang="en"><head><title>Store</title></head><body><h1>Store</h1>${snippet.replace("<hex>", userHash)}</body></html>` }),
+        route.fulfill({
+          contentType: "text/html; charset=utf-8",
+          body: `<!doctype html><html lang="en"><head><title>Store</title></head><body><h1>Store</h1>${snippet.replace("<hex>", userHash)}</body></html>`,
+        }),
       );
       const storePage = await store.newPage();
       await storePage.goto(url);

@@ -6,7 +6,18 @@ import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useChromium } from "./browser";
 import { http, ok, signIn } from "./client";
-import { agentContext, createAgent, inbox, markPage, openSmsTicket, ScriptedCustomer, signInPage, stillSamePage, ticketReady, type Agent } from "./inbox-fixtures";
+import {
+  agentContext,
+  createAgent,
+  inbox,
+  markPage,
+  openSmsTicket,
+  ScriptedCustomer,
+  signInPage,
+  stillSamePage,
+  ticketReady,
+  type Agent,
+} from "./inbox-fixtures";
 import { LocalTwilio } from "./twilio";
 import { attribute, count, freshCustomer, text } from "./widget-fixtures";
 
@@ -23,7 +34,13 @@ beforeAll(async () => {
   [cookie] = await Promise.all([signIn(), twilio.start()]);
   agent = await createAgent(cookie, "agent", "sms");
   smsBefore = (await ok(await http("/api/settings", { cookie }))).sms;
-  await ok(await http("/api/settings", { method: "PATCH", cookie, json: { sms: { enabled: true, accountSid: twilio.accountSid, fromNumber: twilio.number, apiBaseUrl: twilio.apiBaseUrl } } }));
+  await ok(
+    await http("/api/settings", {
+      method: "PATCH",
+      cookie,
+      json: { sms: { enabled: true, accountSid: twilio.accountSid, fromNumber: twilio.number, apiBaseUrl: twilio.apiBaseUrl } },
+    }),
+  );
   await ok(await http("/api/credentials/twilio", { method: "PUT", cookie, json: { value: twilio.authToken } }), 204);
 });
 

@@ -183,7 +183,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       const { agent, page } = await agentOnTicket(ticketId, "replier");
       const select = page.getByTestId("assignee-select");
       expect((await ticketOf(ticketId)).assigneeId).toBeNull();
-      await until(settle(() => select.inputValue({ timeout: 500 })), "");
+      await until(
+        settle(() => select.inputValue({ timeout: 500 })),
+        "",
+      );
 
       const input = composer(page);
       await input.fill("Of course.");
@@ -201,7 +204,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       // The first reply assigned the ticket to the replying agent, before the second reply.
       const statusFrames = () => customer.socket.frames.filter((f) => f.type === "status");
       expect(statusFrames()).toEqual([{ type: "status", status: "open", assigneeId: agent.id }]);
-      await until(settle(() => select.inputValue({ timeout: 500 })), agent.id);
+      await until(
+        settle(() => select.inputValue({ timeout: 500 })),
+        agent.id,
+      );
       expect((await ticketOf(ticketId)).assigneeId).toBe(agent.id);
 
       // Each reply once, in order, to the customer, in the thread and in the stored history.
@@ -213,16 +219,25 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
         [4, "agent", bodies[2]],
       ]);
       expect(agentMessagesTo(customer).map((f) => [f.seq, f.body, f.author.id])).toEqual(bodies.map((body, i) => [i + 2, body, agent.id]));
-      await until(async () => (await threadMessages(page)).map((m) => [m.seq, m.author, m.body]), stored.map((m) => [String(m.seq), m.author.kind, m.body]));
+      await until(
+        async () => (await threadMessages(page)).map((m) => [m.seq, m.author, m.body]),
+        stored.map((m) => [String(m.seq), m.author.kind, m.body]),
+      );
 
       // Reassigning in the select.
       await select.selectOption(colleague.id);
       await until(async () => (await ticketOf(ticketId)).assigneeId, colleague.id);
-      await until(async () => statusFrames(), [
-        { type: "status", status: "open", assigneeId: agent.id },
-        { type: "status", status: "open", assigneeId: colleague.id },
-      ]);
-      await until(settle(() => select.inputValue({ timeout: 500 })), colleague.id);
+      await until(
+        async () => statusFrames(),
+        [
+          { type: "status", status: "open", assigneeId: agent.id },
+          { type: "status", status: "open", assigneeId: colleague.id },
+        ],
+      );
+      await until(
+        settle(() => select.inputValue({ timeout: 500 })),
+        colleague.id,
+      );
       expect(agentMessagesTo(customer)).toHaveLength(3);
     });
 
@@ -263,9 +278,23 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
   describe("composer extras", () => {
     it("inserts macros by /name and from the picker, editable before sending, and emoji", async () => {
       const tag = `m${Date.now().toString(36)}`;
-      const macroA = await ok(await http("/api/macros", { method: "POST", cookie: adminCookie, json: { name: `Returns-${tag}`, body: `You can return it within 30 days (${tag}).` } }), 201);
+      const macroA = await ok(
+        await http("/api/macros", {
+          method: "POST",
+          cookie: adminCookie,
+          json: { name: `Returns-${tag}`, body: `You can return it within 30 days (${tag}).` },
+        }),
+        201,
+      );
       cleanups.push(() => http(`/api/macros/${macroA.id}`, { method: "DELETE", cookie: adminCookie }));
-      const macroB = await ok(await http("/api/macros", { method: "POST", cookie: adminCookie, json: { name: `Delivery-${tag}`, body: `Delivery takes two to four days (${tag}).` } }), 201);
+      const macroB = await ok(
+        await http("/api/macros", {
+          method: "POST",
+          cookie: adminCookie,
+          json: { name: `Delivery-${tag}`, body: `Delivery takes two to four days (${tag}).` },
+        }),
+        201,
+      );
       cleanups.push(() => http(`/api/macros/${macroB.id}`, { method: "DELETE", cookie: adminCookie }));
       // The workspace loads macros at sign-in: the macros exist before the agent signs in.
       const customer = await customerWrites("Can I send it back?", "macro");
@@ -332,7 +361,11 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
         await input.press("Enter");
         const frame = await customerGets(customer, (f) => f.body === body);
         expect(frame.attachments).toHaveLength(1);
-        expect(frame.attachments[0]).toMatchObject({ contentType: "image/png", size: png.length, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/uploads\/[0-9a-f]{32}$/) });
+        expect(frame.attachments[0]).toMatchObject({
+          contentType: "image/png",
+          size: png.length,
+          url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/uploads\/[0-9a-f]{32}$/),
+        });
         // The stored bytes are the ones the agent picked.
         const served = await fetch(frame.attachments[0].url);
         expect(served.headers.get("content-type")).toBe("image/png");
@@ -345,27 +378,35 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
         return frame;
       };
 
-      await sendWithImage("Photo from the file picker", () => page.getByTestId("attach-input").setInputFiles({ name: "picked.png", mimeType: "image/png", buffer: png }));
+      await sendWithImage("Photo from the file picker", () =>
+        page.getByTestId("attach-input").setInputFiles({ name: "picked.png", mimeType: "image/png", buffer: png }),
+      );
 
       await sendWithImage("Photo from the clipboard", async () => {
-        await input.evaluate((textarea, bytes) => {
-          const data = new DataTransfer();
-          data.items.add(new File([new Uint8Array(bytes)], "pasted.png", { type: "image/png" }));
-          textarea.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
-        }, [...png]);
+        await input.evaluate(
+          (textarea, bytes) => {
+            const data = new DataTransfer();
+            data.items.add(new File([new Uint8Array(bytes)], "pasted.png", { type: "image/png" }));
+            textarea.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+          },
+          [...png],
+        );
       });
 
       await sendWithImage("Photo dropped on the conversation", async () => {
         const conversation = page.getByRole("group", { name: "Thread and reply" });
-        await conversation.evaluate((element, bytes) => {
-          const data = new DataTransfer();
-          data.items.add(new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" }));
-          const at = element.getBoundingClientRect();
-          const init = { dataTransfer: data, bubbles: true, cancelable: true, clientX: at.x + at.width / 2, clientY: at.y + at.height / 3 };
-          element.dispatchEvent(new DragEvent("dragenter", init));
-          element.dispatchEvent(new DragEvent("dragover", init));
-          element.dispatchEvent(new DragEvent("drop", init));
-        }, [...png]);
+        await conversation.evaluate(
+          (element, bytes) => {
+            const data = new DataTransfer();
+            data.items.add(new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" }));
+            const at = element.getBoundingClientRect();
+            const init = { dataTransfer: data, bubbles: true, cancelable: true, clientX: at.x + at.width / 2, clientY: at.y + at.height / 3 };
+            element.dispatchEvent(new DragEvent("dragenter", init));
+            element.dispatchEvent(new DragEvent("dragover", init));
+            element.dispatchEvent(new DragEvent("drop", init));
+          },
+          [...png],
+        );
       });
 
       const stored = await messagesOf(customer.ticketId);
@@ -421,7 +462,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await page.getByTestId("snooze-custom-apply").click();
       await until(async () => (await ticketOf(ticketId)).snoozeUntil, local.iso);
       await text(badge, "snoozed");
-      const shown = await page.evaluate((iso) => `until ${new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso))}`, local.iso);
+      const shown = await page.evaluate(
+        (iso) => `until ${new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso))}`,
+        local.iso,
+      );
       await text(page.getByTestId("snoozed-until"), shown);
       await visible(row);
 
@@ -528,7 +572,11 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       const stored = await messagesOf(ticketId);
       expect(stored.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(stored.map((m) => m.body)).toEqual(["Are you there?", ...whileAway, offlineReply, "And one more after reconnecting."]);
-      await until(async () => (await threadMessages(page)).map((m) => [m.seq, m.body]), stored.map((m) => [String(m.seq), m.body]), 10_000);
+      await until(
+        async () => (await threadMessages(page)).map((m) => [m.seq, m.body]),
+        stored.map((m) => [String(m.seq), m.body]),
+        10_000,
+      );
       expect(agentMessagesTo(customer).filter((f) => f.body === offlineReply)).toHaveLength(1);
       await count(inbox(page).messageWithBody(offlineReply), 1);
       // The open ticket's caught-up messages count as read; the new ticket is unread.
@@ -568,7 +616,11 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       const page = await signInPage(await context(), agent);
       await inboxReady(page);
       // The three new tickets are the newest activity: the top of the list, newest first.
-      await until(() => page.getByTestId("ticket-row").evaluateAll((rows) => rows.slice(0, 3).map((row) => (row as HTMLElement).dataset.ticketId)), mine.toReversed(), 10_000);
+      await until(
+        () => page.getByTestId("ticket-row").evaluateAll((rows) => rows.slice(0, 3).map((row) => (row as HTMLElement).dataset.ticketId)),
+        mine.toReversed(),
+        10_000,
+      );
       const order = await page.getByTestId("ticket-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.ticketId!));
       const opened = async () => new URL(page.url()).pathname;
 
@@ -634,7 +686,9 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
     const openTickets = async () => {
       const ids: string[] = [];
       for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-        const page: { tickets: any[]; nextCursor: string | null } = await ok(await http(`/api/tickets?status=open&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie: adminCookie }));
+        const page: { tickets: any[]; nextCursor: string | null } = await ok(
+          await http(`/api/tickets?status=open&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie: adminCookie }),
+        );
         ids.push(...page.tickets.map((t) => t.id));
         cursor = page.nextCursor;
       }
@@ -657,7 +711,7 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       // The list is read from D1, which the conversations write a moment after each message.
       // (expect.poll only works inside a test: this hook polls by hand.)
       const missing = () => made.filter((customer) => !all.includes(customer.ticketId)).length;
-      for (const deadline = Date.now() + 15_000; (all = await openTickets()), missing() > 0; ) {
+      for (const deadline = Date.now() + 15_000; (all = await openTickets()), missing() > 0;) {
         if (Date.now() > deadline) throw new Error(`${missing()} of the 120 new tickets are not in GET /api/tickets?status=open after 15 s`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -665,7 +719,11 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
 
     afterAll(async () => {
       // These tickets are closed again: the other e2e files see the inbox they expect.
-      await Promise.all(made.filter((customer) => customer.ticketId).map((customer) => http(`/api/tickets/${customer.ticketId}`, { method: "PATCH", cookie: adminCookie, json: { status: "closed" } })));
+      await Promise.all(
+        made
+          .filter((customer) => customer.ticketId)
+          .map((customer) => http(`/api/tickets/${customer.ticketId}`, { method: "PATCH", cookie: adminCookie, json: { status: "closed" } })),
+      );
     });
 
     const setSize = (page: Page) => page.locator('[data-testid="ticket-list"] [role="listitem"]').first().getAttribute("aria-setsize").then(Number);
@@ -700,7 +758,10 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       expect(pages.length).toBeLessThanOrEqual(Math.ceil(all.length / 50) + 1);
       expect(pages.slice(1).every((cursor) => cursor !== "")).toBe(true);
       await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-      await until(async () => (await page.getByTestId("ticket-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.ticketId))).at(-1), all.at(-1));
+      await until(
+        async () => (await page.getByTestId("ticket-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.ticketId))).at(-1),
+        all.at(-1),
+      );
       expect(await rowsInDom(page)).toBeLessThan(30);
     });
 

@@ -18,8 +18,23 @@ class Phone {
   output = "";
 
   /** `admin` sets SMS up: an account of the phone's own, since sign-ins are limited per account. */
-  constructor(readonly number: string, admin: { email: string; password: string }) {
-    this.child = spawn(process.execPath, ["scripts/phone.mjs", "--parley", base(), "--number", number, "--store-number", STORE_NUMBER, "--email", admin.email, "--password", admin.password]);
+  constructor(
+    readonly number: string,
+    admin: { email: string; password: string },
+  ) {
+    this.child = spawn(process.execPath, [
+      "scripts/phone.mjs",
+      "--parley",
+      base(),
+      "--number",
+      number,
+      "--store-number",
+      STORE_NUMBER,
+      "--email",
+      admin.email,
+      "--password",
+      admin.password,
+    ]);
     this.child.stdout.on("data", (chunk) => (this.output += chunk));
     this.child.stderr.on("data", (chunk) => (this.output += chunk));
   }
@@ -57,7 +72,14 @@ it("holds an SMS conversation from the scripted phone in the inbox, beside the c
     const shopper = new ScriptedCustomer(freshCustomer("sms"));
     customers.push(shopper);
     await shopper.start("Asking on the web first");
-    await ok(await http("/api/events", { method: "POST", token: inject("apiKey"), json: { profile: { externalId: shopper.customer.id, phone: number }, event: { name: "Added Phone" } } }), 202);
+    await ok(
+      await http("/api/events", {
+        method: "POST",
+        token: inject("apiKey"),
+        json: { profile: { externalId: shopper.customer.id, phone: number }, event: { name: "Added Phone" } },
+      }),
+      202,
+    );
 
     const page = await signInPage(await chromium.keep(agentContext(chromium.browser)));
     await inboxReady(page);
@@ -86,10 +108,13 @@ it("holds an SMS conversation from the scripted phone in the inbox, beside the c
 
     await phone.printed(`📱 Store → ${number}: It left our warehouse this morning.`);
     await expect
-      .poll(async () => {
-        const { messages } = await ok(await http(`/api/tickets/${smsTicketId}/messages`, { cookie }));
-        return messages.find((message: { body: string }) => message.body === "It left our warehouse this morning.")?.delivery?.status;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const { messages } = await ok(await http(`/api/tickets/${smsTicketId}/messages`, { cookie }));
+          return messages.find((message: { body: string }) => message.body === "It left our warehouse this morning.")?.delivery?.status;
+        },
+        { timeout: 10_000 },
+      )
       .toBe("delivered");
     expect(await phone.hangUp()).toBe(0);
     await ok(await http("/api/credentials/twilio", { method: "DELETE", cookie }), 204);

@@ -25,7 +25,10 @@ export class LocalTwilio {
       let body = "";
       for await (const chunk of request) body += chunk;
       const path = new URL(request.url ?? "/", "http://twilio").pathname;
-      const reply = messagesApi({ method: request.method ?? "", path, authorization: request.headers.authorization, contentType: request.headers["content-type"], body }, { accountSid: this.accountSid, authToken: this.authToken });
+      const reply = messagesApi(
+        { method: request.method ?? "", path, authorization: request.headers.authorization, contentType: request.headers["content-type"], body },
+        { accountSid: this.accountSid, authToken: this.authToken },
+      );
       if (reply.message) this.sent.push(reply.message);
       response.writeHead(reply.status, { "Content-Type": "application/json" }).end(JSON.stringify(reply.body));
     });
@@ -39,16 +42,32 @@ export class LocalTwilio {
 
   /** A text from `from` to the store's number, posted to Parley's webhook as Twilio signs it. */
   text(from: string, body: string): Promise<Response> {
-    return this.post(`${base()}/api/sms/twilio`, { MessageSid: `SM${randomBytes(16).toString("hex")}`, AccountSid: this.accountSid, From: from, To: this.number, Body: body, NumMedia: "0" });
+    return this.post(`${base()}/api/sms/twilio`, {
+      MessageSid: `SM${randomBytes(16).toString("hex")}`,
+      AccountSid: this.accountSid,
+      From: from,
+      To: this.number,
+      Body: body,
+      NumMedia: "0",
+    });
   }
 
   /** Twilio's status callback for a text it sent, to the address Parley gave with it. */
   status(text: SentText, status: string, errorCode?: string): Promise<Response> {
     if (!text.statusCallback) throw new Error(`Parley sent ${text.sid} without a StatusCallback`);
-    return this.post(text.statusCallback, { MessageSid: text.sid, AccountSid: this.accountSid, MessageStatus: status, ...(errorCode ? { ErrorCode: errorCode } : {}) });
+    return this.post(text.statusCallback, {
+      MessageSid: text.sid,
+      AccountSid: this.accountSid,
+      MessageStatus: status,
+      ...(errorCode ? { ErrorCode: errorCode } : {}),
+    });
   }
 
   private async post(url: string, fields: Record<string, string>): Promise<Response> {
-    return fetch(url, { method: "POST", body: new URLSearchParams(fields), headers: { "X-Twilio-Signature": await twilioSignature(this.authToken, url, fields) } });
+    return fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(fields),
+      headers: { "X-Twilio-Signature": await twilioSignature(this.authToken, url, fields) },
+    });
   }
 }

@@ -9,7 +9,7 @@ const PNG = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAA
 describe("npm start serves the whole contract", () => {
   it("serves health, the inbox, the widget script, the demo store and the OpenAPI document", async () => {
     expect(await ok(await http("/healthz"))).toEqual({ ok: true });
-    expect(await (await http("/")).text()).toContain("<div id=\"app\">");
+    expect(await (await http("/")).text()).toContain('<div id="app">');
     const widget = await http("/widget.js");
     expect(widget.headers.get("content-type")).toContain("javascript");
     const demo = await (await http("/demo")).text();
@@ -20,8 +20,17 @@ describe("npm start serves the whole contract", () => {
 
   it("lets a customer and an agent chat both ways, live", async () => {
     const admin = await signIn();
-    await ok(await http("/api/settings", { method: "PATCH", cookie: admin, json: { welcomeMessage: "Hej! How can we help?", links: { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" } } }));
-    await ok(await http("/api/faqs", { method: "POST", cookie: admin, json: { question: "Do you ship abroad?", answer: "Yes, to all of the EU.", published: true } }), 201);
+    await ok(
+      await http("/api/settings", {
+        method: "PATCH",
+        cookie: admin,
+        json: { welcomeMessage: "Hej! How can we help?", links: { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" } },
+      }),
+    );
+    await ok(
+      await http("/api/faqs", { method: "POST", cookie: admin, json: { question: "Do you ship abroad?", answer: "Yes, to all of the EU.", published: true } }),
+      201,
+    );
     const config = await ok(await http("/api/widget/config"));
     expect(config).toMatchObject({ enabled: true, welcomeMessage: "Hej! How can we help?", links: { privacy: "https://shop.example/privacy" } });
     expect(config.faqs.map((f: any) => f.question)).toContain("Do you ship abroad?");
@@ -89,7 +98,13 @@ describe("npm start serves the whole contract", () => {
     c.send({ type: "send", clientId: "w-2", body: "This is the one", attachments: [{ key: upload.key }] });
     expect(await c.next((f) => f.type === "ack" && f.clientId === "w-2" && f.seq === 4)).toBeTruthy();
 
-    const snoozed = await ok(await http(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { status: "snoozed", snoozeUntil: new Date(Date.now() + 3600_000).toISOString() } }));
+    const snoozed = await ok(
+      await http(`/api/tickets/${ticket.id}`, {
+        method: "PATCH",
+        cookie: admin,
+        json: { status: "snoozed", snoozeUntil: new Date(Date.now() + 3600_000).toISOString() },
+      }),
+    );
     expect(snoozed.ticket.status).toBe("snoozed");
     expect(await c.type("status")).toMatchObject({ status: "snoozed" });
     c.send({ type: "send", clientId: "w-3", body: "Thanks!" });

@@ -60,7 +60,8 @@ type Boot = { customer?: { id: string; name: string; email: string }; userHash?:
  * customer): the snippet a store pastes, `Parley('boot', …)` and `<script src="/widget.js">`.
  */
 export async function openStore(context: BrowserContext, boot: Boot | Customer = {}): Promise<Page> {
-  const options: Boot = "userHash" in boot && "id" in boot ? { customer: { id: boot.id, name: boot.name, email: boot.email }, userHash: boot.userHash } : (boot as Boot);
+  const options: Boot =
+    "userHash" in boot && "id" in boot ? { customer: { id: boot.id, name: boot.name, email: boot.email }, userHash: boot.userHash } : (boot as Boot);
   const url = `${base()}/__widget-test-store`;
   await context.route(url, (route) =>
     route.fulfill({
@@ -121,14 +122,26 @@ export function ui(page: Page) {
   };
 }
 
-export type Row = { author: string | undefined; seq: string | undefined; status: string | undefined; clientId: string | undefined; body: string | null | undefined };
+export type Row = {
+  author: string | undefined;
+  seq: string | undefined;
+  status: string | undefined;
+  clientId: string | undefined;
+  body: string | null | undefined;
+};
 
 /** The thread as data, in DOM order. */
 export function threadRows(page: Page): Promise<Row[]> {
   return page.locator('[data-parley="message"]').evaluateAll((elements) =>
     elements.map((element) => {
       const e = element as HTMLElement;
-      return { author: e.dataset.author, seq: e.dataset.seq, status: e.dataset.status, clientId: e.dataset.clientId, body: e.querySelector('[data-parley="body"]')?.textContent };
+      return {
+        author: e.dataset.author,
+        seq: e.dataset.seq,
+        status: e.dataset.status,
+        clientId: e.dataset.clientId,
+        body: e.querySelector('[data-parley="body"]')?.textContent,
+      };
     }),
   );
 }
@@ -138,7 +151,9 @@ export async function visible(locator: Locator, timeout = WAIT.timeout) {
 }
 
 export async function attribute(locator: Locator, name: string, expected: string | null, timeout = WAIT.timeout) {
-  await expect.poll(() => locator.getAttribute(name, { timeout: 500 }).catch((error: Error) => `(${error.message.split("\n")[0]})`), { timeout }).toBe(expected);
+  await expect
+    .poll(() => locator.getAttribute(name, { timeout: 500 }).catch((error: Error) => `(${error.message.split("\n")[0]})`), { timeout })
+    .toBe(expected);
 }
 
 export async function text(locator: Locator, expected: string, timeout = WAIT.timeout) {
@@ -165,7 +180,8 @@ export async function recordStatuses(page: Page) {
     const log: Array<[string, string]> = [];
     (window as any).__statusLog = log;
     const note = (element: Element) => {
-      if (element.matches('[data-parley="message"][data-status]')) log.push([element.getAttribute("data-client-id") ?? "", element.getAttribute("data-status")!]);
+      if (element.matches('[data-parley="message"][data-status]'))
+        log.push([element.getAttribute("data-client-id") ?? "", element.getAttribute("data-status")!]);
     };
     root.querySelectorAll('[data-parley="message"][data-status]').forEach(note);
     new MutationObserver((records) => {

@@ -259,8 +259,14 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
     const linkSeq = await agentSays(agent, withLink, "agent-link");
     const linkBody = bodyOf(messageBySeq(page, linkSeq));
     await text(linkBody, withLink);
-    const anchors = await linkBody.locator("a").evaluateAll((els) => els.map((a) => ({ href: a.getAttribute("href"), target: a.getAttribute("target"), rel: a.getAttribute("rel"), text: a.textContent })));
-    expect(anchors).toEqual([{ href: "https://shop.example/size-guide?fit=slim", target: "_blank", rel: "noopener noreferrer", text: "https://shop.example/size-guide?fit=slim" }]);
+    const anchors = await linkBody
+      .locator("a")
+      .evaluateAll((els) =>
+        els.map((a) => ({ href: a.getAttribute("href"), target: a.getAttribute("target"), rel: a.getAttribute("rel"), text: a.textContent })),
+      );
+    expect(anchors).toEqual([
+      { href: "https://shop.example/size-guide?fit=slim", target: "_blank", rel: "noopener noreferrer", text: "https://shop.example/size-guide?fit=slim" },
+    ]);
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   });
 
@@ -378,7 +384,18 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
       const launcher = await w.launcher.evaluate((el) => {
         const s = getComputedStyle(el);
         const r = el.getBoundingClientRect();
-        return { box: [r.x, r.y, r.width, r.height], fontSize: s.fontSize, fontFamily: s.fontFamily, color: s.color, background: s.backgroundColor, display: s.display, visibility: s.visibility, opacity: s.opacity, lineHeight: s.lineHeight, letterSpacing: s.letterSpacing };
+        return {
+          box: [r.x, r.y, r.width, r.height],
+          fontSize: s.fontSize,
+          fontFamily: s.fontFamily,
+          color: s.color,
+          background: s.backgroundColor,
+          display: s.display,
+          visibility: s.visibility,
+          opacity: s.opacity,
+          lineHeight: s.lineHeight,
+          letterSpacing: s.letterSpacing,
+        };
       });
       await w.launcher.click();
       await visible(w.panel);
@@ -498,7 +515,7 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
     });
   });
 
-  it("webchatEnabled false: FAQs only, no \"I still need help\"", async () => {
+  it('webchatEnabled false: FAQs only, no "I still need help"', async () => {
     await withSettings(admin, { webchatEnabled: false, loginStatus: "all" }, async () => {
       const browserContext = await context();
       const anonymous = await browserContext.newPage();

@@ -40,10 +40,7 @@ describe("settings", () => {
 
   it("PATCH returns the whole settings object and merges partial nested objects", async () => {
     const before = await getSettings();
-    const both = await json(
-      await patchSettings({ links: { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" } }),
-      200,
-    );
+    const both = await json(await patchSettings({ links: { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" } }), 200);
     expect(both).toEqual({ ...before, links: { privacy: "https://shop.example/privacy", terms: "https://shop.example/terms" } });
 
     const onlyPrivacy = await json(await patchSettings({ links: { privacy: "https://shop.example/privacy-v2" } }), 200);
@@ -167,7 +164,13 @@ describe("FAQs", () => {
 
   it("lets admins create, edit and delete; agents may only read; no session gets 401", async () => {
     const faq = await createFaq({ question: "Do you ship abroad?", answer: "Yes, to all of the EU.", published: true });
-    expect(faq).toEqual({ id: expect.any(String), question: "Do you ship abroad?", answer: "Yes, to all of the EU.", published: true, position: expect.any(Number) });
+    expect(faq).toEqual({
+      id: expect.any(String),
+      question: "Do you ship abroad?",
+      answer: "Yes, to all of the EU.",
+      published: true,
+      position: expect.any(Number),
+    });
 
     const listed = await json(await call("/api/faqs", { cookie: agent }), 200);
     expect(listed.faqs.map((f: { id: string }) => f.id)).toContain(faq.id);
@@ -259,7 +262,10 @@ describe("FAQs", () => {
 
 describe("macros", () => {
   it("lets admins create, edit and delete; agents may only read; no session gets 401", async () => {
-    const created = await json(await call("/api/macros", { method: "POST", cookie: admin, json: { name: "Shipping times", body: "We ship within 2 days." } }), 201);
+    const created = await json(
+      await call("/api/macros", { method: "POST", cookie: admin, json: { name: "Shipping times", body: "We ship within 2 days." } }),
+      201,
+    );
     expect(created).toEqual({ id: expect.any(String), name: "Shipping times", body: "We ship within 2 days." });
     const other = await json(await call("/api/macros", { method: "POST", cookie: admin, json: { name: "Apology", body: "Sorry about that!" } }), 201);
 

@@ -28,17 +28,33 @@ const uploadForm = () => {
 /** An upload count that no test in this file shares (R2 is per test file). */
 const storedUploads = async () => (await env.UPLOADS.list()).objects.length;
 
-const messagesOf = async (ticketId: string) => (await json(await call(`/api/tickets/${ticketId}/messages`, { cookie: admin }), 200)).messages as Array<{ body: string }>;
+const messagesOf = async (ticketId: string) =>
+  (await json(await call(`/api/tickets/${ticketId}/messages`, { cookie: admin }), 200)).messages as Array<{ body: string }>;
 const sealedSecret = (id: string) => env.DB.prepare("SELECT secret_ciphertext AS secret FROM webhooks WHERE id = ?").bind(id).first<{ secret: string }>();
-const sessionCount = () => env.DB.prepare("SELECT count(*) AS n FROM sessions").first<{ n: number }>().then((row) => row!.n);
+const sessionCount = () =>
+  env.DB.prepare("SELECT count(*) AS n FROM sessions")
+    .first<{ n: number }>()
+    .then((row) => row!.n);
 
 /** Every state-changing cookie call the inbox makes, as a page elsewhere would forge it. */
 const forgedChanges = (headers: Record<string, string>) => [
-  () => call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, headers, json: { clientId: `forged-${crypto.randomUUID()}`, body: "Your refund is on its way: https://evil.example/refund" } }),
+  () =>
+    call(`/api/tickets/${ticket.id}/messages`, {
+      method: "POST",
+      cookie: admin,
+      headers,
+      json: { clientId: `forged-${crypto.randomUUID()}`, body: "Your refund is on its way: https://evil.example/refund" },
+    }),
   () => call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, headers, json: { status: "closed" } }),
   () => call("/api/settings", { method: "PATCH", cookie: admin, headers, json: { allowedOrigins: ["https://evil.example"] } }),
   () => call(`/api/webhooks/${webhookId}/secret`, { method: "POST", cookie: admin, headers }),
-  () => call("/api/agents", { method: "POST", cookie: admin, headers, json: { email: "mallory@evil.example", name: "Mallory", role: "admin", password: "mallory-password-1" } }),
+  () =>
+    call("/api/agents", {
+      method: "POST",
+      cookie: admin,
+      headers,
+      json: { email: "mallory@evil.example", name: "Mallory", role: "admin", password: "mallory-password-1" },
+    }),
   () => call("/api/uploads", { method: "POST", cookie: admin, headers, body: uploadForm() }),
   () => call("/api/auth/logout", { method: "POST", cookie: admin, headers }),
 ];
@@ -54,7 +70,15 @@ async function snapshot() {
     storedUploads(),
     sessionCount(),
   ]);
-  return { messages: messages.length, status: state.ticket.status, origins: settings.allowedOrigins, secret: secret!.secret, agents: agents.agents.length, uploads, sessions };
+  return {
+    messages: messages.length,
+    status: state.ticket.status,
+    origins: settings.allowedOrigins,
+    secret: secret!.secret,
+    agents: agents.agents.length,
+    uploads,
+    sessions,
+  };
 }
 
 beforeAll(async () => {
@@ -66,7 +90,10 @@ beforeAll(async () => {
   socket.close();
   // The store is a trusted widget origin: it may embed the chat, not act as an agent.
   await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { allowedOrigins: [SHOP, SAME_SITE_SHOP] } }), 200);
-  const created = await json(await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: receiverScope().url(), events: ["message.created"] } }), 201);
+  const created = await json(
+    await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: receiverScope().url(), events: ["message.created"] } }),
+    201,
+  );
   webhookId = created.webhook.id;
 });
 
@@ -101,7 +128,14 @@ describe("agent sockets answer only the server's own origin", () => {
 describe("agent REST calls answer only the server's own origin", () => {
   it("refuses reads from a store page with 403", async () => {
     for (const origin of FOREIGN) {
-      for (const path of ["/api/tickets?status=open", `/api/tickets/${ticket.id}`, `/api/tickets/${ticket.id}/messages`, "/api/me", "/api/inbox/counts", "/api/settings"]) {
+      for (const path of [
+        "/api/tickets?status=open",
+        `/api/tickets/${ticket.id}`,
+        `/api/tickets/${ticket.id}/messages`,
+        "/api/me",
+        "/api/inbox/counts",
+        "/api/settings",
+      ]) {
         await expectError(await call(path, { cookie: admin, headers: { Origin: origin } }), 403, "forbidden");
       }
     }
@@ -126,14 +160,28 @@ describe("agent REST calls answer only the server's own origin", () => {
   it("refuses a sign-in posted from another site (login CSRF)", async () => {
     const sessions = await sessionCount();
     for (const headers of [{ Origin: SHOP }, { Origin: "null" }, { "Sec-Fetch-Site": "cross-site" }] as Array<Record<string, string>>) {
-      await expectError(await call("/api/auth/login", { method: "POST", headers, json: { email: "admin@example.com", password: "admin-password-123" } }), 403, "forbidden");
+      await expectError(
+        await call("/api/auth/login", { method: "POST", headers, json: { email: "admin@example.com", password: "admin-password-123" } }),
+        403,
+        "forbidden",
+      );
     }
     expect(await sessionCount()).toBe(sessions);
   });
 
   it("serves the inbox's own calls: its origin, Sec-Fetch-Site same-origin, or no browser at all", async () => {
-    for (const headers of [{ Origin: BASE, "Sec-Fetch-Site": "same-origin" }, { "Sec-Fetch-Site": "same-origin" }, { "Sec-Fetch-Site": "none" }, {}] as Array<Record<string, string>>) {
-      const reply = await json(await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, headers, json: { clientId: `own-${crypto.randomUUID()}`, body: "On its way!" } }), 201);
+    for (const headers of [{ Origin: BASE, "Sec-Fetch-Site": "same-origin" }, { "Sec-Fetch-Site": "same-origin" }, { "Sec-Fetch-Site": "none" }, {}] as Array<
+      Record<string, string>
+    >) {
+      const reply = await json(
+        await call(`/api/tickets/${ticket.id}/messages`, {
+          method: "POST",
+          cookie: admin,
+          headers,
+          json: { clientId: `own-${crypto.randomUUID()}`, body: "On its way!" },
+        }),
+        201,
+      );
       expect(reply.message.author.kind).toBe("agent");
       expect((await call("/api/uploads", { method: "POST", cookie: admin, headers, body: uploadForm() })).status).toBe(201);
     }
@@ -156,7 +204,11 @@ describe("allowedOrigins still admit store pages to the widget surface", () => {
 
   it("refuses a cookie on the upload route from a store page even though the store may upload as a customer", async () => {
     const before = await storedUploads();
-    await expectError(await call("/api/uploads", { method: "POST", cookie: admin, token: shopper.token, headers: { Origin: SHOP }, body: uploadForm() }), 403, "forbidden");
+    await expectError(
+      await call("/api/uploads", { method: "POST", cookie: admin, token: shopper.token, headers: { Origin: SHOP }, body: uploadForm() }),
+      403,
+      "forbidden",
+    );
     expect(await storedUploads()).toBe(before);
   });
 });

@@ -4,7 +4,24 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, addAgent, agentSocket, call, catchWarnings, Client, connect, customer, customerSocket, eventually, expectError, json, login, seen, sendAndWait, startChat } from "./helpers";
+import {
+  ADMIN,
+  addAgent,
+  agentSocket,
+  call,
+  catchWarnings,
+  Client,
+  connect,
+  customer,
+  customerSocket,
+  eventually,
+  expectError,
+  json,
+  login,
+  seen,
+  sendAndWait,
+  startChat,
+} from "./helpers";
 import { conversationStub } from "../../worker/lib/stubs";
 import { wireScope } from "./wire-control";
 
@@ -18,12 +35,22 @@ const track = (client: Client) => (sockets.push(client), client);
 beforeAll(async () => {
   admin = await login(ADMIN.email, ADMIN.password);
   agent = await addAgent(admin, "agent");
-  await json(await call("/api/faqs", { method: "POST", cookie: admin, json: { question: "What is your return policy?", answer: "You can return unworn items within 30 days for a full refund.", published: true } }), 201);
+  await json(
+    await call("/api/faqs", {
+      method: "POST",
+      cookie: admin,
+      json: { question: "What is your return policy?", answer: "You can return unworn items within 30 days for a full refund.", published: true },
+    }),
+    201,
+  );
   await json(
     await call("/api/articles", {
       method: "POST",
       cookie: admin,
-      json: { title: "Caring for merino wool", body: "Wash merino wool by hand in cold water with a wool detergent.\n\nDry merino flat, away from direct heat, so it keeps its shape." },
+      json: {
+        title: "Caring for merino wool",
+        body: "Wash merino wool by hand in cold water with a wool detergent.\n\nDry merino flat, away from direct heat, so it keeps its shape.",
+      },
     }),
     201,
   );
@@ -49,7 +76,10 @@ async function setAi(ai: Record<string, unknown>) {
 }
 
 async function storeEvent(externalId: string, event: Record<string, unknown>) {
-  await json(await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, email: `${externalId}@example.com` }, event } }), 202);
+  await json(
+    await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, email: `${externalId}@example.com` }, event } }),
+    202,
+  );
 }
 
 /** A customer with an open chat and their socket. */
@@ -86,9 +116,24 @@ describe("who answers", () => {
     await setAi({ enabled: true });
     const mine = `ai-own-${crypto.randomUUID()}`;
     const other = `ai-other-${crypto.randomUUID()}`;
-    await storeEvent(mine, { name: "Placed Order", value: 649, properties: { orderId: "#A-100", items: [{ title: "Lambswool Beanie", quantity: 1, price: 649 }] }, occurredAt: "2026-10-01T10:00:00Z" });
-    await storeEvent(mine, { name: "Placed Order", value: 1493, properties: { orderId: "#A-200", status: "shipped", items: [{ title: "Merino Crew Sweater", quantity: 1, price: 1195 }] }, occurredAt: "2026-11-20T10:00:00Z" });
-    await storeEvent(other, { name: "Placed Order", value: 99, properties: { orderId: "#B-900", items: [{ title: "Secret Gift", quantity: 1, price: 99 }] }, occurredAt: "2026-11-24T10:00:00Z" });
+    await storeEvent(mine, {
+      name: "Placed Order",
+      value: 649,
+      properties: { orderId: "#A-100", items: [{ title: "Lambswool Beanie", quantity: 1, price: 649 }] },
+      occurredAt: "2026-10-01T10:00:00Z",
+    });
+    await storeEvent(mine, {
+      name: "Placed Order",
+      value: 1493,
+      properties: { orderId: "#A-200", status: "shipped", items: [{ title: "Merino Crew Sweater", quantity: 1, price: 1195 }] },
+      occurredAt: "2026-11-20T10:00:00Z",
+    });
+    await storeEvent(other, {
+      name: "Placed Order",
+      value: 99,
+      properties: { orderId: "#B-900", items: [{ title: "Secret Gift", quantity: 1, price: 99 }] },
+      occurredAt: "2026-11-24T10:00:00Z",
+    });
     const before = await counts();
 
     const { ticket, socket, hello } = await chat(mine);
@@ -158,7 +203,9 @@ describe("handoff to the inbox", () => {
     // The agent sees the whole transcript and answers; the customer gets it.
     const agentView = track(await agentSocket(ticket.id, agent.cookie));
     await agentView.nextOfType("hello");
-    await eventually(async () => expect(bodies(agentView)).toEqual(["customer:Do you sell bicycles?", "bot:Let me get you a person from our team.", `system:${summary.body}`]));
+    await eventually(async () =>
+      expect(bodies(agentView)).toEqual(["customer:Do you sell bicycles?", "bot:Let me get you a person from our team.", `system:${summary.body}`]),
+    );
     await sendAndWait(agentView, "a1", "Not yet, but we have cycling socks!");
     expect((await socket.next((f) => f.type === "message" && f.author.kind === "agent")).body).toBe("Not yet, but we have cycling socks!");
     expect(botMessages(socket)).toHaveLength(1);
@@ -260,7 +307,9 @@ describe("handoff to a help desk", () => {
     expect(body.ticket.subject).toContain("Handed over by the AI agent");
     const created = /Zendesk ticket (\d+) was created/.exec(note.body)![1];
     expect(await socket.nextOfType("status")).toMatchObject({ status: "closed" });
-    await eventually(async () => expect(await handoffOf(ticket.id)).toMatchObject({ target: "zendesk", status: "delivered", attempts: 1, externalId: created, lastError: null }));
+    await eventually(async () =>
+      expect(await handoffOf(ticket.id)).toMatchObject({ target: "zendesk", status: "delivered", attempts: 1, externalId: created, lastError: null }),
+    );
     // The credential is never echoed back; the settings learn its host.
     const status = await json(await call("/api/credentials", { cookie: admin }), 200);
     expect(status.zendesk).toEqual({ set: true, host: new URL(wire.baseUrl.zendesk).host, matches: true });
@@ -292,7 +341,9 @@ describe("handoff to a help desk", () => {
     const { ticket, socket } = await chat();
     await sendAndWait(socket, "q1", "Do you sell bicycles?");
     const fallback = await seen(socket, (f) => f.type === "message" && f.author.kind === "system" && f.body.startsWith("Could not create"), 0, 5000);
-    expect(fallback.body).toBe("Could not create the Gorgias ticket (it refused the request; see the handoff log in the AI settings). The conversation is in the inbox instead.");
+    expect(fallback.body).toBe(
+      "Could not create the Gorgias ticket (it refused the request; see the handoff log in the AI settings). The conversation is in the inbox instead.",
+    );
     await eventually(async () => expect(await listed("status=open")).toContain(ticket.id));
     const logged = await handoffOf(ticket.id);
     expect(logged).toMatchObject({ status: "failed", attempts: 1 });
@@ -334,17 +385,40 @@ describe("handoff to a help desk", () => {
   });
 
   it("refuses to choose a help desk that is not set up, and keeps /api/ai for admins", async () => {
-    const error = await expectError(await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { handoff: "zendesk", zendesk: { baseUrl: null, email: null } } } }), 400, "invalid_request");
+    const error = await expectError(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { handoff: "zendesk", zendesk: { baseUrl: null, email: null } } } }),
+      400,
+      "invalid_request",
+    );
     expect(error.message).toMatch(/^ai\.zendesk\.baseUrl: /);
     expect((await json(await call("/api/settings", { cookie: admin }), 200)).ai.handoff).toBe("inbox");
-    for (const [method, path] of [["GET", "/api/credentials"], ["GET", "/api/ai/handoffs"], ["POST", "/api/ai/try"], ["PUT", "/api/credentials/openai"]] as const) {
-      await expectError(await call(path, { method, cookie: agent.cookie, json: method === "GET" ? undefined : { question: "x", value: "x" } }), 403, "forbidden");
+    for (const [method, path] of [
+      ["GET", "/api/credentials"],
+      ["GET", "/api/ai/handoffs"],
+      ["POST", "/api/ai/try"],
+      ["PUT", "/api/credentials/openai"],
+    ] as const) {
+      await expectError(
+        await call(path, { method, cookie: agent.cookie, json: method === "GET" ? undefined : { question: "x", value: "x" } }),
+        403,
+        "forbidden",
+      );
     }
     await expectError(await call("/api/credentials/openai", { method: "PUT", cookie: admin, json: { value: "  " } }), 400, "invalid_request");
     await expectError(await call("/api/credentials/stripe", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request");
     // A key needs its service's address first; an address must be https (or this machine).
-    expect((await expectError(await call("/api/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request")).message).toMatch(/^ai\.gorgias\.baseUrl: /);
-    expect((await expectError(await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { gorgias: { baseUrl: "http://shop.gorgias.com" } } } }), 400, "invalid_request")).message).toBe("ai.gorgias.baseUrl: must be an https URL");
+    expect(
+      (await expectError(await call("/api/credentials/gorgias", { method: "PUT", cookie: admin, json: { value: "k" } }), 400, "invalid_request")).message,
+    ).toMatch(/^ai\.gorgias\.baseUrl: /);
+    expect(
+      (
+        await expectError(
+          await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { gorgias: { baseUrl: "http://shop.gorgias.com" } } } }),
+          400,
+          "invalid_request",
+        )
+      ).message,
+    ).toBe("ai.gorgias.baseUrl: must be an https URL");
   });
 
   it("never sends a stored key to an address it was not entered for", async () => {
@@ -352,7 +426,11 @@ describe("handoff to a help desk", () => {
     const key = await useDesk("zendesk");
     // An admin points Zendesk elsewhere: the stored key no longer applies, there or anywhere.
     await setAi({ zendesk: { baseUrl: "https://elsewhere.example" } });
-    expect((await json(await call("/api/credentials", { cookie: admin }), 200)).zendesk).toEqual({ set: true, host: new URL(wire.baseUrl.zendesk).host, matches: false });
+    expect((await json(await call("/api/credentials", { cookie: admin }), 200)).zendesk).toEqual({
+      set: true,
+      host: new URL(wire.baseUrl.zendesk).host,
+      matches: false,
+    });
     await setAi({ zendesk: { baseUrl: wire.baseUrl.zendesk } });
     expect((await json(await call("/api/credentials", { cookie: admin }), 200)).zendesk.matches).toBe(true);
     // Sealed to its host: moved to another row (as a database edit might), it does not open.
@@ -395,7 +473,11 @@ describe("safety and order", () => {
   it("gives no other customer's data to a prompt injection", async () => {
     await setAi({ enabled: true });
     const victim = `ai-victim-${crypto.randomUUID()}`;
-    await storeEvent(victim, { name: "Placed Order", value: 5000, properties: { orderId: "#VICTIM-1", items: [{ title: "Diamond Scarf", quantity: 1, price: 5000 }] } });
+    await storeEvent(victim, {
+      name: "Placed Order",
+      value: 5000,
+      properties: { orderId: "#VICTIM-1", items: [{ title: "Diamond Scarf", quantity: 1, price: 5000 }] },
+    });
     const attacker = `ai-attacker-${crypto.randomUUID()}`;
     await storeEvent(attacker, { name: "Placed Order", value: 10, properties: { orderId: "#MINE-1", items: [{ title: "Button", quantity: 1, price: 10 }] } });
     const injections = [
@@ -419,7 +501,18 @@ describe("safety and order", () => {
   it("keeps one gap-free order for everyone while the customer writes fast during an answer", async () => {
     await setAi({ enabled: true, maxTurns: 20 });
     const { ticket, socket } = await chat();
-    const burst = ["What is your return policy?", "also", "how should I wash merino wool?", "and", "thanks", "one more", "hi again", "ok", "return policy for sale items?", "!"];
+    const burst = [
+      "What is your return policy?",
+      "also",
+      "how should I wash merino wool?",
+      "and",
+      "thanks",
+      "one more",
+      "hi again",
+      "ok",
+      "return policy for sale items?",
+      "!",
+    ];
     burst.forEach((body, i) => socket.send({ type: "send", clientId: `fast-${i}`, body }));
     const acks = await Promise.all(burst.map((_, i) => seen(socket, (f) => f.type === "ack" && f.clientId === `fast-${i}`)));
     expect(acks.map((a) => a.seq)).toEqual([...acks.map((a) => a.seq)].sort((a, b) => a - b));
@@ -432,7 +525,12 @@ describe("safety and order", () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(adminView.messages().map((m) => [m.seq, m.id])).toEqual(socket.messages().map((m) => [m.seq, m.id]));
     // Customer messages keep their send order; each bot message follows what it answers.
-    expect(socket.messages().filter((m) => m.author.kind === "customer").map((m) => m.body)).toEqual(burst);
+    expect(
+      socket
+        .messages()
+        .filter((m) => m.author.kind === "customer")
+        .map((m) => m.body),
+    ).toEqual(burst);
     expect(socket.messages()[0]!.author.kind).toBe("customer");
   });
 });
@@ -440,7 +538,12 @@ describe("safety and order", () => {
 describe("try it", () => {
   it("shows what the agent would answer, and why", async () => {
     const answered = await json(await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "what's the return policy" } }), 200);
-    expect(answered).toMatchObject({ decision: "answer", text: "You can return unworn items within 30 days for a full refund.", provider: "builtin", threshold: 0.5 });
+    expect(answered).toMatchObject({
+      decision: "answer",
+      text: "You can return unworn items within 30 days for a full refund.",
+      provider: "builtin",
+      threshold: 0.5,
+    });
     expect(answered.confidence).toBeGreaterThanOrEqual(answered.threshold);
     expect(answered.candidates[0]).toMatchObject({ kind: "faq", title: "What is your return policy?" });
     const handed = await json(await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "Do you sell bicycles?" } }), 200);
@@ -449,7 +552,11 @@ describe("try it", () => {
     await storeEvent(buyer, { name: "Placed Order", value: 10, properties: { orderId: "#TRY-7" } });
     const order = await json(await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "where's my order?", customerId: buyer } }), 200);
     expect(order.text).toContain("#TRY-7");
-    await expectError(await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "where's my order?", customerId: "nobody-at-all" } }), 404, "not_found");
+    await expectError(
+      await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "where's my order?", customerId: "nobody-at-all" } }),
+      404,
+      "not_found",
+    );
     await expectError(await call("/api/ai/try", { method: "POST", cookie: admin, json: { question: "" } }), 400, "invalid_request");
   });
 });
@@ -554,7 +661,11 @@ describe("what an LLM is given", () => {
   it("is given only the asking customer's data, whatever the customer writes", async () => {
     await useOpenAi();
     const victim = `ai-llm-victim-${crypto.randomUUID()}`;
-    await storeEvent(victim, { name: "Placed Order", value: 5000, properties: { orderId: "#VICTIM-9", items: [{ title: "Diamond Scarf", quantity: 1, price: 5000 }] } });
+    await storeEvent(victim, {
+      name: "Placed Order",
+      value: 5000,
+      properties: { orderId: "#VICTIM-9", items: [{ title: "Diamond Scarf", quantity: 1, price: 5000 }] },
+    });
     const attacker = `ai-llm-attacker-${crypto.randomUUID()}`;
     await storeEvent(attacker, { name: "Placed Order", value: 10, properties: { orderId: "#MINE-9" } });
     const { socket } = await chat(attacker);

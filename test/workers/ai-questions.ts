@@ -100,8 +100,7 @@ export const FAQS: FaqInput[] = [
   {
     id: "faq-contact",
     question: "How can I contact customer service?",
-    answer:
-      "Our customer service team answers in this chat and at help@fjallvik.com on weekdays 9–17 (CET). We reply to emails within one business day.",
+    answer: "Our customer service team answers in this chat and at help@fjallvik.com on weekdays 9–17 (CET). We reply to emails within one business day.",
   },
   {
     id: "faq-sv-returer",
@@ -118,8 +117,7 @@ export const FAQS: FaqInput[] = [
   {
     id: "faq-sv-frakt",
     question: "Vad kostar frakten?",
-    answer:
-      "Fri frakt inom Sverige på beställningar över 800 kr, annars kostar frakten 59 kr. Expressleverans med DHL kostar 149 kr.",
+    answer: "Fri frakt inom Sverige på beställningar över 800 kr, annars kostar frakten 59 kr. Expressleverans med DHL kostar 149 kr.",
   },
   {
     id: "faq-sv-betalning",
@@ -129,8 +127,7 @@ export const FAQS: FaqInput[] = [
   {
     id: "faq-sv-presentkort",
     question: "Säljer ni presentkort?",
-    answer:
-      "Ja! Digitala presentkort på 200–5 000 kr skickas med e-post, gäller i två år och kan användas både på webben och i våra butiker.",
+    answer: "Ja! Digitala presentkort på 200–5 000 kr skickas med e-post, gäller i två år och kan användas både på webben och i våra butiker.",
   },
   {
     id: "faq-sv-storlekar",
@@ -263,8 +260,18 @@ export const CASEY: CustomerContext = {
       trackingNumber: "00370712345678901",
       trackingUrl: "https://tracking.postnord.com/se/?id=00370712345678901",
     }),
-    { id: "evt-mail-1", name: "Received Email", value: null, properties: { subject: "Your order #1042 is on its way" }, occurredAt: "2026-03-02T16:00:00.000Z" },
-    order("#1007", "2025-11-20T09:00:00.000Z", 899, { currency: "SEK", items: [{ title: "Organic Cotton Tee", quantity: 2, price: 449.5 }], status: "delivered" }),
+    {
+      id: "evt-mail-1",
+      name: "Received Email",
+      value: null,
+      properties: { subject: "Your order #1042 is on its way" },
+      occurredAt: "2026-03-02T16:00:00.000Z",
+    },
+    order("#1007", "2025-11-20T09:00:00.000Z", 899, {
+      currency: "SEK",
+      items: [{ title: "Organic Cotton Tee", quantity: 2, price: 449.5 }],
+      status: "delivered",
+    }),
   ],
 };
 

@@ -192,7 +192,14 @@ describe("POST /api/agents and GET /api/agents", () => {
   it("lets an admin add an agent (201) who can then sign in with that role", async () => {
     const input = newAgent({ role: "admin", name: "  Second Admin  " });
     const { agent } = await json(await call("/api/agents", { method: "POST", cookie: admin, json: input }), 201);
-    expect(agent).toEqual({ id: expect.stringMatching(/^agt_/), email: input.email, name: "Second Admin", role: "admin", createdAt: expect.any(String), notifyOnAssignedReply: false });
+    expect(agent).toEqual({
+      id: expect.stringMatching(/^agt_/),
+      email: input.email,
+      name: "Second Admin",
+      role: "admin",
+      createdAt: expect.any(String),
+      notifyOnAssignedReply: false,
+    });
     expect(Number.isNaN(Date.parse(agent.createdAt))).toBe(false);
     const cookie = await login(input.email as string, input.password as string);
     expect((await json(await call("/api/me", { cookie }), 200)).agent).toMatchObject({ id: agent.id, role: "admin" });

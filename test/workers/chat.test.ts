@@ -9,13 +9,26 @@ describe("a chat both ways", () => {
     expect(ticket).toMatchObject({ status: "open", channel: "webchat", profileId: shopper.profileId, unread: false });
 
     const c = await customerSocket(ticket.id, shopper.token);
-    expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 }, aiMode: null });
+    expect(await c.nextOfType("hello")).toEqual({
+      type: "hello",
+      ticketId: ticket.id,
+      status: "open",
+      lastSeq: 0,
+      reads: { customer: 0, agent: 0 },
+      aiMode: null,
+    });
 
     c.send({ type: "send", clientId: "c-1", body: "  Where is my order?  " });
     const ack = await c.nextOfType("ack");
     expect(ack).toEqual({ type: "ack", clientId: "c-1", seq: 1 });
     const first = c.messages()[0]!;
-    expect(first).toMatchObject({ seq: 1, clientId: "c-1", body: "Where is my order?", author: { kind: "customer", id: shopper.profileId, name: shopper.name }, attachments: [] });
+    expect(first).toMatchObject({
+      seq: 1,
+      clientId: "c-1",
+      body: "Where is my order?",
+      author: { kind: "customer", id: shopper.profileId, name: shopper.name },
+      attachments: [],
+    });
 
     const { tickets } = await eventually(async () => {
       const page = await json(await call("/api/tickets?status=open", { cookie: admin }), 200);

@@ -34,7 +34,16 @@ export async function startDnsResolver(): Promise<{ url: string; close: () => vo
       return;
     }
     const records = answer(name, type);
-    const body = { Status: records === null ? 3 : 0, TC: false, RD: true, RA: true, AD: false, CD: false, Question: [{ name: `${name}.`, type: TYPES[type] }], ...(records?.length ? { Answer: records } : {}) };
+    const body = {
+      Status: records === null ? 3 : 0,
+      TC: false,
+      RD: true,
+      RA: true,
+      AD: false,
+      CD: false,
+      Question: [{ name: `${name}.`, type: TYPES[type] }],
+      ...(records?.length ? { Answer: records } : {}),
+    };
     res.writeHead(200, { "Content-Type": "application/dns-json" }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -17,8 +17,6 @@ async function barrier(c: Client) {
   await c.nextOfType("pong");
 }
 
-
-
 async function waitClosed(c: Client, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
   while (!c.closed && Date.now() < deadline) await sleep(20);
@@ -156,10 +154,20 @@ describe("eviction with closed sockets", () => {
     // socket may have seen c-2 already, which the resumed one then skips by its own `after`).
     const customerSeen = [...c.frames.filter((f) => f.type !== "message" || f.seq <= customerLast), ...c2.frames];
     expectNoDuplicates(customerSeen);
-    expect(customerSeen.filter((f) => f.type === "message").map((f) => f.seq).sort((x, y) => x - y)).toEqual(range(1, 5));
+    expect(
+      customerSeen
+        .filter((f) => f.type === "message")
+        .map((f) => f.seq)
+        .sort((x, y) => x - y),
+    ).toEqual(range(1, 5));
     const agentSeen = [...a.frames, ...a2.frames];
     expectNoDuplicates(agentSeen);
-    expect(agentSeen.filter((f) => f.type === "message").map((f) => f.seq).sort((x, y) => x - y)).toEqual(range(1, 5));
+    expect(
+      agentSeen
+        .filter((f) => f.type === "message")
+        .map((f) => f.seq)
+        .sort((x, y) => x - y),
+    ).toEqual(range(1, 5));
 
     // Live again on both sides.
     expect(await sendAndWait(c2, "c-3", "Got it, thanks")).toEqual({ type: "ack", clientId: "c-3", seq: 6 });

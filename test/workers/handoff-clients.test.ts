@@ -64,21 +64,40 @@ describe("transcript", () => {
   });
 
   it("falls back to the author's role, and to unknown for a customer with no name or email", () => {
-    const lines = transcript([message("customer", null, "hi", "2026-03-02T10:00:00.000Z"), message("agent", null, "hello", "2026-03-02T10:00:30.000Z")], { name: null, email: null });
+    const lines = transcript([message("customer", null, "hi", "2026-03-02T10:00:00.000Z"), message("agent", null, "hello", "2026-03-02T10:00:30.000Z")], {
+      name: null,
+      email: null,
+    });
     expect(lines).toBe("Customer: unknown\n\n[2026-03-02 10:00 UTC] Customer: hi\n[2026-03-02 10:00 UTC] Agent: hello");
   });
 });
 
 // What both clients must do on failure, whatever the help desk.
-const clients: { service: Service; make: (overrides?: { timeoutMs?: number; secret?: string; baseUrl?: string }) => HandoffDestination; secret: () => string }[] = [
+const clients: {
+  service: Service;
+  make: (overrides?: { timeoutMs?: number; secret?: string; baseUrl?: string }) => HandoffDestination;
+  secret: () => string;
+}[] = [
   {
     service: "zendesk",
-    make: (o = {}) => new ZendeskHandoff({ baseUrl: o.baseUrl ?? wire.baseUrl.zendesk, email: wire.credentials.zendesk.email, apiToken: o.secret ?? wire.credentials.zendesk.apiToken, timeoutMs: o.timeoutMs }),
+    make: (o = {}) =>
+      new ZendeskHandoff({
+        baseUrl: o.baseUrl ?? wire.baseUrl.zendesk,
+        email: wire.credentials.zendesk.email,
+        apiToken: o.secret ?? wire.credentials.zendesk.apiToken,
+        timeoutMs: o.timeoutMs,
+      }),
     secret: () => wire.credentials.zendesk.apiToken,
   },
   {
     service: "gorgias",
-    make: (o = {}) => new GorgiasHandoff({ baseUrl: o.baseUrl ?? wire.baseUrl.gorgias, email: wire.credentials.gorgias.email, apiKey: o.secret ?? wire.credentials.gorgias.apiKey, timeoutMs: o.timeoutMs }),
+    make: (o = {}) =>
+      new GorgiasHandoff({
+        baseUrl: o.baseUrl ?? wire.baseUrl.gorgias,
+        email: wire.credentials.gorgias.email,
+        apiKey: o.secret ?? wire.credentials.gorgias.apiKey,
+        timeoutMs: o.timeoutMs,
+      }),
     secret: () => wire.credentials.gorgias.apiKey,
   },
 ];
@@ -177,7 +196,11 @@ describe("ZendeskHandoff", () => {
 
   it("a ticket Zendesk refuses as invalid (422): not retryable", async () => {
     // An empty transcript leaves the ticket without a description, which Zendesk refuses.
-    expect(await failure(zendesk(), ticket({ transcript: "" }))).toMatchObject({ retryable: false, status: 422, message: "Zendesk answered 422: the ticket was refused as invalid" });
+    expect(await failure(zendesk(), ticket({ transcript: "" }))).toMatchObject({
+      retryable: false,
+      status: 422,
+      message: "Zendesk answered 422: the ticket was refused as invalid",
+    });
   });
 });
 
@@ -225,11 +248,17 @@ describe("GorgiasHandoff", () => {
 // The stand-ins are only worth testing against if they refuse what the services refuse.
 describe("the stand-ins are strict", () => {
   const post = (service: Service, path: string, authorization: string, body: unknown) =>
-    fetch(`${wire.baseUrl[service]}${path}`, { method: "POST", headers: { Authorization: authorization, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${wire.baseUrl[service]}${path}`, {
+      method: "POST",
+      headers: { Authorization: authorization, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   it("Zendesk: a capitalized comment Body is no description (422)", async () => {
     const { email, apiToken } = wire.credentials.zendesk;
-    const response = await post("zendesk", "/api/v2/tickets.json", `Basic ${btoa(`${email}/token:${apiToken}`)}`, { ticket: { subject: "x", comment: { Body: "hi" } } });
+    const response = await post("zendesk", "/api/v2/tickets.json", `Basic ${btoa(`${email}/token:${apiToken}`)}`, {
+      ticket: { subject: "x", comment: { Body: "hi" } },
+    });
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ error: "RecordInvalid" });
   });
@@ -242,7 +271,10 @@ describe("the stand-ins are strict", () => {
 
   it("Gorgias: an incoming message without a sender is invalid (400)", async () => {
     const { email, apiKey } = wire.credentials.gorgias;
-    const response = await post("gorgias", "/api/tickets", `Basic ${btoa(`${email}:${apiKey}`)}`, { via: "api", messages: [{ channel: "api", via: "api", from_agent: false, body_text: "hi" }] });
+    const response = await post("gorgias", "/api/tickets", `Basic ${btoa(`${email}:${apiKey}`)}`, {
+      via: "api",
+      messages: [{ channel: "api", via: "api", from_agent: false, body_text: "hi" }],
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { data: { "messages.0.sender": [expect.any(String)] } } });
   });

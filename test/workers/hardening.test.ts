@@ -23,7 +23,8 @@ import {
   userHash,
 } from "./helpers";
 
-const d1Row = (id: string) => env.DB.prepare("SELECT status, visible, version FROM tickets WHERE id = ?").bind(id).first<{ status: string; visible: number; version: number }>();
+const d1Row = (id: string) =>
+  env.DB.prepare("SELECT status, visible, version FROM tickets WHERE id = ?").bind(id).first<{ status: string; visible: number; version: number }>();
 
 /** A ticket D1 accepted whose object was never initialised: its opener failed after the insert. */
 async function orphanTicket(profileId: string) {
@@ -109,7 +110,9 @@ describe("sessions ending while sockets are open", () => {
   it("a socket whose session expired is ended at the next broadcast, without sending anything itself", async () => {
     const admin = await login();
     const { agent, cookie } = await addAgent(admin);
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE agent_id = ?").bind(new Date(Date.now() + 1500).toISOString(), agent.id).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE agent_id = ?")
+      .bind(new Date(Date.now() + 1500).toISOString(), agent.id)
+      .run();
     const shopper = await customer();
     const ticket = await startChat(shopper.token);
     const c = await customerSocket(ticket.id, shopper.token);
@@ -127,7 +130,10 @@ describe("sessions ending while sockets are open", () => {
 
 /** Rows the inbox keeps of which tickets sessions have sockets on. */
 function sessionTicketRows(): Promise<number> {
-  return runInDurableObject(env.INBOX.get(env.INBOX.idFromName("inbox")), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM session_tickets").one().n as number);
+  return runInDurableObject(
+    env.INBOX.get(env.INBOX.idFromName("inbox")),
+    (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM session_tickets").one().n as number,
+  );
 }
 
 describe("send budgets", () => {
@@ -152,11 +158,18 @@ describe("profile fields", () => {
   it("the store's server sets email and name; the shopper's browser cannot overwrite them", async () => {
     const externalId = `store-${crypto.randomUUID()}`;
     await json(
-      await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, email: "real@example.com", name: "Real Name" }, event: { name: "Signed Up" } } }),
+      await call("/api/events", {
+        method: "POST",
+        token: env.API_KEY,
+        json: { profile: { externalId, email: "real@example.com", name: "Real Name" }, event: { name: "Signed Up" } },
+      }),
       202,
     );
     const session = await json(
-      await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId, email: "spoof@example.com", name: "Spoofed" }, userHash: await userHash(externalId) } }),
+      await call("/api/widget/session", {
+        method: "POST",
+        json: { customer: { id: externalId, email: "spoof@example.com", name: "Spoofed" }, userHash: await userHash(externalId) },
+      }),
       200,
     );
     const profile = await env.DB.prepare("SELECT email, name FROM profiles WHERE id = ?").bind(session.profileId).first();
@@ -165,7 +178,10 @@ describe("profile fields", () => {
 
   it("refuses oversized event properties and leaves the profile as it was", async () => {
     const externalId = `big-${crypto.randomUUID()}`;
-    await json(await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, name: "Before" }, event: { name: "Signed Up" } } }), 202);
+    await json(
+      await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, name: "Before" }, event: { name: "Signed Up" } } }),
+      202,
+    );
     const error = await expectError(
       await call("/api/events", {
         method: "POST",
@@ -181,8 +197,16 @@ describe("profile fields", () => {
 
   it("an empty name from the browser is a bad request, and a long wrong userHash is a wrong identity", async () => {
     const externalId = `x-${crypto.randomUUID()}`;
-    await expectError(await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId, name: "" }, userHash: await userHash(externalId) } }), 400, "invalid_request");
-    await expectError(await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId }, userHash: "ab".repeat(500) } }), 401, "invalid_identity");
+    await expectError(
+      await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId, name: "" }, userHash: await userHash(externalId) } }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId }, userHash: "ab".repeat(500) } }),
+      401,
+      "invalid_identity",
+    );
   });
 });
 
@@ -203,7 +227,8 @@ describe("small contract details", () => {
       socket.close();
       ids.push(ticket.id);
     }
-    const listed = async (query: string) => (await json(await call(`/api/tickets${query}`, { cookie: admin }), 200)).tickets.map((t: { id: string; status: string }) => `${t.id}:${t.status}`);
+    const listed = async (query: string) =>
+      (await json(await call(`/api/tickets${query}`, { cookie: admin }), 200)).tickets.map((t: { id: string; status: string }) => `${t.id}:${t.status}`);
     await eventually(async () => expect(await listed("")).toEqual(expect.arrayContaining([`${ids[0]}:open`, `${ids[1]}:closed`])));
     expect(await listed("?status=&channel=&assignee=")).toEqual(await listed(""));
     // A real filter does filter.

@@ -21,18 +21,22 @@ beforeAll(async () => {
 });
 
 /** One of each kind of answer: JSON, errors (the app's and a validator's), text, a preflight, an upload. */
-const responses = () => [
-  ["GET /healthz", () => call("/healthz")],
-  ["GET /api/me (401)", () => call("/api/me")],
-  ["GET /api/tickets", () => call("/api/tickets", { cookie: admin })],
-  ["GET /api/nowhere (404)", () => call("/api/nowhere")],
-  ["POST /api/auth/login with bad JSON (400)", () => call("/api/auth/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" })],
-  ["GET /api/widget/config", () => call("/api/widget/config")],
-  ["OPTIONS /api/widget/session", () => call("/api/widget/session", { method: "OPTIONS", headers: { Origin: "http://parley.test", "Access-Control-Request-Method": "POST" } })],
-  ["GET /api/openapi.json", () => call("/api/openapi.json")],
-  ["GET an upload", () => call(uploadUrl)],
-  ["GET /api/notifications/unsubscribe (HTML)", () => call("/api/notifications/unsubscribe?email=a%40b.test&token=x")],
-] as const;
+const responses = () =>
+  [
+    ["GET /healthz", () => call("/healthz")],
+    ["GET /api/me (401)", () => call("/api/me")],
+    ["GET /api/tickets", () => call("/api/tickets", { cookie: admin })],
+    ["GET /api/nowhere (404)", () => call("/api/nowhere")],
+    ["POST /api/auth/login with bad JSON (400)", () => call("/api/auth/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" })],
+    ["GET /api/widget/config", () => call("/api/widget/config")],
+    [
+      "OPTIONS /api/widget/session",
+      () => call("/api/widget/session", { method: "OPTIONS", headers: { Origin: "http://parley.test", "Access-Control-Request-Method": "POST" } }),
+    ],
+    ["GET /api/openapi.json", () => call("/api/openapi.json")],
+    ["GET an upload", () => call(uploadUrl)],
+    ["GET /api/notifications/unsubscribe (HTML)", () => call("/api/notifications/unsubscribe?email=a%40b.test&token=x")],
+  ] as const;
 
 describe("every answer", () => {
   it("carries X-Content-Type-Options: nosniff and a strict Referrer-Policy", async () => {
@@ -61,7 +65,8 @@ describe("HTML the Worker renders", () => {
     const response = await call("/api/notifications/unsubscribe?email=a%40b.test&token=x");
     const csp = response.headers.get("Content-Security-Policy") ?? "";
     expect(csp).toMatch(/default-src 'none'|script-src/);
-    const scripts = csp.split(";").find((directive) => /^\s*script-src\b/.test(directive)) ?? csp.split(";").find((directive) => /^\s*default-src\b/.test(directive))!;
+    const scripts =
+      csp.split(";").find((directive) => /^\s*script-src\b/.test(directive)) ?? csp.split(";").find((directive) => /^\s*default-src\b/.test(directive))!;
     expect(scripts).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
   });

@@ -45,7 +45,10 @@ let agentCounter = 0;
 export async function addAgent(adminCookie: string, role: "admin" | "agent" = "agent") {
   const email = `agent${++agentCounter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const password = "agent-password-123";
-  const { agent } = await json(await call("/api/agents", { method: "POST", cookie: adminCookie, json: { email, name: `Agent ${agentCounter}`, role, password } }), 201);
+  const { agent } = await json(
+    await call("/api/agents", { method: "POST", cookie: adminCookie, json: { email, name: `Agent ${agentCounter}`, role, password } }),
+    201,
+  );
   return { agent, cookie: await login(email, password) };
 }
 
@@ -53,7 +56,10 @@ export const userHash = (externalId: string) => hmacHex(env.IDENTITY_SECRET, ext
 
 export async function customer(externalId = `cust-${crypto.randomUUID()}`, name = "Casey Customer") {
   const session = await json<{ token: string; profileId: string; expiresAt: string }>(
-    await call("/api/widget/session", { method: "POST", json: { customer: { id: externalId, name, email: "casey@example.com" }, userHash: await userHash(externalId) } }),
+    await call("/api/widget/session", {
+      method: "POST",
+      json: { customer: { id: externalId, name, email: "casey@example.com" }, userHash: await userHash(externalId) },
+    }),
     200,
   );
   return { ...session, externalId, name };

@@ -88,8 +88,14 @@ describe("inbox frames and counts", () => {
     expect(await env.DB.prepare("SELECT status, visible FROM tickets WHERE id = ?").bind(silentTicket.id).first()).toEqual({ status: "closed", visible: 0 });
     for (const query of ["", "status=open", "status=closed", "status=snoozed", "assignee=unassigned", "channel=webchat"]) {
       const { tickets } = await json(await call(`/api/tickets?${query}`, { cookie: admin }), 200);
-      expect(tickets.map((t: TicketT) => t.id), query).not.toContain(ticket.id);
-      expect(tickets.map((t: TicketT) => t.id), query).not.toContain(silentTicket.id);
+      expect(
+        tickets.map((t: TicketT) => t.id),
+        query,
+      ).not.toContain(ticket.id);
+      expect(
+        tickets.map((t: TicketT) => t.id),
+        query,
+      ).not.toContain(silentTicket.id);
     }
     expect(await getCounts(admin)).toEqual({ unread: 0, open: 0, snoozed: 0 });
     await expectError(await call(`/api/tickets/${ticket.id}`, { cookie: admin }), 404, "not_found");
@@ -102,7 +108,14 @@ describe("inbox frames and counts", () => {
     chat.send({ type: "send", clientId: "m1", body: "My parcel never arrived" });
     expect(await chat.nextOfType("ack")).toMatchObject({ seq: 1 });
     const first = await ticketChange(a, ticket.id);
-    expect(first.ticket).toMatchObject({ id: ticket.id, status: "open", unread: true, preview: "My parcel never arrived", assigneeId: null, channel: "webchat" });
+    expect(first.ticket).toMatchObject({
+      id: ticket.id,
+      status: "open",
+      unread: true,
+      preview: "My parcel never arrived",
+      assigneeId: null,
+      channel: "webchat",
+    });
     expect(first.counts).toEqual({ unread: 1, open: 1, snoozed: 0 });
 
     // An agent's reply assigns the ticket and reads it.
@@ -269,7 +282,9 @@ describe("GET /api/tickets filters and pagination", () => {
     const seeded: TicketT[] = [];
     for (const [i, spec] of specs.entries()) {
       const profileId = `prf_list_${i}_${crypto.randomUUID().slice(0, 8)}`;
-      await env.DB.prepare("INSERT INTO profiles (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)").bind(profileId, `List ${i}`, stamp(0), stamp(0)).run();
+      await env.DB.prepare("INSERT INTO profiles (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
+        .bind(profileId, `List ${i}`, stamp(0), stamp(0))
+        .run();
       const { minute, ...fields } = spec;
       const record: TicketRecord = {
         id: `tkt_list_${String(i).padStart(2, "0")}_${crypto.randomUUID().replaceAll("-", "")}`,
@@ -299,7 +314,9 @@ describe("GET /api/tickets filters and pagination", () => {
     const hiddenId = `tkt_list_hidden_${crypto.randomUUID().replaceAll("-", "")}`;
     await writeTicketRecord(database, { ...seeded[0]!, id: hiddenId, profileId: hiddenProfile, lastMessageAt: stamp(59), visible: false, version: 1 });
 
-    const byActivity = [...seeded].sort((x, y) => (x.lastMessageAt! === y.lastMessageAt! ? (x.id < y.id ? 1 : -1) : x.lastMessageAt! < y.lastMessageAt! ? 1 : -1));
+    const byActivity = [...seeded].sort((x, y) =>
+      x.lastMessageAt! === y.lastMessageAt! ? (x.id < y.id ? 1 : -1) : x.lastMessageAt! < y.lastMessageAt! ? 1 : -1,
+    );
     const variants: Array<{ query: string; keep: (t: TicketT) => boolean }> = [
       { query: "", keep: () => true },
       { query: "status=open", keep: (t) => t.status === "open" },
@@ -324,14 +341,23 @@ describe("GET /api/tickets filters and pagination", () => {
       // One big page: the seeded tickets lead (they are the newest), every ticket matches the filter.
       const whole = await listAll(admin, query, 100);
       expect(whole.slice(0, expected.length), query).toEqual(expected);
-      expect(whole.filter((t) => seededIds.has(t.id)), query).toEqual(expected);
+      expect(
+        whole.filter((t) => seededIds.has(t.id)),
+        query,
+      ).toEqual(expected);
       for (const t of whole) expect(keep(t), `${query}: ${JSON.stringify(t)}`).toBe(true);
-      expect(whole.map((t) => t.id), query).not.toContain(hiddenId);
+      expect(
+        whole.map((t) => t.id),
+        query,
+      ).not.toContain(hiddenId);
       expectNewestFirst(whole);
       // Small pages (boundaries inside ties): the same tickets, each exactly once, in the same order.
       for (const limit of [1, 2, 3]) {
         const paged = await listAll(admin, query, limit);
-        expect(paged.map((t) => t.id), `${query} limit=${limit}`).toEqual(whole.map((t) => t.id));
+        expect(
+          paged.map((t) => t.id),
+          `${query} limit=${limit}`,
+        ).toEqual(whole.map((t) => t.id));
         expect(new Set(paged.map((t) => t.id)).size).toBe(paged.length);
       }
     }

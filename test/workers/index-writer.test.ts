@@ -57,9 +57,11 @@ async function seedTickets(count: number, tag: string): Promise<TicketRecord[]> 
 
 const versionsOf = async (ids: string[]) =>
   Object.fromEntries(
-    (await env.DB.prepare(`SELECT id, version, preview FROM tickets WHERE id IN (${ids.map(() => "?").join(", ")})`).bind(...ids).all<{ id: string; version: number; preview: string }>()).results.map(
-      (row) => [row.id, `${row.version} ${row.preview}`],
-    ),
+    (
+      await env.DB.prepare(`SELECT id, version, preview FROM tickets WHERE id IN (${ids.map(() => "?").join(", ")})`)
+        .bind(...ids)
+        .all<{ id: string; version: number; preview: string }>()
+    ).results.map((row) => [row.id, `${row.version} ${row.preview}`]),
   );
 
 describe("the inbox index writer", () => {
@@ -81,7 +83,10 @@ describe("the inbox index writer", () => {
   it("keeps only a ticket's newest version when two arrive for the same write, and never writes an older one over a newer", async () => {
     const [ticket] = await seedTickets(1, "newest");
     const { binding, counts } = countingD1();
-    const writer = new IndexWriter(() => db(binding), () => undefined);
+    const writer = new IndexWriter(
+      () => db(binding),
+      () => undefined,
+    );
     await Promise.all([writer.write({ ...ticket!, version: 3, preview: "third" }), writer.write({ ...ticket!, version: 2, preview: "second" })]);
     expect(counts.batches).toBe(1);
     expect(await versionsOf([ticket!.id])).toEqual({ [ticket!.id]: "3 third" });
@@ -110,7 +115,10 @@ describe("the inbox index writer", () => {
 
   it("rejects every caller while D1 can't be written, and takes the same records once it can", async () => {
     const seeded = await seedTickets(3, "offline");
-    const writer = new IndexWriter(() => db(env.DB), () => undefined);
+    const writer = new IndexWriter(
+      () => db(env.DB),
+      () => undefined,
+    );
     await env.DB.prepare("ALTER TABLE tickets RENAME TO tickets_offline").run();
     try {
       const outcomes = await Promise.allSettled(seeded.map((record) => writer.write({ ...record, version: 2, preview: "second" })));

@@ -21,7 +21,8 @@ function countStatements(ticketId: string) {
   });
 }
 
-const statementsRun = (ticketId: string) => runInDurableObject(stubOf(ticketId), (_instance, ctx) => [...((ctx.storage.sql as SqlStorage & { counted?: string[] }).counted ?? [])]);
+const statementsRun = (ticketId: string) =>
+  runInDurableObject(stubOf(ticketId), (_instance, ctx) => [...((ctx.storage.sql as SqlStorage & { counted?: string[] }).counted ?? [])]);
 
 let admin: string;
 beforeAll(async () => {

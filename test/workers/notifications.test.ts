@@ -91,10 +91,16 @@ describe("sendTicketNotification", () => {
     const team = { ...settings, notifyEmails: ["team@shop.test"] };
 
     expect(await notify({ kind: "customer_reply", ticket, messages, settings: team })).toEqual({ sent: [], error: null });
-    const toOptedOut = await json<{ ticket: TicketT }>(await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { assigneeId: optedOut.agent.id } }), 200);
+    const toOptedOut = await json<{ ticket: TicketT }>(
+      await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { assigneeId: optedOut.agent.id } }),
+      200,
+    );
     expect(await notify({ kind: "customer_reply", ticket: toOptedOut.ticket, messages, settings: team })).toEqual({ sent: [], error: null });
 
-    const toOptedIn = await json<{ ticket: TicketT }>(await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { assigneeId: optedIn.agent.id } }), 200);
+    const toOptedIn = await json<{ ticket: TicketT }>(
+      await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { assigneeId: optedIn.agent.id } }),
+      200,
+    );
     const result = await notify({ kind: "customer_reply", ticket: toOptedIn.ticket, messages: messages.slice(1), settings: team });
     expect(result).toEqual({ sent: [optedIn.agent.email], error: null });
     expect((await loggedFor(ticket.id)).map((row) => [row.kind, row.recipient, row.subject])).toEqual([
@@ -115,7 +121,10 @@ describe("sendTicketNotification", () => {
   it("stops at a sender the binding refuses, with nothing sent or logged and nothing to retry", async () => {
     const { ticket, messages } = await chatTicket("Eli Sender", ["Hi"]);
     const restricted = (env as unknown as { RESTRICTED_EMAIL: SendEmail }).RESTRICTED_EMAIL;
-    const result = await notify({ ticket, messages, settings: { ...settings, notifyFrom: "support@unverified.test", notifyEmails: ["allowed@shop.test"] } }, restricted);
+    const result = await notify(
+      { ticket, messages, settings: { ...settings, notifyFrom: "support@unverified.test", notifyEmails: ["allowed@shop.test"] } },
+      restricted,
+    );
     expect(result.sent).toEqual([]);
     expect(result.error?.retryable).toBe(false);
     expect(result.error?.message).toContain("support@unverified.test");
@@ -164,7 +173,16 @@ describe("the email's content", () => {
 
   it("escapes everything a customer wrote in the HTML part", async () => {
     const { ticket, messages } = await chatTicket(`<img src=x onerror=alert(1)>`, [`<script>alert("hi")</script> & "quotes"`]);
-    const email = await composeNotification({ kind: "new_ticket", ticket, messages, phone: null, from: "n@parley.test", to: "t@shop.test", ticketUrl: `${ORIGIN}/t`, unsubscribeUrl: `${ORIGIN}/u` });
+    const email = await composeNotification({
+      kind: "new_ticket",
+      ticket,
+      messages,
+      phone: null,
+      from: "n@parley.test",
+      to: "t@shop.test",
+      ticketUrl: `${ORIGIN}/t`,
+      unsubscribeUrl: `${ORIGIN}/u`,
+    });
     expect(email.html).not.toContain("<script>");
     expect(email.html).not.toContain("<img");
     expect(email.html).toContain("&lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;");
@@ -183,7 +201,9 @@ describe("unsubscribing", () => {
     link = new URL(unsubscribeUrl(ORIGIN, address, await unsubscribeToken(env, address)));
   });
 
-  const unsubscribes = async () => (await json<{ unsubscribes: Array<{ email: string; unsubscribedAt: string }> }>(await call("/api/notifications/unsubscribes", { cookie: admin }), 200)).unsubscribes;
+  const unsubscribes = async () =>
+    (await json<{ unsubscribes: Array<{ email: string; unsubscribedAt: string }> }>(await call("/api/notifications/unsubscribes", { cookie: admin }), 200))
+      .unsubscribes;
 
   it("the link in an email opens a page that asks first: opening it changes nothing", async () => {
     const token = link.searchParams.get("token")!;
@@ -216,7 +236,9 @@ describe("unsubscribing", () => {
     expect(resubscribe.status).toBe(400);
     const malformed = await expectError(await call(`/api/notifications/unsubscribe?email=not-an-address&token=${other}`), 400, "invalid_request");
     expect(malformed.message).toMatch(/^email:/);
-    expect((await expectError(await call(`/api/notifications/unsubscribe?email=${encodeURIComponent(address)}`), 400, "invalid_request")).message).toMatch(/^token:/);
+    expect((await expectError(await call(`/api/notifications/unsubscribe?email=${encodeURIComponent(address)}`), 400, "invalid_request")).message).toMatch(
+      /^token:/,
+    );
     expect((await unsubscribes()).map((row) => row.email)).not.toContain(address);
   });
 
@@ -249,7 +271,11 @@ describe("unsubscribing", () => {
   it("a mail client's RFC 8058 one-click POST unsubscribes and is answered plainly; the token works whatever the address's case", async () => {
     const upper = new URL(link);
     upper.searchParams.set("email", address.toUpperCase());
-    const response = await call(pathOf(upper), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    const response = await call(pathOf(upper), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toMatch(/^text\/plain/);
     expect(await response.text()).toBe("Unsubscribed.");
@@ -285,7 +311,9 @@ describe("admin routes", () => {
     await expectError(await call(`/api/notifications/unsubscribes/${encodeURIComponent(address)}`, { method: "DELETE", cookie: admin }), 404, "not_found");
     const after = await json(await call("/api/notifications/unsubscribes", { cookie: admin }), 200);
     expect(after.unsubscribes.map((row: { email: string }) => row.email)).not.toContain(address.toLowerCase());
-    expect((await expectError(await call("/api/notifications/unsubscribes/not-an-address", { method: "DELETE", cookie: admin }), 400, "invalid_request")).message).toMatch(/^email:/);
+    expect(
+      (await expectError(await call("/api/notifications/unsubscribes/not-an-address", { method: "DELETE", cookie: admin }), 400, "invalid_request")).message,
+    ).toMatch(/^email:/);
   });
 
   it("the log lists emails newest first, with a limit", async () => {
@@ -296,7 +324,14 @@ describe("admin routes", () => {
     const { emails } = await json(await call("/api/notifications/log?limit=2", { cookie: admin }), 200);
     expect(emails).toHaveLength(2);
     expect(emails.map((row: { recipient: string }) => row.recipient)).toEqual(["log-b@shop.test", "log-a@shop.test"]);
-    expect(emails[0]).toEqual({ id: expect.stringMatching(/^eml_/), ticketId: ticket.id, kind: "new_ticket", recipient: "log-b@shop.test", subject: "New chat from Finn Log: Hi", sentAt: expect.any(String) });
+    expect(emails[0]).toEqual({
+      id: expect.stringMatching(/^eml_/),
+      ticketId: ticket.id,
+      kind: "new_ticket",
+      recipient: "log-b@shop.test",
+      subject: "New chat from Finn Log: Hi",
+      sentAt: expect.any(String),
+    });
     for (const limit of ["0", "201", "many"]) {
       expect((await expectError(await call(`/api/notifications/log?limit=${limit}`, { cookie: admin }), 400, "invalid_request")).message).toMatch(/^limit:/);
     }
@@ -375,7 +410,10 @@ describe("from the ticket object", { timeout: 20_000 }, () => {
     expect((await sendAndWait(socket, "r2", "Still waiting")).type).toBe("ack");
     socket.close();
     const reply = await eventually(async () => {
-      const [row, ...more] = await database.select().from(emailLog).where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")));
+      const [row, ...more] = await database
+        .select()
+        .from(emailLog)
+        .where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")));
       expect(row).toBeDefined();
       expect(more).toEqual([]);
       return row!;
@@ -384,14 +422,22 @@ describe("from the ticket object", { timeout: 20_000 }, () => {
     expect(reply.subject).toBe("Hal Reply replied: Still waiting");
     expect(Date.parse(reply.sentAt) - Date.parse(first!.sentAt)).toBeGreaterThanOrEqual(WINDOW_MS - 50);
     await sleep(WINDOW_MS * 1.5);
-    expect(await database.select().from(emailLog).where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")))).toHaveLength(1);
+    expect(
+      await database
+        .select()
+        .from(emailLog)
+        .where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply"))),
+    ).toHaveLength(1);
 
     // What the customer writes after that email gets the next one, a window later.
     const again = await customerSocket(ticket.id, token);
     expect((await sendAndWait(again, "r3", "Hello? Anyone there?")).type).toBe("ack");
     again.close();
     const next = await eventually(async () => {
-      const rows = await database.select().from(emailLog).where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")));
+      const rows = await database
+        .select()
+        .from(emailLog)
+        .where(and(eq(emailLog.ticketId, ticket.id), eq(emailLog.kind, "customer_reply")));
       expect(rows).toHaveLength(2);
       return rows.find((row) => row.id !== reply.id)!;
     }, WINDOW_MS * 5);

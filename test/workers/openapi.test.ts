@@ -211,7 +211,19 @@ describe("components.schemas", () => {
 
   it("Ticket has the contract's fields and enums", () => {
     expect(props("Ticket")).toEqual(
-      expect.arrayContaining(["id", "channel", "status", "snoozeUntil", "assigneeId", "profileId", "preview", "unread", "lastMessageAt", "createdAt", "closedAt"]),
+      expect.arrayContaining([
+        "id",
+        "channel",
+        "status",
+        "snoozeUntil",
+        "assigneeId",
+        "profileId",
+        "preview",
+        "unread",
+        "lastMessageAt",
+        "createdAt",
+        "closedAt",
+      ]),
     );
     const ticket = doc.components.schemas.Ticket;
     expect(schemaOf(ticket.properties.channel).enum.sort()).toEqual(["sms", "webchat"]);

@@ -52,7 +52,13 @@ const INTERNAL = [
 ];
 /** Public, but not https, or not http at all. */
 const NOT_HTTPS = ["http://hooks.example.com/parley", "ftp://hooks.example.com/parley", "javascript:alert(1)"];
-const PUBLIC = ["https://hooks.example.com/parley", "https://93.184.216.34/hook", "https://[2606:4700:4700::1111]/hook", "https://mystore.zendesk.com", "https://api.twilio.com"];
+const PUBLIC = [
+  "https://hooks.example.com/parley",
+  "https://93.184.216.34/hook",
+  "https://[2606:4700:4700::1111]/hook",
+  "https://mystore.zendesk.com",
+  "https://api.twilio.com",
+];
 
 let admin: string;
 let settingsBefore: unknown;
@@ -91,21 +97,35 @@ describe("saving an outgoing URL", () => {
   });
 
   it("refuses them when an endpoint's address is changed, too", async () => {
-    const { webhook } = await json(await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/a", events: ["message.created"] } }), 201);
-    for (const url of INTERNAL) await expectError(await call(`/api/webhooks/${webhook.id}`, { method: "PATCH", cookie: admin, json: { url } }), 400, "invalid_request");
+    const { webhook } = await json(
+      await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/a", events: ["message.created"] } }),
+      201,
+    );
+    for (const url of INTERNAL)
+      await expectError(await call(`/api/webhooks/${webhook.id}`, { method: "PATCH", cookie: admin, json: { url } }), 400, "invalid_request");
     expect((await json(await call("/api/webhooks", { cookie: admin }), 200)).webhooks[0].url).toBe("https://hooks.example.com/a");
     expect((await call(`/api/webhooks/${webhook.id}`, { method: "DELETE", cookie: admin })).status).toBe(204);
   });
 
   it("accepts https to public hosts, by name or address", async () => {
     for (const url of PUBLIC) expect(outgoingUrlProblem(url, { loopbackAllowed: false }), url).toBeNull();
-    const saved = await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { zendesk: { baseUrl: "https://mystore.zendesk.com" } } } }), 200);
+    const saved = await json(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { ai: { zendesk: { baseUrl: "https://mystore.zendesk.com" } } } }),
+      200,
+    );
     expect(saved.ai.zendesk.baseUrl).toBe("https://mystore.zendesk.com");
   });
 
   it("the local-development switch admits this machine's own services, and nothing else internal", () => {
-    for (const url of ["http://127.0.0.1:8788/twilio", "http://localhost:9000/hook", "http://[::1]:9000/hook"]) expect(outgoingUrlProblem(url, { loopbackAllowed: true }), url).toBeNull();
-    for (const url of ["https://10.0.0.8/hook", "https://169.254.169.254/", "https://metadata.google.internal/", "http://192.168.1.10/hook", "http://hooks.example.com/"]) {
+    for (const url of ["http://127.0.0.1:8788/twilio", "http://localhost:9000/hook", "http://[::1]:9000/hook"])
+      expect(outgoingUrlProblem(url, { loopbackAllowed: true }), url).toBeNull();
+    for (const url of [
+      "https://10.0.0.8/hook",
+      "https://169.254.169.254/",
+      "https://metadata.google.internal/",
+      "http://192.168.1.10/hook",
+      "http://hooks.example.com/",
+    ]) {
       expect(outgoingUrlProblem(url, { loopbackAllowed: true }), url).not.toBeNull();
     }
   });
@@ -115,7 +135,10 @@ describe("sending to an outgoing URL", () => {
   const wire = wireScope();
   const twilio = { accountSid: wire.credentials.twilio.accountSid, authToken: wire.credentials.twilio.authToken, fromNumber: "+15005550006" };
   const refusedAt = async (send: () => Promise<unknown>) => {
-    const error = await send().then(() => null, (caught: unknown) => caught);
+    const error = await send().then(
+      () => null,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(DeliveryError);
     return error as DeliveryError;
   };
@@ -123,8 +146,20 @@ describe("sending to an outgoing URL", () => {
   it("refuses a stored address that is internal (saved before this rule, or by hand) without connecting", async () => {
     for (const send of [
       () => sendTwilioMessage({ ...twilio, apiBaseUrl: wire.baseUrl.twilio }, { to: "+15557770002", body: "hi", mediaUrls: [], statusCallback: null }),
-      () => new ZendeskHandoff({ baseUrl: wire.baseUrl.zendesk, email: wire.credentials.zendesk.email, apiToken: wire.credentials.zendesk.apiToken }).createTicket({ subject: "s", transcript: "t", customer: { name: null, email: null }, reference: "r" }),
-      () => new GorgiasHandoff({ baseUrl: wire.baseUrl.gorgias, email: wire.credentials.gorgias.email, apiKey: wire.credentials.gorgias.apiKey }).createTicket({ subject: "s", transcript: "t", customer: { name: "Ada", email: "ada@example.com" }, reference: "r" }),
+      () =>
+        new ZendeskHandoff({ baseUrl: wire.baseUrl.zendesk, email: wire.credentials.zendesk.email, apiToken: wire.credentials.zendesk.apiToken }).createTicket({
+          subject: "s",
+          transcript: "t",
+          customer: { name: null, email: null },
+          reference: "r",
+        }),
+      () =>
+        new GorgiasHandoff({ baseUrl: wire.baseUrl.gorgias, email: wire.credentials.gorgias.email, apiKey: wire.credentials.gorgias.apiKey }).createTicket({
+          subject: "s",
+          transcript: "t",
+          customer: { name: "Ada", email: "ada@example.com" },
+          reference: "r",
+        }),
     ]) {
       const error = await refusedAt(send);
       expect(error.retryable).toBe(false);
@@ -135,8 +170,18 @@ describe("sending to an outgoing URL", () => {
   });
 
   it("resolves names before each request and refuses those that point inside (DNS rebinding)", async () => {
-    for (const name of ["rebind.evil.test", "intranet.evil.test", "metadata.evil.test", "mixed.evil.test", "v6.evil.test", "mapped.evil.test", "alias.evil.test"]) {
-      const error = await refusedAt(() => sendTwilioMessage({ ...twilio, apiBaseUrl: `https://${name}` }, { to: "+15557770002", body: "hi", mediaUrls: [], statusCallback: null }));
+    for (const name of [
+      "rebind.evil.test",
+      "intranet.evil.test",
+      "metadata.evil.test",
+      "mixed.evil.test",
+      "v6.evil.test",
+      "mapped.evil.test",
+      "alias.evil.test",
+    ]) {
+      const error = await refusedAt(() =>
+        sendTwilioMessage({ ...twilio, apiBaseUrl: `https://${name}` }, { to: "+15557770002", body: "hi", mediaUrls: [], statusCallback: null }),
+      );
       expect(error.retryable, name).toBe(false);
       expect(error.message, name).toMatch(/resolves to .*(not a public address|loopback|private|link-local)/);
     }
@@ -144,14 +189,19 @@ describe("sending to an outgoing URL", () => {
 
   it("lets a name that resolves to public addresses through, and retries a name that does not resolve", async () => {
     expect(await outgoingRequestProblem("https://hooks.public.test/parley")).toBeNull();
-    const missing = await refusedAt(() => sendTwilioMessage({ ...twilio, apiBaseUrl: `https://${MISSING_NAME}` }, { to: "+15557770002", body: "hi", mediaUrls: [], statusCallback: null }));
+    const missing = await refusedAt(() =>
+      sendTwilioMessage({ ...twilio, apiBaseUrl: `https://${MISSING_NAME}` }, { to: "+15557770002", body: "hi", mediaUrls: [], statusCallback: null }),
+    );
     expect(missing.retryable).toBe(true);
     expect(missing.message).toMatch(/does not resolve/);
   });
 
   it("a webhook endpoint moved to an internal address gets no delivery, and its log shows the refusal, not the target's answer", async () => {
     const receiver = receiverScope();
-    const { webhook } = await json(await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/b", events: ["message.created"] } }), 201);
+    const { webhook } = await json(
+      await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/b", events: ["message.created"] } }),
+      201,
+    );
     // As if saved before this rule existed.
     await env.DB.prepare("UPDATE webhooks SET url = ? WHERE id = ?").bind(receiver.url(), webhook.id).run();
 

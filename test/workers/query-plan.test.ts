@@ -57,7 +57,10 @@ function expectIndexed(name: string, rows: PlanRow[], { list }: { list: boolean 
     expect(step.detail, `${name}: reads tickets without an index\n${text}`).toMatch(/USING (COVERING )?INDEX tickets_/);
     expect(step.detail, `${name}: full scan of tickets\n${text}`).not.toMatch(/^SCAN tickets$/);
   }
-  if (list) expect(text, `${name}: sorts instead of walking the index in order\n${text}`).not.toMatch(/USE TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)/);
+  if (list)
+    expect(text, `${name}: sorts instead of walking the index in order\n${text}`).not.toMatch(
+      /USE TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)/,
+    );
 }
 
 beforeAll(async () => {
@@ -116,7 +119,10 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
     console.log(JSON.stringify(results));
     expect((await env.DB.prepare("SELECT count(*) AS n FROM tickets").first<{ n: number }>())!.n).toBe(TICKETS);
     // Foreign keys hold: every ticket's profile exists.
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM tickets LEFT JOIN profiles p ON p.id = tickets.profile_id WHERE p.id IS NULL").first<{ n: number }>())!.n).toBe(0);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM tickets LEFT JOIN profiles p ON p.id = tickets.profile_id WHERE p.id IS NULL").first<{ n: number }>())!
+        .n,
+    ).toBe(0);
   });
 
   // A cursor from the middle of the open list, as the app would hand out.
@@ -152,7 +158,9 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
         const query = listQuery(filter);
         const rows = await plan(query);
         const timing = await timeIt(query);
-        console.log(`--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`);
+        console.log(
+          `--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`,
+        );
         if (filter.assigneeId !== "agt_nobody") expect(timing.rows).toBe(PAGE);
         expectIndexed(`${stage}: list ${name}`, rows, { list: true });
         // A filter by assignee or channel is a range of the index, not a check on every row.
@@ -166,7 +174,9 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
       const query = countsQuery();
       const rows = await plan(query);
       const timing = await timeIt(query);
-      console.log(`--- ${stage}: counts\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`);
+      console.log(
+        `--- ${stage}: counts\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`,
+      );
       expectIndexed(`${stage}: counts`, rows, { list: false });
       // Covering: the counts come from the index alone, never from the table's rows.
       for (const step of rows.filter(onTickets)) expect(step.detail, `${stage}: counts`).toMatch(/USING COVERING INDEX tickets_counts_idx\b/);

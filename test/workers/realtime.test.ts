@@ -33,13 +33,11 @@ async function barrier(c: Client): Promise<void> {
   await c.nextOfType("pong");
 }
 
-
 async function expectAck(c: Client, clientId: string, body: string, seq: number) {
   expect(await sendAndWait(c, clientId, body)).toEqual({ type: "ack", clientId, seq });
 }
 
 const framesAfter = (c: Client, from: number) => c.frames.slice(from);
-
 
 const statusFrames = (c: Client, from = 0) => c.frames.slice(from).filter((f) => f.type === "status");
 const msgSeqs = (c: Client) => c.messages().map((m) => m.seq);
@@ -79,7 +77,14 @@ async function chat() {
   const shopper = await customer();
   const ticket = await startChat(shopper.token);
   const c = await customerSocket(ticket.id, shopper.token);
-  expect(await c.nextOfType("hello")).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 0, reads: { customer: 0, agent: 0 }, aiMode: null });
+  expect(await c.nextOfType("hello")).toEqual({
+    type: "hello",
+    ticketId: ticket.id,
+    status: "open",
+    lastSeq: 0,
+    reads: { customer: 0, agent: 0 },
+    aiMode: null,
+  });
   return { shopper, ticket, c };
 }
 
@@ -137,7 +142,7 @@ describe("connecting", () => {
     for (const s of [c, a, agentLate, ...sockets.map((x) => x.s)]) s.close();
   });
 
-  it("answers {\"type\":\"ping\"} with exactly {\"type\":\"pong\"}", async () => {
+  it('answers {"type":"ping"} with exactly {"type":"pong"}', async () => {
     const { c } = await chat();
     c.send({ type: "ping" });
     expect(await c.next()).toEqual({ type: "pong" });
@@ -153,7 +158,11 @@ describe("seq", () => {
   it("has no gaps across customer, agent WebSocket and agent REST messages, and everyone sees one order", async () => {
     const { ticket, c, a } = await twoSided();
     await expectAck(a, "a-1", "ws reply", 2);
-    expect((await json(await restReply(ticket.id, admin, "r-1", "rest reply"), 201)).message).toMatchObject({ seq: 3, clientId: "r-1", author: { kind: "agent", id: adminAgent.id } });
+    expect((await json(await restReply(ticket.id, admin, "r-1", "rest reply"), 201)).message).toMatchObject({
+      seq: 3,
+      clientId: "r-1",
+      author: { kind: "agent", id: adminAgent.id },
+    });
     await expectAck(c, "c-2", "customer", 4);
     expect((await json(await restReply(ticket.id, admin, "r-2", "rest reply 2"), 201)).message.seq).toBe(5);
     await expectAck(a, "a-2", "ws reply 2", 6);
@@ -503,7 +512,11 @@ describe("ending a chat", () => {
     expect(await sendAndWait(a, "a-late", "too late")).toMatchObject({ type: "error", code: "conversation_closed", clientId: "a-late" });
     await expectError(await restReply(ticket.id, admin, "r-late", "too late"), 409, "conversation_closed");
     await expectError(await patchTicket(ticket.id, admin, { status: "open" }), 409, "conversation_closed");
-    await expectError(await patchTicket(ticket.id, admin, { status: "snoozed", snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }), 409, "conversation_closed");
+    await expectError(
+      await patchTicket(ticket.id, admin, { status: "snoozed", snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }),
+      409,
+      "conversation_closed",
+    );
     // The sockets stay open for the refusals.
     c.send({ type: "ping" });
     expect(await c.nextOfType("pong")).toEqual({ type: "pong" });
@@ -613,7 +626,11 @@ describe("snooze", () => {
   it("validates snoozeUntil, snoozes with a status frame, and wakes when the customer writes", async () => {
     const { ticket, c, a } = await twoSided();
     const cMark = c.frames.length;
-    const past = await expectError(await patchTicket(ticket.id, admin, { status: "snoozed", snoozeUntil: new Date(Date.now() - 60_000).toISOString() }), 400, "invalid_request");
+    const past = await expectError(
+      await patchTicket(ticket.id, admin, { status: "snoozed", snoozeUntil: new Date(Date.now() - 60_000).toISOString() }),
+      400,
+      "invalid_request",
+    );
     expect(past.message).toContain("snoozeUntil");
     const missing = await expectError(await patchTicket(ticket.id, admin, { status: "snoozed" }), 400, "invalid_request");
     expect(missing.message).toContain("snoozeUntil");
@@ -683,7 +700,10 @@ describe("snooze", () => {
 describe("office hours", () => {
   it("answers the first customer message of a closed period with one bot message, in the same seq order", async () => {
     // Set before the ticket's first message: each ticket's object caches settings briefly.
-    const settings = await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: true, weekly: [], closedMessage: "We are away" } } }), 200);
+    const settings = await json(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: true, weekly: [], closedMessage: "We are away" } } }),
+      200,
+    );
     expect(settings.officeHours).toMatchObject({ enabled: true, weekly: [], closedMessage: "We are away" });
     try {
       const { ticket, c } = await chat();
@@ -718,7 +738,10 @@ describe("office hours", () => {
   });
 
   it("sends exactly one bot message for a burst of customer messages in a closed period", async () => {
-    await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: true, weekly: [], closedMessage: "We are away" } } }), 200);
+    await json(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: true, weekly: [], closedMessage: "We are away" } } }),
+      200,
+    );
     try {
       const { ticket, c } = await chat();
       for (let i = 1; i <= 5; i++) c.send({ type: "send", clientId: `burst-${i}`, body: `message ${i}` });
@@ -740,7 +763,10 @@ describe("office hours", () => {
   });
 
   it("sends no bot message while office hours are off", async () => {
-    const settings = await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: false, weekly: [], closedMessage: "We are away" } } }), 200);
+    const settings = await json(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours: { enabled: false, weekly: [], closedMessage: "We are away" } } }),
+      200,
+    );
     expect(settings.officeHours.enabled).toBe(false);
     const { ticket, c } = await chat();
     await expectAck(c, "c-1", "anyone there?", 1);

@@ -53,13 +53,21 @@ async function text(params: Record<string, string>): Promise<string> {
 }
 
 const profilesWithPhone = async (phone: string) => (await env.DB.prepare("SELECT id FROM profiles WHERE phone = ?").bind(phone).all<{ id: string }>()).results;
-const ticketOfSid = async (sid: string) => (await env.DB.prepare("SELECT ticket_id AS id FROM sms_inbound WHERE sid = ?").bind(sid).first<{ id: string }>())?.id ?? null;
-const smsTicketsOf = async (profileId: string) => (await env.DB.prepare("SELECT id, status FROM tickets WHERE profile_id = ? AND channel = 'sms'").bind(profileId).all<{ id: string; status: string }>()).results;
+const ticketOfSid = async (sid: string) =>
+  (await env.DB.prepare("SELECT ticket_id AS id FROM sms_inbound WHERE sid = ?").bind(sid).first<{ id: string }>())?.id ?? null;
+const smsTicketsOf = async (profileId: string) =>
+  (await env.DB.prepare("SELECT id, status FROM tickets WHERE profile_id = ? AND channel = 'sms'").bind(profileId).all<{ id: string; status: string }>())
+    .results;
 
 let admin: string;
-const history = async (ticketId: string) => (await json<{ messages: MessageT[] }>(await call(`/api/tickets/${ticketId}/messages`, { cookie: admin }), 200)).messages;
+const history = async (ticketId: string) =>
+  (await json<{ messages: MessageT[] }>(await call(`/api/tickets/${ticketId}/messages`, { cookie: admin }), 200)).messages;
 const reply = (ticketId: string, body: string, attachments?: Array<{ key: string }>) =>
-  call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: crypto.randomUUID(), body, ...(attachments ? { attachments } : {}) } });
+  call(`/api/tickets/${ticketId}/messages`, {
+    method: "POST",
+    cookie: admin,
+    json: { clientId: crypto.randomUUID(), body, ...(attachments ? { attachments } : {}) },
+  });
 const sentForms = async () => (await wire.requests("twilio")).map((request) => ({ request, form: new URLSearchParams(request.body) }));
 
 /** A number that has texted, with its open SMS ticket. */
@@ -89,7 +97,14 @@ const statusCallback = (ticketId: string, seq: number, params: Record<string, st
   postTwilio(`/api/sms/twilio/status?ticket=${ticketId}&seq=${seq}`, { AccountSid: accountSid, ApiVersion: "2010-04-01", From: STORE_NUMBER, ...params });
 
 async function configureSms(patch: Record<string, unknown> = {}) {
-  await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { sms: { enabled: true, accountSid, fromNumber: STORE_NUMBER, apiBaseUrl: wire.baseUrl.twilio, ...patch } } }), 200);
+  await json(
+    await call("/api/settings", {
+      method: "PATCH",
+      cookie: admin,
+      json: { sms: { enabled: true, accountSid, fromNumber: STORE_NUMBER, apiBaseUrl: wire.baseUrl.twilio, ...patch } },
+    }),
+    200,
+  );
 }
 
 beforeAll(async () => {
@@ -139,7 +154,16 @@ describe("Twilio's wire format", () => {
   });
 
   it("recognises the carrier keywords alone in a text, and counts segments as carriers split them", () => {
-    expect(["STOP", " stop ", "Unsubscribe", "quit.", "START", "unstop", "HELP", "info!"].map(smsKeyword)).toEqual(["stop", "stop", "stop", "stop", "start", "start", "help", "help"]);
+    expect(["STOP", " stop ", "Unsubscribe", "quit.", "START", "unstop", "HELP", "info!"].map(smsKeyword)).toEqual([
+      "stop",
+      "stop",
+      "stop",
+      "stop",
+      "start",
+      "start",
+      "help",
+      "help",
+    ]);
     expect(["stop sending me these", "help me with my order", ""].map(smsKeyword)).toEqual([null, null, null]);
     expect(smsSegments("a".repeat(160))).toMatchObject({ encoding: "GSM-7", segments: 1 });
     expect(smsSegments("a".repeat(161))).toMatchObject({ encoding: "GSM-7", segments: 2, perSegment: 153 });
@@ -149,7 +173,12 @@ describe("Twilio's wire format", () => {
 
   it("sends a text with the Messages API: form-encoded, from the store's number, with basic auth", async () => {
     await wire.reset();
-    const sent = await sendTwilioMessage(config(), { to: "+15551234567", body: "Your order shipped", mediaUrls: ["https://shop.test/a.png", "https://shop.test/b.png"], statusCallback: `${BASE}/api/sms/twilio/status?ticket=t&seq=1` });
+    const sent = await sendTwilioMessage(config(), {
+      to: "+15551234567",
+      body: "Your order shipped",
+      mediaUrls: ["https://shop.test/a.png", "https://shop.test/b.png"],
+      statusCallback: `${BASE}/api/sms/twilio/status?ticket=t&seq=1`,
+    });
     expect(sent.sid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(sent.status).toBe("queued");
     const [request] = await wire.requests("twilio");
@@ -171,13 +200,27 @@ describe("Twilio's wire format", () => {
     expect((refused as Error).message).toContain("21211");
     expect((refused as Error).message).toContain("is not a valid phone number");
 
-    const wrongToken = await sendTwilioMessage({ ...config(), authToken: "wrong-token-xyz" }, { to: "+15551234567", body: "hi", mediaUrls: [], statusCallback: null }).catch((error: unknown) => error);
+    const wrongToken = await sendTwilioMessage(
+      { ...config(), authToken: "wrong-token-xyz" },
+      { to: "+15551234567", body: "hi", mediaUrls: [], statusCallback: null },
+    ).catch((error: unknown) => error);
     expect(wrongToken).toMatchObject({ retryable: false, status: 401 });
     expect((wrongToken as Error).message).toContain("20003");
     expect((wrongToken as Error).message).not.toContain("wrong-token-xyz");
 
-    await wire.queue("twilio", { kind: "raw", status: 400, body: JSON.stringify({ code: 21610, message: "Attempt to send to unsubscribed recipient", more_info: "https://www.twilio.com/docs/errors/21610", status: 400 }) });
-    const unsubscribed = await sendTwilioMessage(config(), { to: "+15551234567", body: "hi", mediaUrls: [], statusCallback: null }).catch((error: unknown) => error);
+    await wire.queue("twilio", {
+      kind: "raw",
+      status: 400,
+      body: JSON.stringify({
+        code: 21610,
+        message: "Attempt to send to unsubscribed recipient",
+        more_info: "https://www.twilio.com/docs/errors/21610",
+        status: 400,
+      }),
+    });
+    const unsubscribed = await sendTwilioMessage(config(), { to: "+15551234567", body: "hi", mediaUrls: [], statusCallback: null }).catch(
+      (error: unknown) => error,
+    );
     expect((unsubscribed as Error).message).toBe("Twilio answered 400: error 21610: Attempt to send to unsubscribed recipient");
   });
 
@@ -205,7 +248,10 @@ describe("inbound pieces", () => {
   it("finds the oldest profile the store gave that number", async () => {
     const phone = newPhone();
     for (const externalId of [`first-${phone}`, `second-${phone}`]) {
-      await json(await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, phone }, event: { name: "Signed Up" } } }), 202);
+      await json(
+        await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, phone }, event: { name: "Signed Up" } } }),
+        202,
+      );
     }
     expect((await findOrCreateProfileByPhone(db(env.DB), phone)).externalId).toBe(`first-${phone}`);
   });
@@ -271,14 +317,30 @@ describe("POST /api/sms/twilio", () => {
     const phone = newPhone();
     const params = inbound(phone, "let me in");
     await expectError(await postTwilio("/api/sms/twilio", params, "not-the-auth-token"), 403, "forbidden");
-    const unsigned = await exports.default.fetch(new Request(`${BASE}/api/sms/twilio`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params) }));
+    const unsigned = await exports.default.fetch(
+      new Request(`${BASE}/api/sms/twilio`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(params),
+      }),
+    );
     await expectError(unsigned, 403, "forbidden");
     // Signed for another URL: the query is part of what Twilio signs.
     const moved = await signedTwilioRequest(`${BASE}/api/sms/twilio?campaign=1`, params, authToken);
-    await expectError(await exports.default.fetch(new Request(`${BASE}/api/sms/twilio`, { method: "POST", headers: moved.headers, body: new URLSearchParams(params) })), 403, "forbidden");
+    await expectError(
+      await exports.default.fetch(new Request(`${BASE}/api/sms/twilio`, { method: "POST", headers: moved.headers, body: new URLSearchParams(params) })),
+      403,
+      "forbidden",
+    );
     // A parameter changed after signing.
     const signed = await signedTwilioRequest(`${BASE}/api/sms/twilio`, params, authToken);
-    await expectError(await exports.default.fetch(new Request(signed.url, { method: "POST", headers: signed.headers, body: new URLSearchParams({ ...params, Body: "something else" }) })), 403, "forbidden");
+    await expectError(
+      await exports.default.fetch(
+        new Request(signed.url, { method: "POST", headers: signed.headers, body: new URLSearchParams({ ...params, Body: "something else" }) }),
+      ),
+      403,
+      "forbidden",
+    );
     expect(await profilesWithPhone(phone)).toEqual([]);
     expect(await ticketOfSid(params.MessageSid)).toBeNull();
   });
@@ -287,7 +349,9 @@ describe("POST /api/sms/twilio", () => {
     const phone = newPhone();
     const { MessageSid: _, ...noSid } = inbound(phone, "hi");
     expect((await expectError(await postTwilio("/api/sms/twilio", noSid), 400, "invalid_request")).message).toMatch(/^MessageSid/);
-    expect((await expectError(await postTwilio("/api/sms/twilio", inbound("5551234", "hi")), 400, "invalid_request")).message).toMatch(/^From: must be a phone number in E\.164/);
+    expect((await expectError(await postTwilio("/api/sms/twilio", inbound("5551234", "hi")), 400, "invalid_request")).message).toMatch(
+      /^From: must be a phone number in E\.164/,
+    );
     const { From: __, ...noFrom } = inbound(phone, "hi");
     expect((await expectError(await postTwilio("/api/sms/twilio", noFrom), 400, "invalid_request")).message).toMatch(/^From/);
     expect(await profilesWithPhone(phone)).toEqual([]);
@@ -348,7 +412,14 @@ describe("POST /api/sms/twilio", () => {
   it("gives the store's customer an SMS ticket beside their open web chat", async () => {
     const phone = newPhone();
     const externalId = `cust-${crypto.randomUUID()}`;
-    await json(await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, phone, name: "Ada Phone" }, event: { name: "Signed Up" } } }), 202);
+    await json(
+      await call("/api/events", {
+        method: "POST",
+        token: env.API_KEY,
+        json: { profile: { externalId, phone, name: "Ada Phone" }, event: { name: "Signed Up" } },
+      }),
+      202,
+    );
     const shopper = await customer(externalId, "Ada Phone");
     const webchat = await startChat(shopper.token);
     const socket = await customerSocket(webchat.id, shopper.token);
@@ -362,7 +433,12 @@ describe("POST /api/sms/twilio", () => {
     await eventually(async () => {
       const { tickets } = await json<{ tickets: TicketT[] }>(await call("/api/tickets?status=open", { cookie: admin }), 200);
       const mine = tickets.filter((ticket) => ticket.profileId === shopper.profileId).map((ticket) => [ticket.id, ticket.channel]);
-      expect(mine.sort()).toEqual([[webchat.id, "webchat"], [smsTicket, "sms"]].sort());
+      expect(mine.sort()).toEqual(
+        [
+          [webchat.id, "webchat"],
+          [smsTicket, "sms"],
+        ].sort(),
+      );
     });
   });
 
@@ -437,12 +513,30 @@ describe("replies by SMS", () => {
     const sid = await eventually(async () => (await delivery(ticketId, message.seq)).sid ?? Promise.reject(new Error("no sid yet")));
 
     const forged = await exports.default.fetch(
-      await signedTwilioRequest(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`, { MessageSid: sid, MessageStatus: "failed", ErrorCode: "30003" }, "wrong-token"),
+      await signedTwilioRequest(
+        `${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`,
+        { MessageSid: sid, MessageStatus: "failed", ErrorCode: "30003" },
+        "wrong-token",
+      ),
     );
     await expectError(forged, 403, "forbidden");
     // Signed for another seq, replayed against this one.
-    const other = await signedTwilioRequest(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq + 1}`, { MessageSid: sid, MessageStatus: "failed" }, authToken);
-    await expectError(await exports.default.fetch(new Request(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`, { method: "POST", headers: other.headers, body: await other.arrayBuffer() })), 403, "forbidden");
+    const other = await signedTwilioRequest(
+      `${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq + 1}`,
+      { MessageSid: sid, MessageStatus: "failed" },
+      authToken,
+    );
+    await expectError(
+      await exports.default.fetch(
+        new Request(`${BASE}/api/sms/twilio/status?ticket=${ticketId}&seq=${message.seq}`, {
+          method: "POST",
+          headers: other.headers,
+          body: await other.arrayBuffer(),
+        }),
+      ),
+      403,
+      "forbidden",
+    );
     expect((await expectError(await statusCallback(ticketId, 0, { MessageSid: sid, MessageStatus: "sent" }), 400, "invalid_request")).message).toMatch(/^seq/);
     expect((await expectError(await statusCallback(ticketId, message.seq, { MessageSid: sid }), 400, "invalid_request")).message).toMatch(/^MessageStatus/);
     await expectError(await statusCallback(ticketId, message.seq, { MessageSid: newSid(), MessageStatus: "failed" }), 404, "not_found");
@@ -454,7 +548,9 @@ describe("replies by SMS", () => {
 
   it("sends images as MMS media URLs and counts segments on the stored delivery", async () => {
     const { phone, ticketId } = await conversation();
-    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="), (char) => char.charCodeAt(0));
+    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="), (char) =>
+      char.charCodeAt(0),
+    );
     const upload = new FormData();
     upload.set("file", new File([png], "label.png", { type: "image/png" }));
     const { key } = await json<{ key: string }>(await call("/api/uploads", { method: "POST", cookie: admin, body: upload }), 201);
@@ -489,7 +585,10 @@ describe("replies by SMS", () => {
     await json(await reply(ticketId, "Welcome back"), 201);
     await sentTo(phone, "Welcome back");
 
-    await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { sms: { helpMessage: "Shop & Co support <help>: reply here. STOP to opt out." } } }), 200);
+    await json(
+      await call("/api/settings", { method: "PATCH", cookie: admin, json: { sms: { helpMessage: "Shop & Co support <help>: reply here. STOP to opt out." } } }),
+      200,
+    );
     expect(await text(inbound(phone, "HELP"))).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Shop &amp; Co support &lt;help&gt;: reply here. STOP to opt out.</Message></Response>',
     );
@@ -525,7 +624,16 @@ describe("replies by SMS", () => {
 
   it("marks a reply Twilio refuses as failed with Twilio's message, and sends it again on retry", async () => {
     const { phone, ticketId } = await conversation();
-    await wire.queue("twilio", { kind: "raw", status: 400, body: JSON.stringify({ code: 21610, message: "Attempt to send to unsubscribed recipient", more_info: "https://www.twilio.com/docs/errors/21610", status: 400 }) });
+    await wire.queue("twilio", {
+      kind: "raw",
+      status: 400,
+      body: JSON.stringify({
+        code: 21610,
+        message: "Attempt to send to unsubscribed recipient",
+        more_info: "https://www.twilio.com/docs/errors/21610",
+        status: 400,
+      }),
+    });
     const { message } = await json<{ message: MessageT }>(await reply(ticketId, "Your refund is on its way"), 201);
     const failed = await eventually(async () => {
       const current = await delivery(ticketId, message.seq);

@@ -32,7 +32,9 @@ async function ticketWithMessage() {
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 const PNG = fromBase64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 const GIF = fromBase64("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
-const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9]);
+const JPEG = new Uint8Array([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
+]);
 const WEBP = (() => {
   const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
   const chunk = [...ascii("VP8L"), 0x0a, 0, 0, 0, 0x2f, 0, 0, 0, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xfe, 0x07, 0x00];
@@ -42,7 +44,12 @@ const WEBP = (() => {
 })();
 const TEXT = new TextEncoder().encode("hello, I am plain text pretending to be a picture\n");
 
-function upload(bytes: Uint8Array, name: string, auth: { cookie?: string; token?: string; headers?: Record<string, string> } = {}, type = "application/octet-stream") {
+function upload(
+  bytes: Uint8Array,
+  name: string,
+  auth: { cookie?: string; token?: string; headers?: Record<string, string> } = {},
+  type = "application/octet-stream",
+) {
   const form = new FormData();
   form.append("file", new File([bytes], name, { type }));
   return call("/api/uploads", { method: "POST", body: form, ...auth });
@@ -60,13 +67,17 @@ describe("POST /api/events", () => {
     expect(first).toEqual({ profileId: expect.any(String), eventId: expect.any(String) });
     expect(await profileRow(externalId)).toEqual({ id: first.profileId, externalId, email: "old@example.com", phone: "+46700000000", name: "Greta Garbo" });
 
-    const second = await json(await postEvent({ profile: { externalId, email: "new@example.com" }, event: { name: "Received Email", properties: { subject: "Your order" } } }), 202);
+    const second = await json(
+      await postEvent({ profile: { externalId, email: "new@example.com" }, event: { name: "Received Email", properties: { subject: "Your order" } } }),
+      202,
+    );
     expect(second.profileId).toBe(first.profileId);
     expect(second.eventId).not.toBe(first.eventId);
     // The email is updated; name and phone, not sent this time, are kept.
     expect(await profileRow(externalId)).toEqual({ id: first.profileId, externalId, email: "new@example.com", phone: "+46700000000", name: "Greta Garbo" });
 
-    const rows = (await env.DB.prepare("SELECT name, properties FROM events WHERE profile_id = ? ORDER BY created_at, rowid").bind(first.profileId).all()).results;
+    const rows = (await env.DB.prepare("SELECT name, properties FROM events WHERE profile_id = ? ORDER BY created_at, rowid").bind(first.profileId).all())
+      .results;
     expect(rows.map((r) => r.name)).toEqual(["Viewed Product", "Received Email"]);
     expect(JSON.parse(rows[1]!.properties as string)).toEqual({ subject: "Your order" });
   });
@@ -112,7 +123,7 @@ describe("POST /api/events", () => {
       expect(error.message, JSON.stringify(body)).toContain(field);
     }
     await expectError(
-      await call("/api/events", { method: "POST", body: "{\"profile\":", headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" } }),
+      await call("/api/events", { method: "POST", body: '{"profile":', headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" } }),
       400,
       "invalid_request",
     );
@@ -129,17 +140,45 @@ describe("GET /api/tickets/:id with the customer's profile and events", () => {
       { sku: "WOOL-SOCKS", title: "Wool Socks", quantity: 2, price: 149 },
     ];
     // Posted newest-first on purpose: the order shown must follow occurredAt, not arrival.
-    await json(await postEvent({ profile: { externalId: shopper.externalId, email: "casey.new@example.com" }, event: { name: "Placed Order", value: 1493, properties: { orderId: "#1001", items }, occurredAt: "2026-03-02T10:00:00Z" } }), 202);
-    await json(await postEvent({ profile: { externalId: shopper.externalId }, event: { name: "Received Email", properties: { subject: "Thanks for your order" }, occurredAt: "2026-03-01T09:00:00.000Z" } }), 202);
-    await json(await postEvent({ profile: { externalId: shopper.externalId }, event: { name: "Viewed Product", occurredAt: "2026-02-28T08:00:00.000Z" } }), 202);
+    await json(
+      await postEvent({
+        profile: { externalId: shopper.externalId, email: "casey.new@example.com" },
+        event: { name: "Placed Order", value: 1493, properties: { orderId: "#1001", items }, occurredAt: "2026-03-02T10:00:00Z" },
+      }),
+      202,
+    );
+    await json(
+      await postEvent({
+        profile: { externalId: shopper.externalId },
+        event: { name: "Received Email", properties: { subject: "Thanks for your order" }, occurredAt: "2026-03-01T09:00:00.000Z" },
+      }),
+      202,
+    );
+    await json(
+      await postEvent({ profile: { externalId: shopper.externalId }, event: { name: "Viewed Product", occurredAt: "2026-02-28T08:00:00.000Z" } }),
+      202,
+    );
     // Someone else's event never shows here.
-    await json(await postEvent({ profile: { externalId: `someone-${crypto.randomUUID()}` }, event: { name: "Placed Order", value: 5, occurredAt: "2026-03-03T10:00:00Z" } }), 202);
+    await json(
+      await postEvent({
+        profile: { externalId: `someone-${crypto.randomUUID()}` },
+        event: { name: "Placed Order", value: 5, occurredAt: "2026-03-03T10:00:00Z" },
+      }),
+      202,
+    );
 
     const agent = await addAgent(admin);
     const body = await json(await call(`/api/tickets/${ticket.id}`, { cookie: agent.cookie }), 200);
     expect(Object.keys(body).sort()).toEqual(["events", "profile", "recentTickets", "ticket"]);
     expect(body.recentTickets.map((recent: { id: string }) => recent.id)).toEqual([ticket.id]);
-    expect(body.ticket).toMatchObject({ id: ticket.id, status: "open", channel: "webchat", profileId: shopper.profileId, preview: "Hello, a question about my order", unread: true });
+    expect(body.ticket).toMatchObject({
+      id: ticket.id,
+      status: "open",
+      channel: "webchat",
+      profileId: shopper.profileId,
+      preview: "Hello, a question about my order",
+      unread: true,
+    });
     expect(body.profile).toEqual({
       id: shopper.profileId,
       externalId: shopper.externalId,
@@ -156,7 +195,12 @@ describe("GET /api/tickets/:id with the customer's profile and events", () => {
       properties: { orderId: "#1001", items },
       occurredAt: "2026-03-02T10:00:00.000Z",
     });
-    expect(body.events[1]).toMatchObject({ name: "Received Email", value: null, properties: { subject: "Thanks for your order" }, occurredAt: "2026-03-01T09:00:00.000Z" });
+    expect(body.events[1]).toMatchObject({
+      name: "Received Email",
+      value: null,
+      properties: { subject: "Thanks for your order" },
+      occurredAt: "2026-03-01T09:00:00.000Z",
+    });
     expect(body.events[2]).toMatchObject({ name: "Viewed Product", value: null, properties: null });
 
     await expectError(await call(`/api/tickets/${ticket.id}`), 401, "unauthorized");
@@ -293,7 +337,11 @@ describe("attachments on messages", () => {
     // An agent reply over REST with the agent's own upload.
     const agentUpload = await json(await upload(PNG, "label.png", { cookie: agent.cookie }), 201);
     const reply = await json(
-      await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: agent.cookie, json: { clientId: "agent-photo", body: "Your label", attachments: [{ key: agentUpload.key }] } }),
+      await call(`/api/tickets/${ticket.id}/messages`, {
+        method: "POST",
+        cookie: agent.cookie,
+        json: { clientId: "agent-photo", body: "Your label", attachments: [{ key: agentUpload.key }] },
+      }),
       201,
     );
     expect(reply.message.attachments).toEqual([{ key: agentUpload.key, url: agentUpload.url, contentType: "image/png", size: PNG.byteLength }]);

@@ -28,7 +28,14 @@ async function objectState(ticketId: string): Promise<ObjectState> {
     const record = (await instance.record())!;
     const lastSeq = ctx.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM messages").one().seq ?? 0;
     const core = (instance as unknown as { core: { syncDueAt: number | null } }).core;
-    return { lastSeq, version: record.version, syncedVersion: stored.sync.version, syncAttempts: stored.sync.attempts, syncDueAt: core.syncDueAt, alarm: await ctx.storage.getAlarm() };
+    return {
+      lastSeq,
+      version: record.version,
+      syncedVersion: stored.sync.version,
+      syncAttempts: stored.sync.attempts,
+      syncDueAt: core.syncDueAt,
+      alarm: await ctx.storage.getAlarm(),
+    };
   });
 }
 
@@ -96,7 +103,10 @@ describe("D1 sync of a ticket's changes", () => {
     expect(acks).toEqual(bodies.map((b, i) => ({ type: "ack", clientId: b.clientId, seq: i + 1 })));
     // Acks do not wait for D1: when the last one arrived, D1 had not been written yet.
     const atLastAck = await writesOf(ticket.id);
-    expect(atLastAck.filter((w) => w.op === "update"), `burst took ${ackedAfter} ms`).toEqual([]);
+    expect(
+      atLastAck.filter((w) => w.op === "update"),
+      `burst took ${ackedAfter} ms`,
+    ).toEqual([]);
     expect(await d1Row(ticket.id)).toMatchObject({ version: 1, preview: null, visible: 0 });
 
     // Then one write carries all 25: the newest preview and the object's version.

@@ -51,7 +51,11 @@ describe("a body must show something", () => {
   it("refuses invisible replies over REST with 400 invalid_request naming body", async () => {
     const before = await history();
     for (const [name, body] of Object.entries(INVISIBLE)) {
-      const error = await expectError(await call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: `rest-${name}`, body } }), 400, "invalid_request");
+      const error = await expectError(
+        await call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: `rest-${name}`, body } }),
+        400,
+        "invalid_request",
+      );
       expect(error.message, name).toMatch(/^body: /);
     }
     expect(await history()).toEqual(before);
@@ -64,7 +68,11 @@ describe("lone surrogates", () => {
     for (const [name, body] of Object.entries(LONE_SURROGATES)) {
       expect(await sendAndWait(socket, `lone-${name}`, body), name).toMatchObject({ type: "error", code: "invalid_frame" });
       // JSON.stringify writes a lone surrogate as a \\uXXXX escape, as a browser would send it.
-      await expectError(await call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: `lone-rest-${name}`, body } }), 400, "invalid_request");
+      await expectError(
+        await call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: `lone-rest-${name}`, body } }),
+        400,
+        "invalid_request",
+      );
     }
     const after = await history();
     expect(after).toEqual(before);
@@ -97,7 +105,14 @@ describe("SMS goes through the same rules", () => {
     );
     await json(await call("/api/credentials/twilio", { method: "PUT", cookie: admin, json: { value: wire.credentials.twilio.authToken } }), 204);
     const sid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
-    const params = { MessageSid: sid, AccountSid: wire.credentials.twilio.accountSid, From: "+15557770001", To: "+15005550006", Body: "\u200B\u200B\u200B", NumMedia: "0" };
+    const params = {
+      MessageSid: sid,
+      AccountSid: wire.credentials.twilio.accountSid,
+      From: "+15557770001",
+      To: "+15005550006",
+      Body: "\u200B\u200B\u200B",
+      NumMedia: "0",
+    };
     expect((await exports.default.fetch(await signedTwilioRequest(`${BASE}/api/sms/twilio`, params, wire.credentials.twilio.authToken))).status).toBe(200);
     const sms = await env.DB.prepare("SELECT ticket_id AS id FROM sms_inbound WHERE sid = ?").bind(sid).first<{ id: string }>();
     const { messages } = await json(await call(`/api/tickets/${sms!.id}/messages`, { cookie: admin }), 200);

@@ -6,7 +6,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, customer, customerSocket, eventually, expectError, json, login, sendAndWait, sleep } from "./helpers";
 
 const TEAM = "team@shop.test";
-const ticketRows = (profileId: string) => env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE profile_id = ?").bind(profileId).first<{ n: number }>().then((row) => row!.n);
+const ticketRows = (profileId: string) =>
+  env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE profile_id = ?")
+    .bind(profileId)
+    .first<{ n: number }>()
+    .then((row) => row!.n);
 const newTicketEmails = (profileId: string) =>
   env.DB.prepare("SELECT count(*) AS n FROM email_log e JOIN tickets t ON t.id = e.ticket_id WHERE t.profile_id = ? AND e.kind = 'new_ticket'")
     .bind(profileId)

@@ -61,7 +61,10 @@ describe("customer upgrades", () => {
     await expectRefused(await upgrade(customerPath(ticket.id, `${header}.${payload}.${flipped}`)), 401, "unauthorized");
     // Claims of another profile under the original signature.
     const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-    const forgedPayload = btoa(JSON.stringify({ ...claims, sub: "prf_someone_else" })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const forgedPayload = btoa(JSON.stringify({ ...claims, sub: "prf_someone_else" }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     await expectRefused(await upgrade(customerPath(ticket.id, `${header}.${forgedPayload}.${signature}`)), 401, "unauthorized");
     await expectRefused(await upgrade(customerPath(ticket.id, "not-a-token")), 401, "unauthorized");
   });

@@ -102,9 +102,19 @@ describe("webhook endpoints", () => {
   });
 
   it("are created with a secret shown once: never in the list, and not stored in the clear", async () => {
-    const response = await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: receiver.url("/created"), events: ["message.created", "ticket.created"] } });
+    const response = await call("/api/webhooks", {
+      method: "POST",
+      cookie: admin,
+      json: { url: receiver.url("/created"), events: ["message.created", "ticket.created"] },
+    });
     const { webhook, secret } = await json<{ webhook: WebhookT; secret: string }>(response, 201);
-    expect(webhook).toEqual({ id: expect.stringMatching(/^whk_[0-9a-f]{32}$/), url: receiver.url("/created"), events: ["message.created", "ticket.created"], enabled: true, createdAt: expect.any(String) });
+    expect(webhook).toEqual({
+      id: expect.stringMatching(/^whk_[0-9a-f]{32}$/),
+      url: receiver.url("/created"),
+      events: ["message.created", "ticket.created"],
+      enabled: true,
+      createdAt: expect.any(String),
+    });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
     const listText = await (await call("/api/webhooks", { cookie: admin })).text();
@@ -139,7 +149,11 @@ describe("webhook endpoints", () => {
       const error = await expectError(await call("/api/webhooks", { method: "POST", cookie: admin, json: body }), 400, "invalid_request");
       expect(error.message, JSON.stringify(body)).toMatch(new RegExp(`^${field.replace(".", "\\.")}\\b`));
     }
-    await expectError(await call("/api/webhooks", { method: "POST", cookie: admin, body: "{not json", headers: { "Content-Type": "application/json" } }), 400, "invalid_request");
+    await expectError(
+      await call("/api/webhooks", { method: "POST", cookie: admin, body: "{not json", headers: { "Content-Type": "application/json" } }),
+      400,
+      "invalid_request",
+    );
     expect(await listed()).toEqual(before);
   });
 
@@ -182,8 +196,13 @@ describe("webhook endpoints", () => {
   it(`stop at ${MAX_WEBHOOKS} endpoints with a clear message`, async () => {
     const existing = (await listed()).length;
     const created: string[] = [];
-    for (let i = existing; i < MAX_WEBHOOKS; i++) created.push((await register({ url: `https://hooks.example.com/${i}`, events: ["ticket.created"] })).webhook.id);
-    const error = await expectError(await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/one-more", events: ["ticket.created"] } }), 400, "invalid_request");
+    for (let i = existing; i < MAX_WEBHOOKS; i++)
+      created.push((await register({ url: `https://hooks.example.com/${i}`, events: ["ticket.created"] })).webhook.id);
+    const error = await expectError(
+      await call("/api/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/one-more", events: ["ticket.created"] } }),
+      400,
+      "invalid_request",
+    );
     expect(error.message).toContain(`already ${MAX_WEBHOOKS}`);
     expect(await listed()).toHaveLength(MAX_WEBHOOKS);
     for (const id of created) await call(`/api/webhooks/${id}`, { method: "DELETE", cookie: admin });
@@ -205,7 +224,15 @@ describe("webhook endpoints", () => {
 describe("webhookEventBody", () => {
   it("carries the ticket, and the message or the previous value the event is about", async () => {
     const ticket = await aTicket();
-    const message = { seq: 1, id: "msg_1", clientId: "c1", author: { kind: "customer" as const, id: ticket.profileId, name: "Casey" }, body: "Hello", attachments: [], createdAt: new Date().toISOString() };
+    const message = {
+      seq: 1,
+      id: "msg_1",
+      clientId: "c1",
+      author: { kind: "customer" as const, id: ticket.profileId, name: "Casey" },
+      body: "Hello",
+      attachments: [],
+      createdAt: new Date().toISOString(),
+    };
     const cases = [
       ["ticket.created", { ticket }, { ticket }],
       ["message.created", { ticket, message }, { ticket, message }],
@@ -218,7 +245,10 @@ describe("webhookEventBody", () => {
       expect(JSON.parse(body)).toEqual({ id: eventId, type, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), data: expected });
     }
     // Only what the event is about: no message on a status change.
-    expect(JSON.parse(webhookEventBody("ticket.status_changed", { ticket, message, previous: { status: "snoozed", assigneeId: null } }).body).data).toEqual({ ticket, previous: { status: "snoozed" } });
+    expect(JSON.parse(webhookEventBody("ticket.status_changed", { ticket, message, previous: { status: "snoozed", assigneeId: null } }).body).data).toEqual({
+      ticket,
+      previous: { status: "snoozed" },
+    });
     expect(webhookEventBody("ticket.created", { ticket }).eventId).not.toBe(webhookEventBody("ticket.created", { ticket }).eventId);
   });
 
@@ -257,7 +287,13 @@ describe("deliverWebhook", () => {
     expect(header).toBe(await signature(secret, timestamp, body));
     expect(await verifyParleySignature(secret, header, request!.body)).toBe(true);
     // A wrong secret, a changed body, or a stale timestamp doesn't verify.
-    expect(await verifyParleySignature(secret.replace(/.$/, (c) => (c === "A" ? "B" : "A")), header, request!.body)).toBe(false);
+    expect(
+      await verifyParleySignature(
+        secret.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
+        header,
+        request!.body,
+      ),
+    ).toBe(false);
     expect(await verifyParleySignature(secret, header, request!.body.replace(ticket.id, "tkt_forged"))).toBe(false);
     expect(await verifyParleySignature(secret, header, request!.body, timestamp + TOLERANCE_SECONDS + 1)).toBe(false);
     await call(`/api/webhooks/${webhook.id}`, { method: "DELETE", cookie: admin });
@@ -330,7 +366,10 @@ describe("deliverWebhook", () => {
       expect(await deliveryError(deliverWebhook(env, database, attempt(webhook.id, body)))).toMatchObject({ retryable: false, status });
     }
 
-    await receiver.reply({ status: 301, headers: { Location: receiver.url("/elsewhere") } }, { status: 307, headers: { Location: receiver.url("/elsewhere") } });
+    await receiver.reply(
+      { status: 301, headers: { Location: receiver.url("/elsewhere") } },
+      { status: 307, headers: { Location: receiver.url("/elsewhere") } },
+    );
     for (const status of [301, 307]) {
       const error = await deliveryError(deliverWebhook(env, database, attempt(webhook.id, body)));
       expect(error).toMatchObject({ retryable: false, status });
@@ -361,7 +400,9 @@ describe("deliverWebhook", () => {
     const { webhook } = await register({ url: receiver.url("/resealed"), events: ["ticket.created"] });
     // Another endpoint's sealed secret opens only for that endpoint, as no secret opens under another key.
     const other = await register({ url: receiver.url("/resealed"), events: ["ticket.created"] });
-    await env.DB.prepare("UPDATE webhooks SET secret_ciphertext = (SELECT secret_ciphertext FROM webhooks WHERE id = ?2) WHERE id = ?1").bind(webhook.id, other.webhook.id).run();
+    await env.DB.prepare("UPDATE webhooks SET secret_ciphertext = (SELECT secret_ciphertext FROM webhooks WHERE id = ?2) WHERE id = ?1")
+      .bind(webhook.id, other.webhook.id)
+      .run();
     const error = await deliveryError(deliverWebhook(env, database, attempt(webhook.id, "{}")));
     expect(error).toMatchObject({ retryable: false });
     expect(error.message).toContain("rotate the secret");
@@ -377,9 +418,25 @@ describe("the delivery log", () => {
     const webhookId = `whk_log_${crypto.randomUUID().slice(0, 8)}`;
     const row = { id: `dlv_${crypto.randomUUID().slice(0, 8)}`, webhookId, event: "message.created" as const, ticketId: "tkt_log" };
     const retryAt = new Date(Date.now() + 60_000).toISOString();
-    await recordDelivery(database, { ...row, status: "pending", attempts: 1, responseStatus: 500, lastError: "The webhook endpoint answered 500: the receiver failed", nextAttemptAt: retryAt });
+    await recordDelivery(database, {
+      ...row,
+      status: "pending",
+      attempts: 1,
+      responseStatus: 500,
+      lastError: "The webhook endpoint answered 500: the receiver failed",
+      nextAttemptAt: retryAt,
+    });
     let [logged] = await deliveries(`?webhookId=${webhookId}`);
-    expect(logged).toEqual({ ...row, status: "pending", attempts: 1, responseStatus: 500, lastError: expect.stringContaining("500"), nextAttemptAt: retryAt, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(logged).toEqual({
+      ...row,
+      status: "pending",
+      attempts: 1,
+      responseStatus: 500,
+      lastError: expect.stringContaining("500"),
+      nextAttemptAt: retryAt,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
 
     await recordDelivery(database, { ...row, status: "delivered", attempts: 2, responseStatus: 204, lastError: null, nextAttemptAt: null });
     // A late write of the first attempt changes nothing.
@@ -397,7 +454,17 @@ describe("the delivery log", () => {
     for (const webhookId of [first, second, first]) {
       const id = `dlv_${crypto.randomUUID().slice(0, 8)}`;
       ids.push(id);
-      await recordDelivery(database, { id, webhookId, event: "ticket.created", ticketId: "tkt_list", status: "failed", attempts: 1, responseStatus: 410, lastError: "gone", nextAttemptAt: null });
+      await recordDelivery(database, {
+        id,
+        webhookId,
+        event: "ticket.created",
+        ticketId: "tkt_list",
+        status: "failed",
+        attempts: 1,
+        responseStatus: 410,
+        lastError: "gone",
+        nextAttemptAt: null,
+      });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect((await deliveries(`?webhookId=${first}`)).map((delivery) => delivery.id)).toEqual([ids[2], ids[0]]);
@@ -437,10 +504,19 @@ describe("events from tickets", () => {
     }, 10_000);
     const event = JSON.parse(request!.body) as Event;
     expect(request!.headers["x-parley-event"]).toBe("message.created");
-    expect(event).toMatchObject({ type: "message.created", data: { ticket: { id: ticket.id }, message: { body: "Is my order on its way?", author: { kind: "customer" } } } });
+    expect(event).toMatchObject({
+      type: "message.created",
+      data: { ticket: { id: ticket.id }, message: { body: "Is my order on its way?", author: { kind: "customer" } } },
+    });
     const log = await eventually(async () => {
       const [entry] = await deliveries(`?webhookId=${webhook.id}`);
-      expect(entry).toMatchObject({ id: request!.headers["x-parley-delivery"], event: "message.created", ticketId: ticket.id, status: "delivered", attempts: 1 });
+      expect(entry).toMatchObject({
+        id: request!.headers["x-parley-delivery"],
+        event: "message.created",
+        ticketId: ticket.id,
+        status: "delivered",
+        attempts: 1,
+      });
       return entry;
     });
     expect(log!.lastError).toBeNull();
@@ -453,7 +529,11 @@ describe("events from tickets", () => {
     const { token } = await customer(`webhook-order-${crypto.randomUUID()}`);
     const ticket = await startChat(token);
     const socket = await customerSocket(ticket.id, token);
-    for (const [clientId, body] of [["o1", "First"], ["o2", "Second"]] as const) expect((await sendAndWait(socket, clientId, body)).type).toBe("ack");
+    for (const [clientId, body] of [
+      ["o1", "First"],
+      ["o2", "Second"],
+    ] as const)
+      expect((await sendAndWait(socket, clientId, body)).type).toBe("ack");
     socket.close();
     const { agent } = await addAgent(admin, "agent");
     await json(await call(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { assigneeId: agent.id } }), 200);

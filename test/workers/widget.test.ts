@@ -212,7 +212,11 @@ describe("origin allowlist and CORS", () => {
     await expectError(await call("/api/widget/conversations/active", { token: shopper.token }), 404, "not_found");
 
     const externalId = `evil-${crypto.randomUUID()}`;
-    await expectError(await session({ customer: { id: externalId, name: "Via Evil" }, userHash: await userHash(externalId) }, { headers: evil }), 403, "forbidden");
+    await expectError(
+      await session({ customer: { id: externalId, name: "Via Evil" }, userHash: await userHash(externalId) }, { headers: evil }),
+      403,
+      "forbidden",
+    );
     expect(await profileByExternalId(externalId)).toBeNull();
 
     const preflight = await call("/api/widget/conversations", {
@@ -224,7 +228,9 @@ describe("origin allowlist and CORS", () => {
 
     // WebSocket upgrades obey the same list.
     const ticket = await startChat(shopper.token);
-    const socket = await upgrade(`/api/widget/conversations/${ticket.id}/ws?token=${encodeURIComponent(shopper.token)}&after=0`, { origin: "https://evil.example" });
+    const socket = await upgrade(`/api/widget/conversations/${ticket.id}/ws?token=${encodeURIComponent(shopper.token)}&after=0`, {
+      origin: "https://evil.example",
+    });
     expect(socket.status).toBe(403);
     expect(socket.webSocket).toBeNull();
   });
@@ -276,7 +282,11 @@ describe("origin allowlist and CORS", () => {
       fromShop.webSocket?.close(1000, "done");
 
       // Other origins are still refused.
-      await expectError(await call("/api/widget/conversations/active", { token: shopper.token, headers: { Origin: "https://evil.example" } }), 403, "forbidden");
+      await expectError(
+        await call("/api/widget/conversations/active", { token: shopper.token, headers: { Origin: "https://evil.example" } }),
+        403,
+        "forbidden",
+      );
       await expectError(await call("/api/widget/conversations/active", { token: shopper.token, headers: { Origin: "http://shop.example" } }), 403, "forbidden");
     } finally {
       await patchSettings({ allowedOrigins: [] });

@@ -39,7 +39,10 @@ export function wireScope(scope = crypto.randomUUID()) {
   const root = `${url}/${scope}`;
   return {
     credentials,
-    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1`, twilio: `${root}/twilio` } satisfies Record<Service, string>,
+    baseUrl: { zendesk: `${root}/zendesk`, gorgias: `${root}/gorgias`, openai: `${root}/openai/v1`, twilio: `${root}/twilio` } satisfies Record<
+      Service,
+      string
+    >,
     /** Inbound MMS media as Twilio serves it: photo.png, notes.txt, fake.jpg (no jpeg inside), huge.png (over 10 MiB). */
     twilioMedia: (name: string) => `${root}/twilio/media/${name}`,
     async queue(service: Service, ...replies: QueuedReply[]) {

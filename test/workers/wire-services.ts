@@ -54,7 +54,8 @@ function zendesk(request: RecordedRequest, scope: Scope): Reply {
   if (request.path !== "/api/v2/tickets.json" || request.method !== "POST") return { status: 404, body: { error: "InvalidEndpoint" } };
   if (request.headers.authorization !== basic(`${email}/token`, apiToken)) return { status: 401, body: { error: "Couldn't authenticate you" } };
   const parsed = parseJson(request);
-  if (!parsed.ok || !isObject(parsed.value) || !isObject(parsed.value.ticket)) return { status: 400, body: { error: "Unprocessable Entity", description: "the body must be a JSON object {ticket: {...}}" } };
+  if (!parsed.ok || !isObject(parsed.value) || !isObject(parsed.value.ticket))
+    return { status: 400, body: { error: "Unprocessable Entity", description: "the body must be a JSON object {ticket: {...}}" } };
   const ticket = parsed.value.ticket;
   const invalid = (field: string, description: string): Reply => ({
     status: 422,
@@ -62,20 +63,33 @@ function zendesk(request: RecordedRequest, scope: Scope): Reply {
   });
   if (!isObject(ticket.comment) || !nonEmpty(ticket.comment.body)) return invalid("base", "Description: cannot be blank");
   if (ticket.subject !== undefined && typeof ticket.subject !== "string") return invalid("subject", "Subject: is invalid");
-  if (ticket.requester !== undefined && (!isObject(ticket.requester) || !isEmail(ticket.requester.email) || !nonEmpty(ticket.requester.name))) return invalid("requester", "Requester: is invalid");
-  if (ticket.tags !== undefined && (!Array.isArray(ticket.tags) || !ticket.tags.every((tag: unknown) => typeof tag === "string"))) return invalid("tags", "Tags: is invalid");
+  if (ticket.requester !== undefined && (!isObject(ticket.requester) || !isEmail(ticket.requester.email) || !nonEmpty(ticket.requester.name)))
+    return invalid("requester", "Requester: is invalid");
+  if (ticket.tags !== undefined && (!Array.isArray(ticket.tags) || !ticket.tags.every((tag: unknown) => typeof tag === "string")))
+    return invalid("tags", "Tags: is invalid");
 
   const key = request.headers["idempotency-key"];
   const earlier = key ? scope.idempotency.get(key) : undefined;
   if (earlier) {
-    if (earlier.body !== request.body) return { status: 400, body: { error: "IdempotentRequestError", description: "the same Idempotency-Key came with a different payload" } };
+    if (earlier.body !== request.body)
+      return { status: 400, body: { error: "IdempotentRequestError", description: "the same Idempotency-Key came with a different payload" } };
     return { ...earlier.reply, headers: { ...earlier.reply.headers, "x-idempotency-lookup": "hit" } };
   }
   const id = nextId++;
   const reply: Reply = {
     status: 201,
     headers: { Location: `/api/v2/tickets/${id}.json`, ...(key ? { "x-idempotency-lookup": "miss" } : {}) },
-    body: { ticket: { id, url: `/api/v2/tickets/${id}.json`, subject: ticket.subject ?? null, description: ticket.comment.body, status: "new", tags: ticket.tags ?? [], created_at: new Date().toISOString() } },
+    body: {
+      ticket: {
+        id,
+        url: `/api/v2/tickets/${id}.json`,
+        subject: ticket.subject ?? null,
+        description: ticket.comment.body,
+        status: "new",
+        tags: ticket.tags ?? [],
+        created_at: new Date().toISOString(),
+      },
+    },
   };
   if (key) scope.idempotency.set(key, { body: request.body, reply });
   return reply;
@@ -96,11 +110,14 @@ function gorgias(request: RecordedRequest): Reply {
   const ticket = parsed.value;
   if (typeof ticket.via !== "string") return invalid("via", "Missing data for required field.");
   if (ticket.from_agent !== undefined && typeof ticket.from_agent !== "boolean") return invalid("from_agent", "Not a valid boolean.");
-  if (ticket.customer !== undefined && (!isObject(ticket.customer) || !isEmail(ticket.customer.email))) return invalid("customer.email", "Not a valid email address.");
-  if (!Array.isArray(ticket.messages) || ticket.messages.length < 1 || ticket.messages.length > 500) return invalid("messages", "Length must be between 1 and 500.");
+  if (ticket.customer !== undefined && (!isObject(ticket.customer) || !isEmail(ticket.customer.email)))
+    return invalid("customer.email", "Not a valid email address.");
+  if (!Array.isArray(ticket.messages) || ticket.messages.length < 1 || ticket.messages.length > 500)
+    return invalid("messages", "Length must be between 1 and 500.");
   for (const [i, message] of ticket.messages.entries()) {
     if (!isObject(message)) return invalid(`messages.${i}`, "Invalid input type.");
-    for (const field of ["channel", "via"]) if (typeof message[field] !== "string") return invalid(`messages.${i}.${field}`, "Missing data for required field.");
+    for (const field of ["channel", "via"])
+      if (typeof message[field] !== "string") return invalid(`messages.${i}.${field}`, "Missing data for required field.");
     if (typeof message.from_agent !== "boolean") return invalid(`messages.${i}.from_agent`, "Missing data for required field.");
     if (!message.from_agent && !(isObject(message.sender) && (typeof message.sender.id === "number" || isEmail(message.sender.email)))) {
       return invalid(`messages.${i}.sender`, "An incoming message needs a sender with an id or an email.");
@@ -146,13 +163,18 @@ function openai(request: RecordedRequest, scope: Scope): Reply {
   const body = parsed.value;
   if (!nonEmpty(body.model)) return openAiError(400, "you must provide a model parameter", "model", null);
   const roles = ["system", "developer", "user", "assistant"];
-  if (!Array.isArray(body.messages) || body.messages.length === 0 || !body.messages.every((m: unknown) => isObject(m) && roles.includes(m.role) && typeof m.content === "string")) {
+  if (
+    !Array.isArray(body.messages) ||
+    body.messages.length === 0 ||
+    !body.messages.every((m: unknown) => isObject(m) && roles.includes(m.role) && typeof m.content === "string")
+  ) {
     return openAiError(400, "Invalid 'messages': each needs a role and string content.", "messages", null);
   }
   if (body.temperature !== undefined && !(typeof body.temperature === "number" && body.temperature >= 0 && body.temperature <= 2)) {
     return openAiError(400, "Invalid 'temperature'.", "temperature", "invalid_value");
   }
-  if (body.max_tokens !== undefined && !(Number.isInteger(body.max_tokens) && body.max_tokens > 0)) return openAiError(400, "Invalid 'max_tokens'.", "max_tokens", "invalid_value");
+  if (body.max_tokens !== undefined && !(Number.isInteger(body.max_tokens) && body.max_tokens > 0))
+    return openAiError(400, "Invalid 'max_tokens'.", "max_tokens", "invalid_value");
 
   const queued = takeQueued(scope, "openai", ["content"]);
   const content = queued?.kind === "content" ? queued.content : defaultAnswer(body.messages);
@@ -239,7 +261,11 @@ function serviceRequest(scope: Scope, service: Service, path: string, req: Incom
   if (queued?.kind === "hang") return; // the client's timeout ends it; teardown drops what's left
   if (queued?.kind === "raw") return send(res, { status: queued.status, body: queued.body, headers: { "Content-Type": "application/json" } });
   if (queued?.kind === "fail") {
-    return send(res, { status: queued.status, body: { error: `failure queued by the test (${queued.status})` }, headers: queued.retryAfter ? { "Retry-After": queued.retryAfter } : {} });
+    return send(res, {
+      status: queued.status,
+      body: { error: `failure queued by the test (${queued.status})` },
+      headers: queued.retryAfter ? { "Retry-After": queued.retryAfter } : {},
+    });
   }
   send(res, handlers[service](request, scope));
 }

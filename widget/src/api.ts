@@ -2,7 +2,6 @@
 import type { AttachmentT, TicketResponseT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../contract";
 import { requestJson } from "../../client/api";
 
-
 export function createApi(base: string, token: () => string | null) {
   function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     const headers = new Headers(init.headers);

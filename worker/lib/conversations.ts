@@ -36,7 +36,9 @@ async function assertTicketBudget(database: Db, profileId: string): Promise<void
   const openings = await recentOpenings(database, profileId, HOUR_MS, MAX_NEW_TICKETS_PER_HOUR, now);
   if (openings.length < MAX_NEW_TICKETS_PER_HOUR) return;
   const retryAfter = Math.max(1, Math.ceil((Date.parse(openings.at(-1)!) + HOUR_MS - now) / 1000));
-  throw new ApiError(429, "rate_limited", `You have started ${MAX_NEW_TICKETS_PER_HOUR} conversations in the past hour; try again later.`, { "Retry-After": String(retryAfter) });
+  throw new ApiError(429, "rate_limited", `You have started ${MAX_NEW_TICKETS_PER_HOUR} conversations in the past hour; try again later.`, {
+    "Retry-After": String(retryAfter),
+  });
 }
 
 /**
@@ -96,7 +98,17 @@ export function forwardUpgrade(
   return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(identity) } }));
 }
 
-const REFUSAL_STATUS = { not_found: 404, conversation_closed: 409, invalid_request: 400, invalid_frame: 400, too_large: 413, rate_limited: 429, unauthorized: 401, sms_opted_out: 409, sms_unavailable: 409 } as const;
+const REFUSAL_STATUS = {
+  not_found: 404,
+  conversation_closed: 409,
+  invalid_request: 400,
+  invalid_frame: 400,
+  too_large: 413,
+  rate_limited: 429,
+  unauthorized: 401,
+  sms_opted_out: 409,
+  sms_unavailable: 409,
+} as const;
 
 /** A conversation object's refusal as the REST error it stands for. */
 export function refusal(result: Refusal): ApiError {

@@ -20,7 +20,8 @@ const encoder = new TextEncoder();
 const IV_BYTES = 12;
 
 async function encryptionKey(env: Env): Promise<CryptoKey> {
-  if (!env.CREDENTIALS_KEY) throw new ApiError(500, "internal_error", "CREDENTIALS_KEY is not set: run `wrangler secret put CREDENTIALS_KEY` (a long random string).");
+  if (!env.CREDENTIALS_KEY)
+    throw new ApiError(500, "internal_error", "CREDENTIALS_KEY is not set: run `wrangler secret put CREDENTIALS_KEY` (a long random string).");
   const material = await crypto.subtle.importKey("raw", encoder.encode(env.CREDENTIALS_KEY), "HKDF", false, ["deriveKey"]);
   return crypto.subtle.deriveKey(
     { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode("parley credentials v1") },
@@ -42,7 +43,9 @@ export const hostOf = (url: string | null): string | null => (url ? new URL(url)
 /** Encrypts a secret under CREDENTIALS_KEY; it opens only with the same `context`. */
 export async function seal(env: Env, value: string, context: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await encryptionKey(env), encoder.encode(value)));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await encryptionKey(env), encoder.encode(value)),
+  );
   return `${toBase64(iv)}.${toBase64(sealed)}`;
 }
 
@@ -50,7 +53,11 @@ export async function seal(env: Env, value: string, context: string): Promise<st
 export async function unseal(env: Env, ciphertext: string, context: string): Promise<string | null> {
   try {
     const [iv, sealed] = ciphertext.split(".");
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv!), additionalData: encoder.encode(context) }, await encryptionKey(env), fromBase64(sealed!));
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: fromBase64(iv!), additionalData: encoder.encode(context) },
+      await encryptionKey(env),
+      fromBase64(sealed!),
+    );
     return new TextDecoder().decode(plain);
   } catch {
     return null;
@@ -59,7 +66,10 @@ export async function unseal(env: Env, ciphertext: string, context: string): Pro
 
 export async function saveCredential(database: Db, env: Env, name: CredentialNameT, value: string, host: string): Promise<void> {
   const row = { ciphertext: await seal(env, value, boundTo(name, host)), host, updatedAt: nowIso() };
-  await database.insert(credentials).values({ name, ...row }).onConflictDoUpdate({ target: credentials.name, set: row });
+  await database
+    .insert(credentials)
+    .values({ name, ...row })
+    .onConflictDoUpdate({ target: credentials.name, set: row });
 }
 
 export async function deleteCredential(database: Db, name: CredentialNameT): Promise<void> {

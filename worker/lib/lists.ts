@@ -29,16 +29,32 @@ function tableStore<Input extends object, Output, Row>(spec: {
   const rows = (result: unknown) => result as Row[];
   return {
     async list(database) {
-      return rows(await database.select().from(table).orderBy(...spec.orderBy)).map(toOutput);
+      return rows(
+        await database
+          .select()
+          .from(table)
+          .orderBy(...spec.orderBy),
+      ).map(toOutput);
     },
     async create(database, input) {
       const now = nowIso();
       const values = { id: newId(spec.idPrefix), ...input, ...(await spec.derive?.(database, input)), createdAt: now, updatedAt: now };
-      const [row] = rows(await database.insert(table).values(values as never).returning());
+      const [row] = rows(
+        await database
+          .insert(table)
+          .values(values as never)
+          .returning(),
+      );
       return toOutput(row!);
     },
     async update(database, id, patch) {
-      const [row] = rows(await database.update(table).set({ ...patch, updatedAt: nowIso() } as never).where(eq(table.id, id)).returning());
+      const [row] = rows(
+        await database
+          .update(table)
+          .set({ ...patch, updatedAt: nowIso() } as never)
+          .where(eq(table.id, id))
+          .returning(),
+      );
       return row ? toOutput(row) : null;
     },
     async remove(database, id) {
@@ -55,7 +71,10 @@ export const faqStore = tableStore<FaqInputT, FaqT, typeof faqs.$inferSelect>({
   toOutput: (row) => ({ id: row.id, question: row.question, answer: row.answer, published: row.published, position: row.position }),
   derive: async (database, input) => {
     if (input.position !== undefined) return {};
-    const last = await database.select({ position: max(faqs.position) }).from(faqs).get();
+    const last = await database
+      .select({ position: max(faqs.position) })
+      .from(faqs)
+      .get();
     return { position: (last?.position ?? -1) + 1 };
   },
 });

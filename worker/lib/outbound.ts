@@ -50,7 +50,11 @@ export async function fetchOutside(service: string, url: string | URL, init: Req
  * One request with a deadline. Resolves with any HTTP answer and its text; a network failure or
  * the deadline becomes a retryable DeliveryError naming `service`.
  */
-export async function requestWithDeadline(service: string, url: string, init: RequestInit & { timeoutMs: number }): Promise<{ response: Response; text: string }> {
+export async function requestWithDeadline(
+  service: string,
+  url: string,
+  init: RequestInit & { timeoutMs: number },
+): Promise<{ response: Response; text: string }> {
   const { timeoutMs, ...rest } = init;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -65,5 +69,10 @@ export async function requestWithDeadline(service: string, url: string, init: Re
 /** A non-2xx answer as the error it stands for: 5xx and 429 are worth another try. */
 export function statusError(service: string, response: Response, hint: string): DeliveryError {
   const { status } = response;
-  return new DeliveryError(`${service} answered ${status}: ${hint}`, status >= 500 || status === 429, status, retryAfterMs(response.headers.get("Retry-After")));
+  return new DeliveryError(
+    `${service} answered ${status}: ${hint}`,
+    status >= 500 || status === 429,
+    status,
+    retryAfterMs(response.headers.get("Retry-After")),
+  );
 }

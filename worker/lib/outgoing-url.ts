@@ -71,7 +71,8 @@ export async function outgoingRequestProblem(url: string): Promise<{ problem: st
   if (addresses.length === 0) return { problem: `its host ${host} does not resolve to any address`, retryable: true };
   for (const resolved of addresses) {
     const inside = addressProblem(resolved);
-    if (inside && !(inside === LOOPBACK && policy.loopbackAllowed)) return { problem: `its host ${host} resolves to ${resolved}, ${inside}: refused`, retryable: false };
+    if (inside && !(inside === LOOPBACK && policy.loopbackAllowed))
+      return { problem: `its host ${host} resolves to ${resolved}, ${inside}: refused`, retryable: false };
   }
   return null;
 }

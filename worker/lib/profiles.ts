@@ -28,8 +28,19 @@ export function profileUpsert(database: Db, input: ProfileInput, source: "truste
   };
   return database
     .insert(profiles)
-    .values({ id: newId("prf"), externalId: input.externalId, email: input.email ?? null, phone: input.phone ?? null, name: input.name ?? null, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: profiles.externalId, set: { email: merge(profiles.email), phone: merge(profiles.phone), name: merge(profiles.name), updatedAt: now } })
+    .values({
+      id: newId("prf"),
+      externalId: input.externalId,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      name: input.name ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: profiles.externalId,
+      set: { email: merge(profiles.email), phone: merge(profiles.phone), name: merge(profiles.name), updatedAt: now },
+    })
     .returning();
 }
 

@@ -63,7 +63,8 @@ const DEMO_HISTORY: Record<(typeof DEMO_CUSTOMERS)[number]["id"], () => StoreEve
 async function ensureDemoHistory(database: Db, customer: (typeof DEMO_CUSTOMERS)[number]): Promise<void> {
   const profile = await findProfileByExternalId(database, customer.id);
   if (profile && (await recentEvents(database, profile.id, 1)).length > 0) return;
-  for (const event of DEMO_HISTORY[customer.id]()) await recordStoreEvent(database, { externalId: customer.id, name: customer.name, email: customer.email }, event);
+  for (const event of DEMO_HISTORY[customer.id]())
+    await recordStoreEvent(database, { externalId: customer.id, name: customer.name, email: customer.email }, event);
 }
 
 /** Safe inside a <script> element: no `</script>` or HTML comment can be formed. */
@@ -102,42 +103,95 @@ export const demoApp = new Hono<AppEnv>().use(requireDemo).get("/", demoHeaders,
   if (customer) await ensureDemoHistory(db(c.env.DB), customer);
   // Logged-out visitors are sent to the sample log-in, as a store would send them to its own.
   const boot = customer ? { customer, userHash: await hmacHex(c.env.IDENTITY_SECRET, customer.id) } : { loginUrl: `/demo?as=${DEMO_CUSTOMERS[0].id}` };
-  const choices = [...DEMO_CUSTOMERS.map((p) => ({ href: `/demo?as=${p.id}`, label: p.name, active: p === customer })), { href: "/demo", label: "Logged out", active: !customer }];
-  return c.html(html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Nordic Knits — Merino Crew Sweater</title>
-        <style>
-          body { font-family: Georgia, serif; margin: 0; color: #2b2b2b; background: #faf7f2; }
-          header { display: flex; justify-content: space-between; align-items: center; padding: 1rem 2rem; background: #fff; border-bottom: 1px solid #e6e0d6; }
-          main { display: grid; grid-template-columns: 1fr 1fr; gap: 3rem; max-width: 1000px; margin: 3rem auto; padding: 0 2rem; }
-          .photo { aspect-ratio: 4 / 5; background: linear-gradient(135deg, #c9b79c, #8c7a5b); border-radius: 8px; }
-          .price { font-size: 1.5rem; } button.buy { padding: 0.8rem 2rem; background: #2b2b2b; color: #fff; border: 0; border-radius: 4px; }
-          nav a { margin-left: 1rem; color: inherit; } nav a[aria-current] { font-weight: bold; }
-          @media (max-width: 700px) { main { grid-template-columns: 1fr; } }
-        </style>
-      </head>
-      <body>
-        <header>
-          <strong>Nordic Knits</strong>
-          <nav aria-label="Log in as">Log in as: ${choices.map((choice) => html`<a href="${choice.href}" ${choice.active ? raw('aria-current="true"') : ""}>${choice.label}</a>`)}</nav>
-        </header>
-        <main>
-          <div class="photo" role="img" aria-label="A sand-coloured merino sweater"></div>
-          <section>
-            <h1>Merino Crew Sweater</h1>
-            <p class="price">1 195 kr</p>
-            <p>Knitted in Sweden from soft, non-mulesed merino. Warm without the itch, and made to last for years.</p>
-            <button class="buy" type="button">Add to bag</button>
-          </section>
-        </main>
-        <script nonce="${c.get("secureHeadersNonce")}">
-          window.Parley = window.Parley || function () { (window.Parley.q = window.Parley.q || []).push(arguments); };
-          Parley("boot", ${raw(scriptJson(boot))});
-        </script>
-        <script src="/widget.js" async></script>
-      </body>
-    </html>`);
+  const choices = [
+    ...DEMO_CUSTOMERS.map((p) => ({ href: `/demo?as=${p.id}`, label: p.name, active: p === customer })),
+    { href: "/demo", label: "Logged out", active: !customer },
+  ];
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>Nordic Knits — Merino Crew Sweater</title>
+          <style>
+            body {
+              font-family: Georgia, serif;
+              margin: 0;
+              color: #2b2b2b;
+              background: #faf7f2;
+            }
+            header {
+              display: flex;
+              justify-content: space-between;
+              align-items: center;
+              padding: 1rem 2rem;
+              background: #fff;
+              border-bottom: 1px solid #e6e0d6;
+            }
+            main {
+              display: grid;
+              grid-template-columns: 1fr 1fr;
+              gap: 3rem;
+              max-width: 1000px;
+              margin: 3rem auto;
+              padding: 0 2rem;
+            }
+            .photo {
+              aspect-ratio: 4 / 5;
+              background: linear-gradient(135deg, #c9b79c, #8c7a5b);
+              border-radius: 8px;
+            }
+            .price {
+              font-size: 1.5rem;
+            }
+            button.buy {
+              padding: 0.8rem 2rem;
+              background: #2b2b2b;
+              color: #fff;
+              border: 0;
+              border-radius: 4px;
+            }
+            nav a {
+              margin-left: 1rem;
+              color: inherit;
+            }
+            nav a[aria-current] {
+              font-weight: bold;
+            }
+            @media (max-width: 700px) {
+              main {
+                grid-template-columns: 1fr;
+              }
+            }
+          </style>
+        </head>
+        <body>
+          <header>
+            <strong>Nordic Knits</strong>
+            <nav aria-label="Log in as">
+              Log in as: ${choices.map((choice) => html`<a href="${choice.href}" ${choice.active ? raw('aria-current="true"') : ""}>${choice.label}</a>`)}
+            </nav>
+          </header>
+          <main>
+            <div class="photo" role="img" aria-label="A sand-coloured merino sweater"></div>
+            <section>
+              <h1>Merino Crew Sweater</h1>
+              <p class="price">1 195 kr</p>
+              <p>Knitted in Sweden from soft, non-mulesed merino. Warm without the itch, and made to last for years.</p>
+              <button class="buy" type="button">Add to bag</button>
+            </section>
+          </main>
+          <script nonce="${c.get("secureHeadersNonce")}">
+            window.Parley =
+              window.Parley ||
+              function () {
+                (window.Parley.q = window.Parley.q || []).push(arguments);
+              };
+            Parley("boot", ${raw(scriptJson(boot))});
+          </script>
+          <script src="/widget.js" async></script>
+        </body>
+      </html>`,
+  );
 });

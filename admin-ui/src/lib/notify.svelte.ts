@@ -62,7 +62,10 @@ class Notifier {
     if (!audio || now - this.lastChime < CHIME_GAP_MS) return;
     this.lastChime = now;
     void audio.resume();
-    for (const [offset, frequency] of [[0, 660], [0.12, 880]] as const) {
+    for (const [offset, frequency] of [
+      [0, 660],
+      [0.12, 880],
+    ] as const) {
       const start = audio.currentTime + offset;
       const tone = audio.createOscillator();
       const volume = audio.createGain();

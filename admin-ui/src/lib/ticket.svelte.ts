@@ -2,7 +2,18 @@
 // the thread's pages of history, and how its SMS went out. The conversation itself (live frames,
 // the agent's outbox, read marks both ways, the customer's typing) is the shared conversation
 // client's: history pages go into it, and it resumes the socket after the newest message it holds.
-import type { AttachmentT, DeliveryT, ErrorFrame, FrameErrorCodeT, MessageT, ProfileT, ServerFrame, StoreEventT, TicketPatchT, TicketT } from "../../../contract";
+import type {
+  AttachmentT,
+  DeliveryT,
+  ErrorFrame,
+  FrameErrorCodeT,
+  MessageT,
+  ProfileT,
+  ServerFrame,
+  StoreEventT,
+  TicketPatchT,
+  TicketT,
+} from "../../../contract";
 import { ApiError } from "../../../client/api";
 import { createConversation, emptyConversation, type Conversation, type ConversationState } from "../../../client/conversation";
 import { api, socketUrl } from "./api";
@@ -81,7 +92,11 @@ export class TicketStore {
       this.conversation.addMessages(messages);
       this.hasOlder = (messages[0]?.seq ?? 1) > 1;
     } catch (error) {
-      if (!this.stopped) this.failure = error instanceof ApiError && error.code === "not_found" ? "This ticket does not exist, or no customer has written in it yet." : (error as Error).message;
+      if (!this.stopped)
+        this.failure =
+          error instanceof ApiError && error.code === "not_found"
+            ? "This ticket does not exist, or no customer has written in it yet."
+            : (error as Error).message;
       return;
     } finally {
       this.loading = false;
@@ -149,7 +164,13 @@ export class TicketStore {
         this.updateDelivery(frame.seq, frame.delivery);
         return;
       case "status":
-        if (this.ticket) this.ticket = { ...this.ticket, status: frame.status, assigneeId: frame.assigneeId, snoozeUntil: frame.status === "snoozed" ? this.ticket.snoozeUntil : null };
+        if (this.ticket)
+          this.ticket = {
+            ...this.ticket,
+            status: frame.status,
+            assigneeId: frame.assigneeId,
+            snoozeUntil: frame.status === "snoozed" ? this.ticket.snoozeUntil : null,
+          };
         // The frame has no snooze time or close time: the ticket itself has them.
         void this.refreshTicket();
         return;

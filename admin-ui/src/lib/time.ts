@@ -34,7 +34,7 @@ export function localInputValue(date: Date): string {
 /** The snooze presets, in the agent's local time: in an hour, tomorrow at 9:00, next Monday at 9:00. */
 export function snoozePresets(now = new Date()): Array<{ id: "hour" | "tomorrow" | "week"; label: string; until: Date }> {
   const at9 = (daysAhead: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + daysAhead, 9, 0, 0, 0);
-  const daysToMonday = ((8 - now.getDay()) % 7) || 7;
+  const daysToMonday = (8 - now.getDay()) % 7 || 7;
   const presets = [
     { id: "hour" as const, label: "1 hour", until: new Date(now.getTime() + 60 * 60 * 1000) },
     { id: "tomorrow" as const, label: "Tomorrow 9:00", until: at9(1) },

@@ -26,7 +26,8 @@ export class SaveState {
       this.saved = true;
       return true;
     } catch (error) {
-      const { field, message } = error instanceof ApiError && error.status === 409 && this.conflictField ? { field: this.conflictField, message: error.message } : fieldError(error);
+      const { field, message } =
+        error instanceof ApiError && error.status === 409 && this.conflictField ? { field: this.conflictField, message: error.message } : fieldError(error);
       if (field) this.errors = { [field]: message };
       else this.problem = message;
       return false;

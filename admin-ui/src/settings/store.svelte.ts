@@ -1,7 +1,19 @@
 // The Settings area's state, in one place: what the server holds, and the admin's unsaved edits
 // of the settings object (kept here rather than in each section, so switching sections keeps
 // them). Made fresh each time an admin opens Settings.
-import type { ArticleInputT, ArticleT, CredentialStatusesT, FaqInputT, FaqT, MacroInputT, MacroT, SettingsPatchT, SettingsT, WebhookInputT, WebhookT } from "../../../contract";
+import type {
+  ArticleInputT,
+  ArticleT,
+  CredentialStatusesT,
+  FaqInputT,
+  FaqT,
+  MacroInputT,
+  MacroT,
+  SettingsPatchT,
+  SettingsT,
+  WebhookInputT,
+  WebhookT,
+} from "../../../contract";
 import { api } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 
@@ -98,7 +110,9 @@ export class WebhookList {
       this.secret = { webhookId: webhook.id, secret };
       return webhook;
     };
-    this.endpoints = new Collection(items, { add, update: api.updateWebhook, remove: api.deleteWebhook }, (a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    this.endpoints = new Collection(items, { add, update: api.updateWebhook, remove: api.deleteWebhook }, (a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0,
+    );
   }
 
   async rotate(webhookId: string): Promise<void> {
@@ -138,12 +152,28 @@ export class SettingsStore {
     this.draft = structuredClone(settings);
     this.faqs = new FaqList(faqs);
     // Macros by name, as the server lists them; the composer's macro picker is told at once.
-    this.macros = new Collection(macros, { add: api.addMacro, update: api.updateMacro, remove: api.deleteMacro }, byText((m) => m.name), () => void workspace.refreshMacros());
-    this.articles = new Collection(articles, { add: api.addArticle, update: api.updateArticle, remove: api.deleteArticle }, byText((a) => a.title));
+    this.macros = new Collection(
+      macros,
+      { add: api.addMacro, update: api.updateMacro, remove: api.deleteMacro },
+      byText((m) => m.name),
+      () => void workspace.refreshMacros(),
+    );
+    this.articles = new Collection(
+      articles,
+      { add: api.addArticle, update: api.updateArticle, remove: api.deleteArticle },
+      byText((a) => a.title),
+    );
   }
 
   static async load(workspace: Workspace): Promise<SettingsStore> {
-    const [settings, faqs, macros, articles, webhooks, credentials] = await Promise.all([api.settings(), api.faqs(), api.macros(), api.articles(), api.webhooks(), api.credentials()]);
+    const [settings, faqs, macros, articles, webhooks, credentials] = await Promise.all([
+      api.settings(),
+      api.faqs(),
+      api.macros(),
+      api.articles(),
+      api.webhooks(),
+      api.credentials(),
+    ]);
     return new SettingsStore(settings, faqs, macros, articles, webhooks, credentials, workspace);
   }
 

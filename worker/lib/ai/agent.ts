@@ -74,18 +74,30 @@ async function answererFor(ai: AiSettings, env: Env, database: Db): Promise<Answ
       return new OpenAiCompatibleAnswerer({ baseUrl: ai.openai.baseUrl, apiKey, model: ai.openai.model });
     }
     case "workers_ai":
-      return env.AI ? new WorkersAiAnswerer(env.AI, { model: ai.workersAi.model }) : unavailable("the Worker has no AI binding (add [ai] binding = \"AI\" to wrangler.toml)");
+      return env.AI
+        ? new WorkersAiAnswerer(env.AI, { model: ai.workersAi.model })
+        : unavailable('the Worker has no AI binding (add [ai] binding = "AI" to wrangler.toml)');
   }
 }
 
 function withDeadline(answer: Promise<Answer>): Promise<Answer> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<Answer>((resolve) => (timer = setTimeout(() => resolve(providerError("no answer in time")), DECISION_DEADLINE_MS)));
-  return Promise.race([answer.catch((error: unknown) => providerError(error instanceof Error ? error.message : "the answerer failed")), late]).finally(() => clearTimeout(timer));
+  return Promise.race([answer.catch((error: unknown) => providerError(error instanceof Error ? error.message : "the answerer failed")), late]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** Asks the configured answerer; an LLM gets the store's best passages for the question, not all. */
-async function ask(input: { env: Env; database: Db; ai: AiSettings; question: string; history: Turn[]; profileId: string | null; fresh?: boolean }): Promise<{ answer: Answer; knowledge: Passage[] }> {
+async function ask(input: {
+  env: Env;
+  database: Db;
+  ai: AiSettings;
+  question: string;
+  history: Turn[];
+  profileId: string | null;
+  fresh?: boolean;
+}): Promise<{ answer: Answer; knowledge: Passage[] }> {
   const [knowledge, customer, answerer] = await Promise.all([
     storeKnowledge(input.env, input.fresh),
     customerContext(input.database, input.profileId),
@@ -129,7 +141,9 @@ export async function decide(input: {
 
 /** The settings' "try it": what the agent would answer, and the passages it weighed. */
 export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null }) {
-  const asked = asksForHuman(input.question) ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, true) } : await ask({ ...input, history: [], fresh: true });
+  const asked = asksForHuman(input.question)
+    ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, true) }
+    : await ask({ ...input, history: [], fresh: true });
   const { answer, knowledge } = asked;
   return {
     decision: answer.kind,
@@ -140,7 +154,13 @@ export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings;
     threshold: input.ai.threshold,
     provider: input.ai.provider,
     sources: answer.sources,
-    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES).map(({ passage, score, confidence }) => ({ kind: passage.kind, id: passage.id, title: passage.title, score, confidence })),
+    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES).map(({ passage, score, confidence }) => ({
+      kind: passage.kind,
+      id: passage.id,
+      title: passage.title,
+      score,
+      confidence,
+    })),
   };
 }
 

@@ -30,7 +30,13 @@ export class BuiltinAnswerer implements Answerer {
     if (order === "no_order") {
       // Telling them we can't find an order would be wrong for a guest checkout or another email
       // address, and a FAQ answer isn't what they asked: a person can look the order up.
-      return { kind: "handoff", reason: "low_confidence", detail: "Asked about their order, but no order is on record for this customer.", confidence: 0, sources: [] };
+      return {
+        kind: "handoff",
+        reason: "low_confidence",
+        detail: "Asked about their order, but no order is on record for this customer.",
+        confidence: 0,
+        sources: [],
+      };
     }
     // Confidence 1: every word of the answer is read from the customer's own order.
     if (order) return { kind: "answer", text: order.text, confidence: 1, sources: [order.source] };

@@ -35,7 +35,12 @@ const NEGATIONS = new Set("no not dont doesnt never without nobody inte ej aldri
 const PERSON_PAIRS = new Set(["customer service", "customer support", "customer care", "support team", "service team"]);
 
 function keywordRoles(language: Language): [Role, Set<string>][] {
-  const roles: [Role, Set<string>][] = [["person", PERSONS], ["qualifier", QUALIFIERS], ["request", REQUESTS], ["talk", TALK]];
+  const roles: [Role, Set<string>][] = [
+    ["person", PERSONS],
+    ["qualifier", QUALIFIERS],
+    ["request", REQUESTS],
+    ["talk", TALK],
+  ];
   return language === "sv" ? [...roles, ["person", SWEDISH_PERSONS]] : roles;
 }
 
@@ -54,8 +59,7 @@ function roleOf(word: string, language: Language): Role {
   if (FILLERS.has(word)) return "filler";
   const roles = keywordRoles(language);
   const match =
-    roles.find(([, keywords]) => isKeyword(word, keywords, language)) ??
-    roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
+    roles.find(([, keywords]) => isKeyword(word, keywords, language)) ?? roles.find(([, keywords]) => [...keywords].some((keyword) => isTypoOf(word, keyword)));
   return match?.[0] ?? "other";
 }
 
@@ -106,9 +110,7 @@ function onlyPerson(roles: Role[]): boolean {
 
 function clauseAsksForHuman(roles: Role[]): boolean {
   if (onlyPerson(roles)) return true;
-  return roles.some(
-    (role, i) => role === "person" && (requestThenPerson(roles, i) || qualifiedPerson(roles, i) || personThenTalk(roles, i)),
-  );
+  return roles.some((role, i) => role === "person" && (requestThenPerson(roles, i) || qualifiedPerson(roles, i) || personThenTalk(roles, i)));
 }
 
 /**

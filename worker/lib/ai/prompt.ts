@@ -92,7 +92,8 @@ function renderEvent(event: StoreEventT): string {
   }
   const order = orderFacts(event);
   const parts = [`- [order:${orderId(event)}] ${date} order`];
-  if (order.items.length) parts.push(`items: ${order.items.map((item) => (item.quantity !== null ? `${item.quantity} × ${quote(item.label)}` : quote(item.label))).join(", ")}`);
+  if (order.items.length)
+    parts.push(`items: ${order.items.map((item) => (item.quantity !== null ? `${item.quantity} × ${quote(item.label)}` : quote(item.label))).join(", ")}`);
   if (order.total !== null) parts.push(`total ${order.total}${order.currency ? ` ${order.currency}` : ""}`);
   if (order.status) parts.push(`status ${quote(order.status)}`);
   if (order.carrier) parts.push(`carrier ${quote(order.carrier)}`);
@@ -146,7 +147,13 @@ export function parseReply(reply: string, request: AnswerRequest): Answer {
     return handoff("low_confidence", `the model handed off: ${object.handoff.trim() || "no reason given"}`);
   }
   const { answer, sources } = object ?? {};
-  if (!object || !hasExactly(object, ["answer", "sources"]) || typeof answer !== "string" || !Array.isArray(sources) || !sources.every((s) => typeof s === "string")) {
+  if (
+    !object ||
+    !hasExactly(object, ["answer", "sources"]) ||
+    typeof answer !== "string" ||
+    !Array.isArray(sources) ||
+    !sources.every((s) => typeof s === "string")
+  ) {
     return providerError(`the model's reply was not the JSON object asked for: ${JSON.stringify(reply.slice(0, 80))}`);
   }
   if (!answer.trim()) return providerError("the model answered with an empty text");

@@ -3,10 +3,49 @@
 // with a random passage.
 import { informativeWords, words } from "./text";
 
-const GREETINGS = new Set(["hi", "hello", "hey", "hiya", "morning", "afternoon", "evening", "greetings", "hej", "hejsan", "hallå", "tjena", "tjenare", "morsning"]);
+const GREETINGS = new Set([
+  "hi",
+  "hello",
+  "hey",
+  "hiya",
+  "morning",
+  "afternoon",
+  "evening",
+  "greetings",
+  "hej",
+  "hejsan",
+  "hallå",
+  "tjena",
+  "tjenare",
+  "morsning",
+]);
 const THANKS = new Set(["thanks", "thank", "thx", "ty", "tack", "tackar"]);
 /** Words that come with courtesies ("thanks a lot", "good evening everyone", "tack så mycket") and ask nothing. */
-const COURTESY = new Set(["lot", "much", "again", "good", "great", "nice", "day", "evening", "morning", "afternoon", "night", "everyone", "all", "team", "there", "folks", "mycket", "dag", "kväll", "morgon", "alla", "god", "bra"]);
+const COURTESY = new Set([
+  "lot",
+  "much",
+  "again",
+  "good",
+  "great",
+  "nice",
+  "day",
+  "evening",
+  "morning",
+  "afternoon",
+  "night",
+  "everyone",
+  "all",
+  "team",
+  "there",
+  "folks",
+  "mycket",
+  "dag",
+  "kväll",
+  "morgon",
+  "alla",
+  "god",
+  "bra",
+]);
 
 const REPLIES = {
   en: {

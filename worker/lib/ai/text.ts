@@ -10,7 +10,13 @@ export type Language = "en" | "sv";
  * one word; every other non-letter, non-digit separates words.
  */
 export function words(text: string): string[] {
-  return text.normalize("NFC").toLowerCase().replace(/['’]/g, "").match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize("NFC")
+      .toLowerCase()
+      .replace(/['’]/g, "")
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 // Grammatical words, question words and chat filler ("hi", "thanks", "wondering", "help"): they
@@ -137,9 +143,28 @@ function stemEnglish(word: string): string {
 // leveransen, storlekar, paketet, tröjan) and common verb endings (returnerade, byter, byta).
 // A bare -s is left alone: it ends too many stems (leverans, pris).
 const SWEDISH_SUFFIXES: [suffix: string, minStem: number][] = [
-  ["arnas", 3], ["ernas", 3], ["ornas", 3], ["arna", 3], ["erna", 3], ["orna", 3],
-  ["ande", 3], ["ende", 3], ["ades", 3], ["ade", 3], ["are", 3], ["ens", 3], ["ets", 4],
-  ["ar", 3], ["er", 3], ["or", 3], ["en", 3], ["an", 3], ["et", 4], ["at", 4], ["a", 3], ["e", 3],
+  ["arnas", 3],
+  ["ernas", 3],
+  ["ornas", 3],
+  ["arna", 3],
+  ["erna", 3],
+  ["orna", 3],
+  ["ande", 3],
+  ["ende", 3],
+  ["ades", 3],
+  ["ade", 3],
+  ["are", 3],
+  ["ens", 3],
+  ["ets", 4],
+  ["ar", 3],
+  ["er", 3],
+  ["or", 3],
+  ["en", 3],
+  ["an", 3],
+  ["et", 4],
+  ["at", 4],
+  ["a", 3],
+  ["e", 3],
 ];
 
 function stemSwedish(word: string): string {

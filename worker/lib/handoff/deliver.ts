@@ -16,7 +16,8 @@ async function destination(env: Env, database: Db, settings: SettingsT, target: 
   const { baseUrl, email } = settings.ai[target];
   const key = await readCredential(database, env, target, hostOf(baseUrl));
   // Settings that changed after the handoff began: an admin must fix them, a retry alone cannot.
-  if (!baseUrl || !email || !key) throw new DeliveryError(`${deskName(target)} is not fully set up (address, email, and a key entered for that address)`, false);
+  if (!baseUrl || !email || !key)
+    throw new DeliveryError(`${deskName(target)} is not fully set up (address, email, and a key entered for that address)`, false);
   return target === "zendesk" ? new ZendeskHandoff({ baseUrl, email, apiToken: key }) : new GorgiasHandoff({ baseUrl, email, apiKey: key });
 }
 

@@ -78,15 +78,24 @@ export async function composeNotification(input: {
   ].join("\n");
 
   const body = await html`<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8" /><title>${heading}</title></head>
-  <body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; color: #1f2328; line-height: 1.5;">
-    <p style="font-size: 16px; margin: 0 0 12px;"><strong>${heading}</strong></p>
-    ${previews.map((preview) => html`<blockquote style="margin: 0 0 8px; padding: 8px 12px; border-left: 3px solid #d0d7de; background: #f6f8fa;">${preview}</blockquote>`)}
-    <p style="margin: 16px 0;"><a href="${ticketUrl}" style="display: inline-block; padding: 8px 14px; background: #1f6feb; color: #ffffff; text-decoration: none; border-radius: 6px;">Open the ticket</a></p>
-    <p style="font-size: 12px; color: #59636e; margin-top: 24px;">${WHY[kind]} <a href="${unsubscribeUrl}" style="color: #59636e;">Unsubscribe</a></p>
-  </body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <title>${heading}</title>
+      </head>
+      <body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; color: #1f2328; line-height: 1.5;">
+        <p style="font-size: 16px; margin: 0 0 12px;"><strong>${heading}</strong></p>
+        ${previews.map((preview) => html`<blockquote style="margin: 0 0 8px; padding: 8px 12px; border-left: 3px solid #d0d7de; background: #f6f8fa;">${preview}</blockquote>`)}
+        <p style="margin: 16px 0;">
+          <a
+            href="${ticketUrl}"
+            style="display: inline-block; padding: 8px 14px; background: #1f6feb; color: #ffffff; text-decoration: none; border-radius: 6px;"
+            >Open the ticket</a
+          >
+        </p>
+        <p style="font-size: 12px; color: #59636e; margin-top: 24px;">${WHY[kind]} <a href="${unsubscribeUrl}" style="color: #59636e;">Unsubscribe</a></p>
+      </body>
+    </html>`;
 
   return {
     from: { name: "Parley", email: input.from },

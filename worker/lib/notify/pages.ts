@@ -18,21 +18,23 @@ const encoder = new TextEncoder();
 async function page(status: 200 | 400, title: string, body: ReturnType<typeof html>): Promise<Response> {
   const styleHash = encodeBase64(await crypto.subtle.digest("SHA-256", encoder.encode(STYLE)));
   const document = await html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="robots" content="noindex" />
-    <title>${title}</title>
-    <style>${STYLE}</style>
-  </head>
-  <body>
-    <main>
-      <h1>${title}</h1>
-      ${body}
-    </main>
-  </body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>${title}</title>
+        <style>
+          ${STYLE}
+        </style>
+      </head>
+      <body>
+        <main>
+          <h1>${title}</h1>
+          ${body}
+        </main>
+      </body>
+    </html>`;
   return new Response(document.toString(), {
     status,
     headers: {
@@ -49,7 +51,11 @@ const linkTo = (path: "unsubscribe" | "resubscribe", email: string, token: strin
   `/api/notifications/${path}?${new URLSearchParams({ email: normalizeEmail(email), token })}`;
 
 export const invalidLink = () =>
-  page(400, "This link is not valid", html`<p>This unsubscribe link is not valid. Use the link in the newest Parley email you received, or ask your Parley admin to remove your address.</p>`);
+  page(
+    400,
+    "This link is not valid",
+    html`<p>This unsubscribe link is not valid. Use the link in the newest Parley email you received, or ask your Parley admin to remove your address.</p>`,
+  );
 
 export const unsubscribedPage = (email: string, token: string) =>
   page(

@@ -45,7 +45,11 @@ function classify(error: unknown): { refusal: Refusal; detail: string } {
 async function intendedRecipients(database: Db, kind: NotificationKind, ticket: TicketT, settings: SettingsT): Promise<string[]> {
   if (kind === "new_ticket") return settings.notifyEmails;
   if (!ticket.assigneeId) return [];
-  const assignee = await database.select({ email: agents.email, optedIn: agents.notifyOnAssignedReply }).from(agents).where(eq(agents.id, ticket.assigneeId)).get();
+  const assignee = await database
+    .select({ email: agents.email, optedIn: agents.notifyOnAssignedReply })
+    .from(agents)
+    .where(eq(agents.id, ticket.assigneeId))
+    .get();
   return assignee?.optedIn ? [assignee.email] : [];
 }
 
@@ -61,7 +65,11 @@ const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ??
 export async function sendTicketNotification(env: Env, database: Db, input: TicketNotification): Promise<{ sent: string[]; error: DeliveryError | null }> {
   const { kind, ticket, messages, phone, origin, settings } = input;
   const sent: string[] = [];
-  if (!env.CREDENTIALS_KEY) return { sent, error: new DeliveryError("CREDENTIALS_KEY is not set, so emails cannot carry unsubscribe links: run `wrangler secret put CREDENTIALS_KEY`.", false) };
+  if (!env.CREDENTIALS_KEY)
+    return {
+      sent,
+      error: new DeliveryError("CREDENTIALS_KEY is not set, so emails cannot carry unsubscribe links: run `wrangler secret put CREDENTIALS_KEY`.", false),
+    };
 
   let recipients: string[];
   try {
@@ -70,7 +78,10 @@ export async function sendTicketNotification(env: Env, database: Db, input: Tick
     const unsubscribed = await unsubscribedAmong(database, intended);
     recipients = intended.filter((email) => !unsubscribed.has(email));
   } catch (error) {
-    return { sent, error: new DeliveryError(`Could not read the notification's recipients from D1: ${error instanceof Error ? error.message : String(error)}`, true) };
+    return {
+      sent,
+      error: new DeliveryError(`Could not read the notification's recipients from D1: ${error instanceof Error ? error.message : String(error)}`, true),
+    };
   }
 
   const from = senderOf(settings, origin);
@@ -94,7 +105,10 @@ export async function sendTicketNotification(env: Env, database: Db, input: Tick
       await database.insert(emailLog).values({ id: newId("eml"), ticketId: ticket.id, kind, recipient, subject: email.subject, sentAt: nowIso() });
     } catch (error) {
       // Sent, so it is in `sent` and never sent twice; the rest wait for D1.
-      return { sent, error: new DeliveryError(`The email to ${recipient} was sent but could not be logged: ${error instanceof Error ? error.message : String(error)}`, true) };
+      return {
+        sent,
+        error: new DeliveryError(`The email to ${recipient} was sent but could not be logged: ${error instanceof Error ? error.message : String(error)}`, true),
+      };
     }
   }
   return { sent, error: refused.length ? new DeliveryError(`The email service refused ${refused.join(", ")}.`, false) : null };

@@ -50,12 +50,19 @@ export function unsubscribeUrl(origin: string, email: string, token: string): st
 
 /** Records the unsubscribe; doing it again keeps the first time. */
 export async function unsubscribe(database: Db, email: string): Promise<void> {
-  await database.insert(emailUnsubscribes).values({ email: normalizeEmail(email), unsubscribedAt: nowIso() }).onConflictDoNothing();
+  await database
+    .insert(emailUnsubscribes)
+    .values({ email: normalizeEmail(email), unsubscribedAt: nowIso() })
+    .onConflictDoNothing();
 }
 
 /** Whether the address got removed (false: it was not unsubscribed). */
 export async function resubscribe(database: Db, email: string): Promise<boolean> {
-  const removed = await database.delete(emailUnsubscribes).where(eq(emailUnsubscribes.email, normalizeEmail(email))).returning().get();
+  const removed = await database
+    .delete(emailUnsubscribes)
+    .where(eq(emailUnsubscribes.email, normalizeEmail(email)))
+    .returning()
+    .get();
   return Boolean(removed);
 }
 
@@ -66,6 +73,9 @@ export async function listUnsubscribes(database: Db): Promise<Array<{ email: str
 /** Which of `emails` (normalized) unsubscribed. */
 export async function unsubscribedAmong(database: Db, emails: string[]): Promise<Set<string>> {
   if (emails.length === 0) return new Set();
-  const rows = await database.select({ email: emailUnsubscribes.email }).from(emailUnsubscribes).where(inArray(emailUnsubscribes.email, emails.map(normalizeEmail)));
+  const rows = await database
+    .select({ email: emailUnsubscribes.email })
+    .from(emailUnsubscribes)
+    .where(inArray(emailUnsubscribes.email, emails.map(normalizeEmail)));
   return new Set(rows.map((row) => row.email));
 }

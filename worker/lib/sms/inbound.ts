@@ -56,14 +56,26 @@ const MEDIA_TIMEOUT_MS = 10_000;
  * The account's credentials go only to the host they are for (Twilio's API, where its media
  * URLs point), never to another address a webhook might name.
  */
-export async function storeInboundMedia(bucket: R2Bucket, config: TwilioConfig, profileId: string, media: InboundMedia[]): Promise<{ attachments: Array<{ key: string }>; notes: string[] }> {
-  const results = await Promise.all(media.map(async (item) => {
-    const bytes = await fetchMedia(config, item.url).catch(() => null);
-    const stored = bytes instanceof Uint8Array ? await storeImage(bucket, bytes, `customer:${profileId}`) : null;
-    if (stored) return { key: stored.key };
-    const why = bytes === null ? "it could not be fetched" : bytes === "too_large" ? `it is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB` : "only png, jpeg, gif and webp images are kept";
-    return `[${item.contentType} attachment not shown: ${why}]`;
-  }));
+export async function storeInboundMedia(
+  bucket: R2Bucket,
+  config: TwilioConfig,
+  profileId: string,
+  media: InboundMedia[],
+): Promise<{ attachments: Array<{ key: string }>; notes: string[] }> {
+  const results = await Promise.all(
+    media.map(async (item) => {
+      const bytes = await fetchMedia(config, item.url).catch(() => null);
+      const stored = bytes instanceof Uint8Array ? await storeImage(bucket, bytes, `customer:${profileId}`) : null;
+      if (stored) return { key: stored.key };
+      const why =
+        bytes === null
+          ? "it could not be fetched"
+          : bytes === "too_large"
+            ? `it is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`
+            : "only png, jpeg, gif and webp images are kept";
+      return `[${item.contentType} attachment not shown: ${why}]`;
+    }),
+  );
   return {
     attachments: results.filter((result): result is { key: string } => typeof result !== "string"),
     notes: results.filter((result): result is string => typeof result === "string"),

@@ -45,7 +45,9 @@ export async function deliverWebhook(env: Env, database: Db, delivery: WebhookAt
   const { status } = response;
   if (response.ok) return { responseStatus: status };
   // Never followed (fetchOutside): a redirect could carry a signed event to an address no admin registered.
-  if (status >= 300 && status < 400) throw new DeliveryError(`${SERVICE} answered ${status}: redirects are not followed, register the address it points to`, false, status);
-  if (status === 408) throw new DeliveryError(`${SERVICE} answered 408: it timed out reading the request`, true, status, retryAfterMs(response.headers.get("Retry-After")));
+  if (status >= 300 && status < 400)
+    throw new DeliveryError(`${SERVICE} answered ${status}: redirects are not followed, register the address it points to`, false, status);
+  if (status === 408)
+    throw new DeliveryError(`${SERVICE} answered 408: it timed out reading the request`, true, status, retryAfterMs(response.headers.get("Retry-After")));
   throw statusError(SERVICE, response, status >= 500 ? "the receiver failed" : status === 429 ? "rate limited" : "the receiver refused the event");
 }

@@ -59,18 +59,31 @@ export async function createWebhook(env: Env, database: Db, input: WebhookInputT
   const id = newId("whk");
   const secret = newSecret();
   const now = nowIso();
-  const row: WebhookRow = { id, url: input.url, events: input.events, enabled: input.enabled, secretCiphertext: await seal(env, secret, secretContext(id)), createdAt: now, updatedAt: now };
+  const row: WebhookRow = {
+    id,
+    url: input.url,
+    events: input.events,
+    enabled: input.enabled,
+    secretCiphertext: await seal(env, secret, secretContext(id)),
+    createdAt: now,
+    updatedAt: now,
+  };
   // The count and the insert are one statement, so concurrent creations can't pass the limit together.
   const inserted = await database.run(sql`
     INSERT INTO ${webhooks} (id, url, events, enabled, secret_ciphertext, created_at, updated_at)
     SELECT ${row.id}, ${row.url}, ${JSON.stringify(row.events)}, ${row.enabled ? 1 : 0}, ${row.secretCiphertext}, ${row.createdAt}, ${row.updatedAt}
     WHERE (SELECT count(*) FROM ${webhooks}) < ${MAX_WEBHOOKS}`);
-  if (inserted.meta.changes === 0) throw new ApiError(400, "invalid_request", `There are already ${MAX_WEBHOOKS} webhook endpoints, the most Parley keeps: delete one first.`);
+  if (inserted.meta.changes === 0)
+    throw new ApiError(400, "invalid_request", `There are already ${MAX_WEBHOOKS} webhook endpoints, the most Parley keeps: delete one first.`);
   return { webhook: toWebhook(row), secret };
 }
 
 export async function updateWebhook(database: Db, id: string, changes: Partial<WebhookInputT>): Promise<WebhookT> {
-  const [row] = await database.update(webhooks).set({ ...changes, updatedAt: nowIso() }).where(eq(webhooks.id, id)).returning();
+  const [row] = await database
+    .update(webhooks)
+    .set({ ...changes, updatedAt: nowIso() })
+    .where(eq(webhooks.id, id))
+    .returning();
   if (!row) throw notFound("Webhook");
   return toWebhook(row);
 }

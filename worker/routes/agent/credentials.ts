@@ -43,7 +43,8 @@ export const credentialRoutes = [
       const name = c.req.valid("param").name;
       const host = hostOf(credentialUrl(await loadSettings(database), name));
       // A key is only ever for the address it was entered with: that address comes first.
-      if (!host) throw new ApiError(400, "invalid_request", `${name === "twilio" ? "sms.apiBaseUrl" : `ai.${name}.baseUrl`}: set the service's address before its key.`);
+      if (!host)
+        throw new ApiError(400, "invalid_request", `${name === "twilio" ? "sms.apiBaseUrl" : `ai.${name}.baseUrl`}: set the service's address before its key.`);
       await saveCredential(database, c.env, name, c.req.valid("json").value, host);
       return c.body(null, 204);
     },

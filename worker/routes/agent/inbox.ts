@@ -29,7 +29,14 @@ export const inboxRoutes = [
     },
     async (c) => {
       const agent = c.var.agent;
-      return forwardUpgrade(inboxStub(c.env), c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt, session: agent.session, admin: agent.role === "admin" });
+      return forwardUpgrade(inboxStub(c.env), c.req.raw, {
+        side: "agent",
+        id: agent.id,
+        name: agent.name,
+        expiresAt: agent.sessionExpiresAt,
+        session: agent.session,
+        admin: agent.role === "admin",
+      });
     },
   ),
 ];

@@ -2,7 +2,21 @@
 // change and delete. One route shape over the list stores of lib/lists.ts.
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { Article, ArticleInput, ArticleList, ArticlePatch, Faq, FaqInput, FaqList, FaqPatch, IdParam, Macro, MacroInput, MacroList, MacroPatch } from "../../../contract";
+import {
+  Article,
+  ArticleInput,
+  ArticleList,
+  ArticlePatch,
+  Faq,
+  FaqInput,
+  FaqList,
+  FaqPatch,
+  IdParam,
+  Macro,
+  MacroInput,
+  MacroList,
+  MacroPatch,
+} from "../../../contract";
 import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
@@ -37,7 +51,14 @@ function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
   const id = (c: Context<AppEnv>) => (c.req.valid as (target: "param") => { id: string })("param").id;
   const definitions: Array<[Parameters<typeof createRoute>[0], (c: Context<AppEnv>) => Promise<Response>]> = [
     [
-      { method: "get", path: base, tags, summary: `All ${plural}`, security: agentAuth, responses: { 200: json(spec.list, `The ${plural}`), 401: errors[401] } },
+      {
+        method: "get",
+        path: base,
+        tags,
+        summary: `All ${plural}`,
+        security: agentAuth,
+        responses: { 200: json(spec.list, `The ${plural}`), 401: errors[401] },
+      },
       async (c) => c.json({ [plural]: await store.list(db(c.env.DB)) }, 200),
     ],
     [

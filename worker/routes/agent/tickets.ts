@@ -1,7 +1,19 @@
 // The agent's tickets: the inbox list, a ticket with its customer, the thread, replies, status
 // changes, and the ticket's WebSocket.
 import type { Context } from "hono";
-import { HistoryQuery, IdParam, MessageList, MessageResponse, Reply, RetryParam, TicketDetail, TicketListQuery, TicketPage, TicketPatch, TicketResponse } from "../../../contract";
+import {
+  HistoryQuery,
+  IdParam,
+  MessageList,
+  MessageResponse,
+  Reply,
+  RetryParam,
+  TicketDetail,
+  TicketListQuery,
+  TicketPage,
+  TicketPatch,
+  TicketResponse,
+} from "../../../contract";
 import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
 import { enforceLimit } from "../../middleware/rate-limit";
@@ -49,8 +61,12 @@ export const ticketRoutes = [
       if (handledByAi && c.var.agent.role !== "admin") throw new ApiError(403, "forbidden", "Only admins see the AI agent's conversations.");
       const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       if (cursor === null) throw new ApiError(400, "invalid_request", "cursor: not a cursor this API returned.");
-      const assigneeId = query.assignee === undefined ? undefined : query.assignee === "me" ? c.var.agent.id : query.assignee === "unassigned" ? null : query.assignee;
-      return c.json(await listTickets(db(c.env.DB), { handledByAi, status: query.status, channel: query.channel, assigneeId, limit: query.limit, cursor }), 200);
+      const assigneeId =
+        query.assignee === undefined ? undefined : query.assignee === "me" ? c.var.agent.id : query.assignee === "unassigned" ? null : query.assignee;
+      return c.json(
+        await listTickets(db(c.env.DB), { handledByAi, status: query.status, channel: query.channel, assigneeId, limit: query.limit, cursor }),
+        200,
+      );
     },
   ),
   defineRoute(
@@ -73,7 +89,15 @@ export const ticketRoutes = [
       ]);
       // D1's copy of this ticket may lag behind its object's: the object's is the one shown.
       const others = recentTickets.filter((recent) => recent.id !== ticket.id);
-      return c.json({ ticket, profile, events: storeEvents, recentTickets: [ticket, ...others].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, RECENT_TICKETS) }, 200);
+      return c.json(
+        {
+          ticket,
+          profile,
+          events: storeEvents,
+          recentTickets: [ticket, ...others].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, RECENT_TICKETS),
+        },
+        200,
+      );
     },
   ),
   defineRoute(
@@ -171,7 +195,13 @@ export const ticketRoutes = [
     async (c) => {
       const { stub, ticket } = await visibleTicket(c, c.req.valid("param").id);
       const agent = c.var.agent;
-      const response = await forwardUpgrade(stub, c.req.raw, { side: "agent", id: agent.id, name: agent.name, expiresAt: agent.sessionExpiresAt, session: agent.session });
+      const response = await forwardUpgrade(stub, c.req.raw, {
+        side: "agent",
+        id: agent.id,
+        name: agent.name,
+        expiresAt: agent.sessionExpiresAt,
+        session: agent.session,
+      });
       if (response.status === 101) c.executionCtx.waitUntil(inboxStub(c.env).noteSessionTicket(agent.session, ticket.id, agent.sessionExpiresAt));
       return response;
     },

@@ -1,12 +1,31 @@
 // Outgoing webhooks (admins): the endpoints, their signing secrets (shown once, when created or
 // rotated) and the delivery log. Deliveries themselves go out from each ticket's object, which
 // knows the endpoints from recentWebhooks: a change here is seen there at once in this isolate.
-import { IdParam, WebhookCreate, WebhookCreated, WebhookDeliveriesQuery, WebhookDeliveryList, WebhookList, WebhookPatch, WebhookResponse, WebhookSecret } from "../../../contract";
+import {
+  IdParam,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDeliveriesQuery,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookPatch,
+  WebhookResponse,
+  WebhookSecret,
+} from "../../../contract";
 import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import { assertOutgoingUrls } from "../../lib/outgoing-url";
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, MAX_WEBHOOKS, recentWebhooks, rotateWebhookSecret, updateWebhook } from "../../lib/webhooks/endpoints";
+import {
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  MAX_WEBHOOKS,
+  recentWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+} from "../../lib/webhooks/endpoints";
 import { defineRoute } from "../audience";
 
 const tags = ["webhooks"];

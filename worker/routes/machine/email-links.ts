@@ -55,7 +55,10 @@ const emailLinkRoutes = [
       summary: "Unsubscribe the address from every Parley email (idempotent); also the RFC 8058 one-click target of List-Unsubscribe",
       request: {
         query: UnsubscribeLink,
-        body: { content: { "application/x-www-form-urlencoded": { schema: OneClickUnsubscribe }, "multipart/form-data": { schema: OneClickUnsubscribe } }, required: false },
+        body: {
+          content: { "application/x-www-form-urlencoded": { schema: OneClickUnsubscribe }, "multipart/form-data": { schema: OneClickUnsubscribe } },
+          required: false,
+        },
       },
       responses: {
         200: {

@@ -10,7 +10,15 @@ import { currentOpenTicket, openTicket, refusal } from "../../lib/conversations"
 import { ApiError } from "../../lib/errors";
 import { errors } from "../../lib/openapi";
 import { loadSettings } from "../../lib/settings";
-import { findOrCreateProfileByPhone, findProfileByPhone, inboundBody, inboundMedia, recordInboundSid, seenInboundSid, storeInboundMedia } from "../../lib/sms/inbound";
+import {
+  findOrCreateProfileByPhone,
+  findProfileByPhone,
+  inboundBody,
+  inboundMedia,
+  recordInboundSid,
+  seenInboundSid,
+  storeInboundMedia,
+} from "../../lib/sms/inbound";
 import { optIn, optOut } from "../../lib/sms/opt-outs";
 import { deliveryStatusOf, twilioConfig, verifyTwilioSignature } from "../../lib/sms/twilio";
 import { conversationStub } from "../../lib/stubs";
@@ -39,7 +47,10 @@ const requireTwilioSignature = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 const FORM = "application/x-www-form-urlencoded";
-const twimlResponse = { content: { "text/xml": { schema: z.string().openapi({ example: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' }) } }, description: "TwiML" };
+const twimlResponse = {
+  content: { "text/xml": { schema: z.string().openapi({ example: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' }) } },
+  description: "TwiML",
+};
 
 /** The confirmations carriers require for the opt-out keywords; HELP answers with the store's own text. */
 const KEYWORD_REPLIES: Record<Exclude<SmsKeyword, "help">, string> = {
@@ -82,37 +93,37 @@ const twilioRoutes = [
       request: { headers: TwilioSignatureHeader, body: { content: { [FORM]: { schema: TwilioInboundSms } }, required: true } },
       responses: { 200: twimlResponse, 400: errors[400], 403: errors[403] },
     },
-  async (c) => {
-    const form = c.req.valid("form");
-    const database = db(c.env.DB);
-    if (await seenInboundSid(database, form.MessageSid)) return twiml(null);
+    async (c) => {
+      const form = c.req.valid("form");
+      const database = db(c.env.DB);
+      if (await seenInboundSid(database, form.MessageSid)) return twiml(null);
 
-    const phone = form.From;
-    const keyword = smsKeyword(form.Body);
-    if (keyword === "stop") await optOut(database, phone);
-    else if (keyword === "start") await optIn(database, phone);
-    const reply = keyword === null ? null : keyword === "help" ? c.var.settings.sms.helpMessage : KEYWORD_REPLIES[keyword];
-    if (keyword) {
-      // A keyword is a conversation's business only when there is one: it never opens a ticket.
-      const known = await findProfileByPhone(database, phone);
-      if (!known || !(await currentOpenTicket(c.env, database, known.id, "sms"))) return twiml(reply);
-    }
+      const phone = form.From;
+      const keyword = smsKeyword(form.Body);
+      if (keyword === "stop") await optOut(database, phone);
+      else if (keyword === "start") await optIn(database, phone);
+      const reply = keyword === null ? null : keyword === "help" ? c.var.settings.sms.helpMessage : KEYWORD_REPLIES[keyword];
+      if (keyword) {
+        // A keyword is a conversation's business only when there is one: it never opens a ticket.
+        const known = await findProfileByPhone(database, phone);
+        if (!known || !(await currentOpenTicket(c.env, database, known.id, "sms"))) return twiml(reply);
+      }
 
-    const profile = await findOrCreateProfileByPhone(database, phone);
-    const { attachments, notes } = await storeInboundMedia(c.env.UPLOADS, c.var.twilio, profile.id, inboundMedia(c.var.twilioParams));
-    const input = { sid: form.MessageSid, body: inboundBody(form.Body, notes, attachments.length), attachments, phone, keyword };
-    const origin = new URL(c.req.url).origin;
-    // The ticket may close between opening and storing: the text then starts the next one.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { ticket } = await openTicket(c.env, database, profile, "sms", { limited: false });
-      const result = await conversationStub(c.env, ticket.id).receiveSms({ id: profile.id, name: profile.name }, input, origin);
-      if (!result.ok && result.code === "conversation_closed") continue;
-      if (!result.ok) throw refusal(result);
-      await recordInboundSid(database, form.MessageSid, ticket.id);
-      return twiml(reply);
-    }
-    throw new ApiError(500, "internal_error", "Could not store the text; Twilio will retry.");
-  },
+      const profile = await findOrCreateProfileByPhone(database, phone);
+      const { attachments, notes } = await storeInboundMedia(c.env.UPLOADS, c.var.twilio, profile.id, inboundMedia(c.var.twilioParams));
+      const input = { sid: form.MessageSid, body: inboundBody(form.Body, notes, attachments.length), attachments, phone, keyword };
+      const origin = new URL(c.req.url).origin;
+      // The ticket may close between opening and storing: the text then starts the next one.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const { ticket } = await openTicket(c.env, database, profile, "sms", { limited: false });
+        const result = await conversationStub(c.env, ticket.id).receiveSms({ id: profile.id, name: profile.name }, input, origin);
+        if (!result.ok && result.code === "conversation_closed") continue;
+        if (!result.ok) throw refusal(result);
+        await recordInboundSid(database, form.MessageSid, ticket.id);
+        return twiml(reply);
+      }
+      throw new ApiError(500, "internal_error", "Could not store the text; Twilio will retry.");
+    },
   ),
   defineRoute(
     {
@@ -120,19 +131,25 @@ const twilioRoutes = [
       path: "/api/sms/twilio/status",
       tags: ["sms"],
       summary: "Twilio's StatusCallback for a text an agent sent: moves its delivery status forward",
-      description: "Signed with X-Twilio-Signature over the URL with its query. Statuses Parley does not track (e.g. `receiving`) are acknowledged and ignored.",
+      description:
+        "Signed with X-Twilio-Signature over the URL with its query. Statuses Parley does not track (e.g. `receiving`) are acknowledged and ignored.",
       request: { headers: TwilioSignatureHeader, query: TwilioStatusQuery, body: { content: { [FORM]: { schema: TwilioStatusCallback } }, required: true } },
       responses: { 204: { description: "Recorded, or a status Parley does not track" }, 400: errors[400], 403: errors[403], 404: errors[404] },
     },
-  async (c) => {
-    const { ticket, seq } = c.req.valid("query");
-    const form = c.req.valid("form");
-    const status = deliveryStatusOf(form.MessageStatus);
-    if (status === null) return c.body(null, 204);
-    const matched = await conversationStub(c.env, ticket).smsStatus({ seq, sid: form.MessageSid, status, error: status === "failed" ? deliveryError(form) : null });
-    if (!matched) throw new ApiError(404, "not_found", `Ticket ${ticket} has no text ${seq} sent as ${form.MessageSid}.`);
-    return c.body(null, 204);
-  },
+    async (c) => {
+      const { ticket, seq } = c.req.valid("query");
+      const form = c.req.valid("form");
+      const status = deliveryStatusOf(form.MessageStatus);
+      if (status === null) return c.body(null, 204);
+      const matched = await conversationStub(c.env, ticket).smsStatus({
+        seq,
+        sid: form.MessageSid,
+        status,
+        error: status === "failed" ? deliveryError(form) : null,
+      });
+      if (!matched) throw new ApiError(404, "not_found", `Ticket ${ticket} has no text ${seq} sent as ${form.MessageSid}.`);
+      return c.body(null, 204);
+    },
   ),
 ];
 

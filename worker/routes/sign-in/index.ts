@@ -30,7 +30,12 @@ const signInRoutes = [
       const { email, password } = c.req.valid("json");
       // Anyone can spend an account's budget with wrong passwords, locking its agent out for a
       // minute (docs/security.md): the agent is told so, not that their password is wrong.
-      await enforceLimit(c, "LOGIN_LIMITER", [`ip:${clientIp(c)}`, `account:${email.toLowerCase()}`], "Too many sign-in attempts for this account or from this network, so sign-in is paused. Try again in a minute.");
+      await enforceLimit(
+        c,
+        "LOGIN_LIMITER",
+        [`ip:${clientIp(c)}`, `account:${email.toLowerCase()}`],
+        "Too many sign-in attempts for this account or from this network, so sign-in is paused. Try again in a minute.",
+      );
       const database = db(c.env.DB);
       await ensureFirstAdmin(database, c.env);
       const agent = await agentWithPassword(database, email, password);

@@ -41,7 +41,13 @@ export const conversationRoutes = [
       summary: "Start a chat, or get the customer's open one",
       security: widgetAuth,
       middleware: [requireWidgetToken] as const,
-      responses: { 200: json(TicketResponse, "The already-open ticket"), 201: json(TicketResponse, "A new ticket"), 401: errors[401], 403: errors[403], 429: errors[429] },
+      responses: {
+        200: json(TicketResponse, "The already-open ticket"),
+        201: json(TicketResponse, "A new ticket"),
+        401: errors[401],
+        403: errors[403],
+        429: errors[429],
+      },
     },
     async (c) => {
       const customer = customerOf(c.var.widget);

@@ -29,7 +29,11 @@ export const sessionRoutes = [
       if (!userHash || !(await verifyHmacHex(c.env.IDENTITY_SECRET, customer.id, userHash))) {
         throw new ApiError(401, "invalid_identity", "userHash does not match this customer; compute it on your server with IDENTITY_SECRET.");
       }
-      const profile = await upsertProfile(db(c.env.DB), { externalId: customer.id, email: customer.email, name: customer.name, phone: customer.phone }, "browser");
+      const profile = await upsertProfile(
+        db(c.env.DB),
+        { externalId: customer.id, email: customer.email, name: customer.name, phone: customer.phone },
+        "browser",
+      );
       const issued = await issueWidgetToken(c.env.IDENTITY_SECRET, { profileId: profile.id, externalId: customer.id, name: profile.name });
       return c.json({ ...issued, profileId: profile.id }, 200);
     },
