@@ -3,10 +3,12 @@
 // import their types.
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS } from "./limits";
+import { LOCALES, type Locale } from "./locales";
 import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
 import { textProblem } from "./text";
 
 export * from "./limits";
+export * from "./locales";
 export * from "./sms";
 export * from "./text";
 
@@ -242,6 +244,44 @@ const SmsSettings = z
     if (!sms.fromNumber) ctx.addIssue({ code: "custom", path: ["fromNumber"], message: "set the store's Twilio number before turning SMS on" });
   });
 
+/**
+ * One locale's versions of the settings' texts (spec v2 "Shopper language"), under the rules of
+ * the default texts they stand in for. A text left out is the default's.
+ */
+const TranslatedTexts = z
+  .object({
+    welcomeMessage: messageText(MAX_BODY_CHARS).optional(),
+    closedMessage: messageText(MAX_BODY_CHARS).optional(),
+    csatQuestion: messageText(MAX_BODY_CHARS).optional(),
+  })
+  .strict();
+
+/** A translated text in a PATCH: an empty string (after trimming) or null removes it. */
+const removableText = z
+  .string()
+  .trim()
+  .max(MAX_BODY_CHARS, `is at most ${MAX_BODY_CHARS} characters`)
+  .superRefine((text, ctx) => {
+    const problem = text === "" ? null : textProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .nullable()
+  .optional();
+
+const TranslatedTextsPatch = z
+  .object({ welcomeMessage: removableText, closedMessage: removableText, csatQuestion: removableText })
+  .strict()
+  .nullable()
+  .openapi({ description: "Null removes every text of the locale." });
+
+/** One entry per shipped locale, each optional; any other key is refused. */
+const perLocale = <T extends z.ZodType>(texts: T) =>
+  z.object(Object.fromEntries(LOCALES.map((locale) => [locale, texts.optional()])) as Record<Locale, z.ZodOptional<T>>).strict();
+
+export const Translations = perLocale(TranslatedTexts).openapi("Translations", {
+  description: "Texts in the shopper's language, by locale (en, sv, da, nb, fi, de, fr, es, nl); where a text is not set, the default shows.",
+});
+
 export const Settings = z
   .object({
     webchatEnabled: z.boolean(),
@@ -258,6 +298,7 @@ export const Settings = z
       .openapi({ description: "The sender of notification emails; a null sender is notifications@ the Worker's host (Parley extension)." }),
     ai: AiSettings,
     sms: SmsSettings,
+    translations: Translations,
   })
   .openapi("Settings");
 
@@ -273,6 +314,9 @@ export const SettingsPatch = z
     notifyEmails: Settings.shape.notifyEmails,
     notifyFrom: Settings.shape.notifyFrom,
     sms: z.object(SmsSettings.shape).partial().strict(),
+    translations: perLocale(TranslatedTextsPatch).openapi({
+      description: "Locales merge one by one and texts field by field; an empty string or null removes a text, null a whole locale.",
+    }),
     ai: z
       .object({
         ...AiSettings.shape,
@@ -379,6 +423,7 @@ export type MacroT = z.infer<typeof Macro>;
 export type ArticleT = z.infer<typeof Article>;
 export type SettingsT = z.infer<typeof Settings>;
 export type SettingsPatchT = z.infer<typeof SettingsPatch>;
+export type TranslationsT = z.infer<typeof Translations>;
 export type WidgetConfigT = z.infer<typeof WidgetConfig>;
 export type CountsT = z.infer<typeof Counts>;
 export type ErrorCodeT = z.infer<typeof ErrorCode>;

@@ -19,7 +19,19 @@ describe("settings", () => {
   it("GET returns the whole settings object to an admin; agents get 403 forbidden, no session 401", async () => {
     const settings = await getSettings();
     expect(Object.keys(settings).sort()).toEqual(
-      ["ai", "allowedOrigins", "links", "loginStatus", "notifyEmails", "notifyFrom", "officeHours", "sms", "webchatEnabled", "welcomeMessage"].sort(),
+      [
+        "ai",
+        "allowedOrigins",
+        "links",
+        "loginStatus",
+        "notifyEmails",
+        "notifyFrom",
+        "officeHours",
+        "sms",
+        "translations",
+        "webchatEnabled",
+        "welcomeMessage",
+      ].sort(),
     );
     expect(settings).toMatchObject({
       webchatEnabled: true,

@@ -246,7 +246,19 @@ describe("components.schemas", () => {
 
   it("Settings has every contract field", () => {
     expect(props("Settings")).toEqual(
-      ["ai", "allowedOrigins", "links", "loginStatus", "notifyEmails", "notifyFrom", "officeHours", "sms", "webchatEnabled", "welcomeMessage"].sort(),
+      [
+        "ai",
+        "allowedOrigins",
+        "links",
+        "loginStatus",
+        "notifyEmails",
+        "notifyFrom",
+        "officeHours",
+        "sms",
+        "translations",
+        "webchatEnabled",
+        "welcomeMessage",
+      ].sort(),
     );
     const settings = doc.components.schemas.Settings;
     expect(schemaOf(settings.properties.loginStatus).enum.sort()).toEqual(["all", "logged_in"]);

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { Settings, type SettingsPatchT, type SettingsT } from "../../contract";
+import { Settings, type Locale, type SettingsPatchT, type SettingsT, type TranslationsT } from "../../contract";
 import { db, type Db } from "../db/client";
 import { settings } from "../db/schema";
 import { cachedPerDatabase } from "./cache";
@@ -41,6 +41,7 @@ export const DEFAULT_SETTINGS: SettingsT = {
     apiBaseUrl: "https://api.twilio.com",
     helpMessage: "Reply to this number to reach our support team. Msg&data rates may apply. Reply STOP to opt out.",
   },
+  translations: {},
 };
 
 type Plain = Record<string, unknown>;
@@ -74,9 +75,23 @@ function withinLaterRules(stored: SettingsT): SettingsT {
   return { ...stored, ai };
 }
 
+/**
+ * Translations as stored: a text the patch emptied (`""` or null) is gone, and so is a locale
+ * left without texts (or set to null).
+ */
+function prunedTranslations(merged: Record<string, Record<string, string | null | undefined> | null | undefined>): TranslationsT {
+  const kept: Record<string, Record<string, string>> = {};
+  for (const [locale, texts] of Object.entries(merged)) {
+    const set = Object.entries(texts ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "");
+    if (set.length > 0) kept[locale] = Object.fromEntries(set);
+  }
+  return kept;
+}
+
 /** Applies a validated patch: nested objects merge, arrays and scalars replace. */
 export async function patchSettings(database: Db, patch: SettingsPatchT): Promise<SettingsT> {
   const merged = deepMerge(await loadSettings(database), patch);
+  merged.translations = prunedTranslations(merged.translations);
   const checked = Settings.safeParse(merged);
   if (!checked.success) {
     const issue = checked.error.issues[0];
@@ -88,6 +103,18 @@ export async function patchSettings(database: Db, patch: SettingsPatchT): Promis
     .values({ id: 1, data, updatedAt: nowIso() })
     .onConflictDoUpdate({ target: settings.id, set: { data, updatedAt: nowIso() } });
   return data;
+}
+
+/**
+ * The texts a shopper of `locale` reads: the store's version in that language where it has one,
+ * else the default (spec v2 "Shopper language").
+ */
+export function textsIn(settings: SettingsT, locale: Locale | null): { welcomeMessage: string; closedMessage: string } {
+  const translated = locale ? settings.translations[locale] : undefined;
+  return {
+    welcomeMessage: translated?.welcomeMessage ?? settings.welcomeMessage,
+    closedMessage: translated?.closedMessage ?? settings.officeHours.closedMessage,
+  };
 }
 
 /** Settings change rarely: objects and requests read them at most this often (a change here is seen at once). */
