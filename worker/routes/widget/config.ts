@@ -1,10 +1,11 @@
 // What the widget shows before anyone signs in: public, cacheable, no personal data.
 import { etag } from "hono/etag";
-import { WidgetConfig } from "../../../contract";
+import { shippedLocale, WidgetConfig, WidgetConfigQuery } from "../../../contract";
 import { db } from "../../db/client";
 import { publishedFaqs } from "../../lib/faqs";
 import { isOpenNow } from "../../lib/office-hours";
 import { errors, json } from "../../lib/openapi";
+import { textsIn } from "../../lib/settings";
 import { defineRoute } from "../audience";
 
 export const configRoutes = [
@@ -13,23 +14,27 @@ export const configRoutes = [
       method: "get",
       path: "/api/widget/config",
       tags: ["widget"],
-      summary: "Public widget configuration (no personal data)",
+      summary: "Public widget configuration (no personal data), its texts in the shopper's language where the store has them",
       middleware: [etag()] as const,
-      responses: { 200: json(WidgetConfig, "Config"), 403: errors[403] },
+      request: { query: WidgetConfigQuery },
+      responses: { 200: json(WidgetConfig, "Config"), 400: errors[400], 403: errors[403] },
     },
     async (c) => {
       const settings = c.var.settings;
+      const { locale } = c.req.valid("query");
+      const texts = textsIn(settings, locale === undefined ? null : shippedLocale(locale));
       const open = isOpenNow(settings.officeHours);
-      // Cacheable, but revalidated each time so that a settings change shows at once.
+      // Cacheable, but revalidated each time so that a settings change shows at once. Each
+      // language is its own URL (`?locale=`), so caches keep them apart without a Vary.
       c.header("Cache-Control", "public, no-cache");
       return c.json(
         {
           enabled: settings.webchatEnabled,
           loginStatus: settings.loginStatus,
-          welcomeMessage: settings.welcomeMessage,
+          welcomeMessage: texts.welcomeMessage,
           faqs: await publishedFaqs(db(c.env.DB)),
           links: settings.links,
-          officeHours: { open, message: open ? null : settings.officeHours.closedMessage },
+          officeHours: { open, message: open ? null : texts.closedMessage },
           ai: { enabled: settings.ai.enabled },
         },
         200,
