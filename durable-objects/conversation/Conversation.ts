@@ -3,7 +3,7 @@
 // and owes D1 (the inbox index) a coalesced, retried write of every change. This is its shell:
 // the object's entry points, each handed to the part that owns the concern.
 import { DurableObject } from "cloudflare:workers";
-import type { MessageT, TicketT } from "../../contract";
+import type { Locale, MessageT, TicketT } from "../../contract";
 import { errorBody } from "../../worker/lib/errors";
 import type { TicketRecord } from "../../worker/lib/tickets";
 import { answerClose, endSession, identityTags, readIdentity } from "../sockets";
@@ -69,9 +69,18 @@ export class Conversation extends DurableObject<Env> {
 
   // ---- RPC from the Worker -----------------------------------------------------------------
 
-  /** Creates the conversation from the ticket D1 just accepted; on an existing one, a no-op. */
-  async init(record: TicketRecord): Promise<TicketT> {
-    if (!this.core.state) {
+  /**
+   * Creates the conversation from the ticket D1 just accepted; on an existing one, a no-op but
+   * for `locale`, the shopper's language, which a widget starting the chat gives again (undefined
+   * keeps the one the conversation has).
+   */
+  async init(record: TicketRecord, locale?: Locale | null): Promise<TicketT> {
+    const state = this.core.state;
+    if (state && locale !== undefined && state.locale !== locale) {
+      state.locale = locale;
+      this.core.saveQuietly();
+    }
+    if (!state) {
       const { id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version } = record;
       this.core.create({
         ...{ id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version },
@@ -83,6 +92,7 @@ export class Conversation extends DurableObject<Env> {
         smsTo: null,
         announced: false,
         notify: { lastEmailAt: null, emailedSeq: 0 },
+        locale: locale ?? null,
       });
     }
     return this.core.ticket();

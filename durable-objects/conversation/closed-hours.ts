@@ -1,7 +1,8 @@
 // Outside office hours, the first customer message of each closed period gets the store's
-// closed-hours reply, as an automatic (bot) message.
+// closed-hours reply, as an automatic (bot) message, in the chat's language where the store has
+// the text in it.
 import { closedPeriodId } from "../../worker/lib/office-hours";
-import { recentSettings, settingsNow } from "../../worker/lib/settings";
+import { recentSettings, settingsNow, textsIn } from "../../worker/lib/settings";
 import type { ConversationCore } from "./core";
 import type { MessageLog } from "./message-log";
 
@@ -25,7 +26,7 @@ export class ClosedHours {
     const before = this.core.snapshot();
     this.core.write(() => {
       state.closedReplyPeriod = period;
-      this.log.append({ kind: "bot", id: null, name: null }, settings.officeHours.closedMessage);
+      this.log.append({ kind: "bot", id: null, name: null }, textsIn(settings, state.locale).closedMessage);
       this.core.commit(before);
     });
     await this.core.schedule();

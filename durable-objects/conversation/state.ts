@@ -4,7 +4,7 @@
 // the message log changes (status, assignee, reads, the AI's part, what D1 last got). What follows
 // from the log alone (the last seq, the preview, when the last message came) is derived from it
 // when the object wakes and kept in memory, so a message is one row written, nothing more.
-import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, MessageT, SideT, TicketT } from "../../contract";
+import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, Locale, MessageT, SideT, TicketT } from "../../contract";
 import { previewOf } from "../../contract/text";
 import { nowIso } from "../../worker/lib/ids";
 import type { TicketRecord } from "../../worker/lib/tickets";
@@ -46,6 +46,8 @@ export type StoredState = TicketFields & {
   announced: boolean;
   /** The team's notification emails: when the last went out, and the customer message it covered. */
   notify: { lastEmailAt: number | null; emailedSeq: number };
+  /** The shopper's language, as the widget gave it when starting the chat: automatic replies use it; null is the default texts. */
+  locale: Locale | null;
 };
 
 /** What the message log says, kept in memory: derived at wake-up, moved on by each message. */
@@ -117,6 +119,8 @@ export function readStoredState(data: string): StoredState {
   stored.smsTo ??= null;
   stored.announced ??= stored.visible;
   stored.notify ??= { lastEmailAt: null, emailedSeq: stored.lastCustomerSeq ?? 0 };
+  // Conversations from before the shopper's language have the default texts.
+  stored.locale ??= null;
   return stored;
 }
 

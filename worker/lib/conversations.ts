@@ -1,5 +1,5 @@
 // Opening tickets and reaching their conversation objects from the Worker.
-import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type TicketT } from "../../contract";
+import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type Locale, type TicketT } from "../../contract";
 import { PARTICIPANT_HEADER, type Participant, type Refusal, type SocketIdentity } from "../../durable-objects/conversation/rpc";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
@@ -11,15 +11,16 @@ import { findOpenTicket, recentOpenings, writeTicketRecord, type TicketRecord } 
 /**
  * The profile's open ticket on a channel, as its conversation object sees it. D1 may lag
  * behind the object (a close not yet written); then the object's truth is written first.
+ * A `locale` (null: the default texts) becomes the open conversation's; undefined keeps its own.
  */
-export async function currentOpenTicket(env: Env, database: Db, profileId: string, channel: ChannelT): Promise<TicketT | null> {
+export async function currentOpenTicket(env: Env, database: Db, profileId: string, channel: ChannelT, locale?: Locale | null): Promise<TicketT | null> {
   const indexed = await findOpenTicket(database, profileId, channel);
   if (!indexed) return null;
   const stub = conversationStub(env, indexed.id);
   // An object that was never initialised (its opener failed or is still on its way) starts
   // from the D1 row, version included, so its next change outranks what D1 holds.
   const truth = (await stub.record()) ?? indexed;
-  if (truth.status !== "closed") return (await stub.init(truth)) as TicketT;
+  if (truth.status !== "closed") return (await stub.init(truth, locale)) as TicketT;
   await writeTicketRecord(database, truth);
   return null;
 }
@@ -44,16 +45,17 @@ async function assertTicketBudget(database: Db, profileId: string): Promise<void
 /**
  * Returns the open ticket, or opens one; `created` tells which. A customer who starts chats
  * (`limited`) opens at most MAX_NEW_TICKETS_PER_HOUR an hour; a text from a phone always lands.
+ * A `locale` is the conversation's language from now on, the open one's too.
  */
 export async function openTicket(
   env: Env,
   database: Db,
   profile: { id: string; name: string | null },
   channel: ChannelT,
-  { limited }: { limited: boolean },
+  { limited, locale }: { limited: boolean; locale?: Locale | null },
 ): Promise<{ ticket: TicketT; created: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await currentOpenTicket(env, database, profile.id, channel);
+    const open = await currentOpenTicket(env, database, profile.id, channel, locale);
     if (open) return { ticket: open, created: false };
     if (limited) await assertTicketBudget(database, profile.id);
     const record: TicketRecord = {
@@ -77,7 +79,7 @@ export async function openTicket(
     // open loses here and takes the winner's ticket on the next pass.
     const inserted = await database.insert(tickets).values(record).onConflictDoNothing().returning({ id: tickets.id });
     if (inserted.length === 0) continue;
-    return { ticket: (await conversationStub(env, record.id).init(record)) as TicketT, created: true };
+    return { ticket: (await conversationStub(env, record.id).init(record, locale)) as TicketT, created: true };
   }
   throw new ApiError(500, "internal_error", "Could not open a ticket; try again.");
 }

@@ -1,12 +1,12 @@
 // The shopper's conversations: the open web chat, starting one, and its socket.
 import { z } from "@hono/zod-openapi";
-import { CustomerSocketQuery, TicketResponse } from "../../../contract";
+import { CustomerSocketQuery, shippedLocale, StartConversationRequest, TicketResponse } from "../../../contract";
 import type { WidgetIdentity } from "../../env";
 import { db } from "../../db/client";
 import { requireWidgetToken, widgetFromToken } from "../../middleware/auth";
 import { currentOpenTicket, forwardUpgrade, openTicket } from "../../lib/conversations";
 import { ApiError } from "../../lib/errors";
-import { errors, json, widgetAuth } from "../../lib/openapi";
+import { errors, json, jsonBody, widgetAuth } from "../../lib/openapi";
 import { conversationStub } from "../../lib/stubs";
 import { defineRoute, defineSocketRoute } from "../audience";
 
@@ -41,9 +41,11 @@ export const conversationRoutes = [
       summary: "Start a chat, or get the customer's open one",
       security: widgetAuth,
       middleware: [requireWidgetToken] as const,
+      request: { body: { ...jsonBody(StartConversationRequest, "Optional: the shopper's language"), required: false } },
       responses: {
         200: json(TicketResponse, "The already-open ticket"),
         201: json(TicketResponse, "A new ticket"),
+        400: errors[400],
         401: errors[401],
         403: errors[403],
         429: errors[429],
@@ -52,7 +54,12 @@ export const conversationRoutes = [
     async (c) => {
       const customer = customerOf(c.var.widget);
       if (!c.var.settings.webchatEnabled) throw new ApiError(403, "chat_disabled", "Web chat is switched off for this store.");
-      const { ticket, created } = await openTicket(c.env, db(c.env.DB), { id: customer.profileId, name: customer.name }, "webchat", { limited: true });
+      const { locale } = c.req.valid("json");
+      const { ticket, created } = await openTicket(c.env, db(c.env.DB), { id: customer.profileId, name: customer.name }, "webchat", {
+        limited: true,
+        // Given, it is the chat's language from now on (null: one Parley does not ship, the default texts).
+        locale: locale === undefined ? undefined : shippedLocale(locale),
+      });
       return created ? c.json({ ticket }, 201) : c.json({ ticket }, 200);
     },
   ),
