@@ -1,6 +1,6 @@
 // The shopper's conversations: the open web chat, starting one, and its socket.
 import { z } from "@hono/zod-openapi";
-import { CustomerSocketQuery, shippedLocale, StartConversationRequest, TicketResponse } from "../../../contract";
+import { ActiveTicketQuery, ActiveTicketResponse, CustomerSocketQuery, shippedLocale, StartConversationRequest, TicketResponse } from "../../../contract";
 import type { WidgetIdentity } from "../../env";
 import { db } from "../../db/client";
 import { requireWidgetToken, widgetFromToken } from "../../middleware/auth";
@@ -22,15 +22,23 @@ export const conversationRoutes = [
       path: "/api/widget/conversations/active",
       tags: ["widget"],
       summary: "The customer's open web chat ticket",
+      description: "Without an open chat: `404 not_found`, or with `?missing=null` `200 {ticket: null}` (Parley extension).",
       security: widgetAuth,
       middleware: [requireWidgetToken] as const,
-      responses: { 200: json(TicketResponse, "The open ticket"), 401: errors[401], 404: errors[404] },
+      request: { query: ActiveTicketQuery },
+      responses: {
+        200: json(ActiveTicketResponse, "The open ticket; `{ticket: null}` when there is none and the query asked for it"),
+        400: errors[400],
+        401: errors[401],
+        404: errors[404],
+      },
     },
     async (c) => {
       const identity = c.var.widget;
       const ticket = identity.kind === "customer" ? await currentOpenTicket(c.env, db(c.env.DB), identity.profileId, "webchat") : null;
-      if (!ticket) throw new ApiError(404, "not_found", "No open conversation.");
-      return c.json({ ticket }, 200);
+      if (ticket) return c.json({ ticket }, 200);
+      if (c.req.valid("query").missing === "null") return c.json({ ticket: null }, 200);
+      throw new ApiError(404, "not_found", "No open conversation.");
     },
   ),
   defineRoute(
