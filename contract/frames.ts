@@ -4,8 +4,20 @@ import { z } from "@hono/zod-openapi";
 import { AttachmentRef, ClientId, MessageBody } from "./models";
 import type { CountsT, DeliveryT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
 
-/** The contract's codes, then Parley's for replies in SMS tickets that cannot go out. */
-export const FrameErrorCode = z.enum(["invalid_frame", "too_large", "conversation_closed", "rate_limited", "unauthorized", "sms_opted_out", "sms_unavailable"]);
+/**
+ * The contract's codes, then Parley's: replies in SMS tickets that cannot go out, and a customer's
+ * message in a web chat while the store has web chat switched off (`chat_disabled`, as in REST).
+ */
+export const FrameErrorCode = z.enum([
+  "invalid_frame",
+  "too_large",
+  "conversation_closed",
+  "rate_limited",
+  "unauthorized",
+  "sms_opted_out",
+  "sms_unavailable",
+  "chat_disabled",
+]);
 export type FrameErrorCodeT = z.infer<typeof FrameErrorCode>;
 
 export const SendFrame = z.object({

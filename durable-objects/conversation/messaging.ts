@@ -3,6 +3,7 @@
 // state row it changes, stored in one transaction; then the broadcast; then the ack. Everything
 // else follows from it later (D1, the inbox, emails, SMS out, webhooks, the AI).
 import type { AttachmentT } from "../../contract";
+import { recentSettings } from "../../worker/lib/settings";
 import type { ConversationCore } from "./core";
 import type { TeamEmails } from "./emails";
 import type { MessageLog } from "./message-log";
@@ -46,13 +47,16 @@ export class Messaging {
   }
 
   private async append(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
-    const attachments = input.attachments?.length ? await this.resolveAttachments(author, input.attachments, origin) : [];
+    const chatOff = !(await this.customerMayWrite(author));
+    const attachments = chatOff || !input.attachments?.length ? [] : await this.resolveAttachments(author, input.attachments, origin);
     if (!Array.isArray(attachments)) return attachments;
     // From here on no await: the seq is read, stored and broadcast as one step.
     const state = this.core.state;
     if (!state) return refuse("not_found", "Ticket was not found.");
     // A closed conversation still answers a repeat of a message it stored.
     if (state.status === "closed") return this.repeated(author, input) ?? refuse("conversation_closed", "This conversation has ended; start a new chat.");
+    // So does a web chat while the store has web chat off (Parley's `chat_disabled` frame code).
+    if (chatOff) return this.repeated(author, input) ?? refuse("chat_disabled", "Web chat is switched off for this store; your message was not sent.");
 
     const before = this.core.snapshot();
     const message = this.core.write(() => {
@@ -72,6 +76,17 @@ export class Messaging {
     if (author.side === "agent") this.core.broadcast({ type: "read", by: "agent", seq: message.seq });
     await this.core.schedule();
     return { ok: true, message, duplicate: false };
+  }
+
+  /**
+   * Whether the web chat's customer may write: not while the store has web chat switched off
+   * (settings as recently read: a change reaches the object within the settings cache's
+   * 10 seconds). An SMS ticket's customer texts whatever the widget's switch says, and agents
+   * always may.
+   */
+  private async customerMayWrite(author: Participant): Promise<boolean> {
+    if (author.side !== "customer" || this.core.state?.channel !== "webchat") return true;
+    return (await recentSettings(this.core.env)).webchatEnabled;
   }
 
   /**

@@ -110,6 +110,7 @@ const REFUSAL_STATUS = {
   unauthorized: 401,
   sms_opted_out: 409,
   sms_unavailable: 409,
+  chat_disabled: 403,
 } as const;
 
 /** A conversation object's refusal as the REST error it stands for. */
