@@ -14,6 +14,7 @@ import type {
   WebhookInputT,
   WebhookT,
 } from "../../../contract";
+import { LOCALES } from "../../../contract/locales";
 import { api } from "../lib/api";
 import type { Workspace } from "../lib/workspace.svelte";
 
@@ -125,6 +126,12 @@ export class WebhookList {
   }
 }
 
+/** Every shipped locale has an entry in the draft's translations, for the Languages section's fields to edit. */
+function withEveryLocale(draft: SettingsT): SettingsT {
+  for (const locale of LOCALES) draft.translations[locale] ??= {};
+  return draft;
+}
+
 export class SettingsStore {
   /** As the server holds them. */
   settings = $state() as SettingsT;
@@ -149,7 +156,7 @@ export class SettingsStore {
     this.settings = settings;
     this.credentials = credentials;
     this.webhooks = new WebhookList(webhooks);
-    this.draft = structuredClone(settings);
+    this.draft = withEveryLocale(structuredClone(settings));
     this.faqs = new FaqList(faqs);
     // Macros by name, as the server lists them; the composer's macro picker is told at once.
     this.macros = new Collection(
@@ -190,5 +197,6 @@ export class SettingsStore {
     this.settings = saved;
     const fields = Object.keys(patch) as Array<keyof SettingsT>;
     Object.assign(this.draft, Object.fromEntries(fields.map((field) => [field, structuredClone(saved[field])])));
+    withEveryLocale(this.draft);
   }
 }
