@@ -3,9 +3,17 @@
 // LLM is given.
 import { describe, expect, it } from "vitest";
 import { call, eventually, expectError, json, seen, sendAndWait } from "./helpers";
-import { admin, agent, botMessages, chat, counts, listed, record, setAi, storeEvent, useAiAgent, useOpenAi, wire } from "./ai-agent-fixtures";
+import { admin, agent, botMessages, chat, listed, record, setAi, storeEvent, useAiAgent, wire } from "./ai-agent-fixtures";
 
 useAiAgent();
+
+const counts = async () => json(await call("/api/inbox/counts", { cookie: admin }), 200);
+
+/** The AI answers through the local OpenAI-compatible stand-in. */
+async function useOpenAi() {
+  await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
+  await json(await call("/api/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
+}
 
 describe("who answers", () => {
   it("answers 'where is my order' from the customer's own newest order, and keeps the chat out of the inbox (AI view only)", async () => {

@@ -79,7 +79,6 @@ export async function chat(externalId?: string) {
 }
 
 export const botMessages = (client: Client) => client.messages().filter((m) => m.author.kind === "bot");
-export const bodies = (client: Client) => client.messages().map((m) => `${m.author.kind}:${m.body}`);
 
 export async function record(ticketId: string, cookie = admin) {
   return (await json(await call(`/api/tickets/${ticketId}`, { cookie }), 200)).ticket;
@@ -88,12 +87,4 @@ export async function record(ticketId: string, cookie = admin) {
 export async function listed(query: string, cookie = admin): Promise<string[]> {
   const { tickets } = await json(await call(`/api/tickets?${query}&limit=100`, { cookie }), 200);
   return tickets.map((t: { id: string }) => t.id);
-}
-
-export const counts = async () => json(await call("/api/inbox/counts", { cookie: admin }), 200);
-
-/** The AI answers through the local OpenAI-compatible stand-in. */
-export async function useOpenAi() {
-  await setAi({ enabled: true, provider: "openai", openai: { baseUrl: wire.baseUrl.openai, model: "gpt-test" } });
-  await json(await call("/api/credentials/openai", { method: "PUT", cookie: admin, json: { value: wire.credentials.openai.apiKey } }), 204);
 }

@@ -1,10 +1,12 @@
 // The AI agent handing a conversation over: to the inbox (also when asked, after maxTurns, or
 // taken over by an admin), or with a message that ends the chat.
 import { describe, expect, it } from "vitest";
-import { agentSocket, connect, eventually, sendAndWait } from "./helpers";
-import { admin, agent, bodies, botMessages, chat, listed, record, setAi, track, useAiAgent } from "./ai-agent-fixtures";
+import { agentSocket, Client, connect, eventually, sendAndWait } from "./helpers";
+import { admin, agent, botMessages, chat, listed, record, setAi, track, useAiAgent } from "./ai-agent-fixtures";
 
 useAiAgent();
+
+const bodies = (client: Client) => client.messages().map((m) => `${m.author.kind}:${m.body}`);
 
 describe("handoff to the inbox", () => {
   it("hands off a question it can't answer: the ticket enters list and counts with the transcript and a one-line summary", async () => {

@@ -2,8 +2,8 @@
 // .test.ts): frame helpers, REST calls on a ticket, the file's admin, and chats to test on.
 import { env } from "cloudflare:workers";
 import { beforeAll, expect } from "vitest";
-import type { MessageT, TicketT } from "../../contract";
-import { Client, agentSocket, call, customer, customerSocket, json, login, sendAndWait, sleep, startChat } from "./helpers";
+import type { MessageT } from "../../contract";
+import { Client, agentSocket, call, customer, customerSocket, json, login, sendAndWait, startChat } from "./helpers";
 
 /**
  * A ping the runtime's auto-response does not match (leading space), so the ticket's object
@@ -21,7 +21,6 @@ export async function expectAck(c: Client, clientId: string, body: string, seq: 
 
 export const framesAfter = (c: Client, from: number) => c.frames.slice(from);
 
-export const statusFrames = (c: Client, from = 0) => c.frames.slice(from).filter((f) => f.type === "status");
 export const msgSeqs = (c: Client) => c.messages().map((m) => m.seq);
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -29,22 +28,10 @@ export async function history(ticketId: string, cookie: string): Promise<Message
   return (await json<{ messages: MessageT[] }>(await call(`/api/tickets/${ticketId}/messages?limit=200`, { cookie }), 200)).messages;
 }
 
-export async function getTicket(ticketId: string, cookie: string): Promise<TicketT> {
-  return (await json<{ ticket: TicketT }>(await call(`/api/tickets/${ticketId}`, { cookie }), 200)).ticket;
-}
-
 export const restReply = (ticketId: string, cookie: string, clientId: string, body: string) =>
   call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie, json: { clientId, body } });
 
-export const patchTicket = (ticketId: string, cookie: string, patch: unknown) => call(`/api/tickets/${ticketId}`, { method: "PATCH", cookie, json: patch });
-
 export const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));
-
-export async function waitClosed(c: Client, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!c.closed && Date.now() < deadline) await sleep(20);
-  expect(c.closed, `socket still open; frames: ${JSON.stringify(c.frames)}`).not.toBeNull();
-}
 
 export let admin: string;
 export let adminAgent: { id: string; name: string };

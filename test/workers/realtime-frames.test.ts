@@ -2,24 +2,16 @@
 // limits, expiry, reads and typing.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { customerSocket, eventually } from "./helpers";
-import {
-  admin,
-  adminAgent,
-  barrier,
-  chat,
-  expectAck,
-  framesAfter,
-  history,
-  msgSeqs,
-  range,
-  stubOf,
-  twoSided,
-  useRealtimeAdmin,
-  waitClosed,
-} from "./realtime-fixtures";
+import { Client, customerSocket, eventually, sleep } from "./helpers";
+import { admin, adminAgent, barrier, chat, expectAck, framesAfter, history, msgSeqs, range, stubOf, twoSided, useRealtimeAdmin } from "./realtime-fixtures";
 
 useRealtimeAdmin();
+
+async function waitClosed(c: Client, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!c.closed && Date.now() < deadline) await sleep(20);
+  expect(c.closed, `socket still open; frames: ${JSON.stringify(c.frames)}`).not.toBeNull();
+}
 
 // ---- frame errors -----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { TicketT } from "../../contract";
-import { addAgent, agentSocket, call, eventually, expectError, json, seen, sendAndWait, sleep } from "./helpers";
+import { addAgent, agentSocket, call, Client, eventually, expectError, json, seen, sendAndWait, sleep } from "./helpers";
 import {
   admin,
   adminAgent,
@@ -11,19 +11,24 @@ import {
   chat,
   expectAck,
   framesAfter,
-  getTicket,
   history,
   msgSeqs,
-  patchTicket,
   range,
   restReply,
-  statusFrames,
   stubOf,
   twoSided,
   useRealtimeAdmin,
 } from "./realtime-fixtures";
 
 useRealtimeAdmin();
+
+const statusFrames = (c: Client, from = 0) => c.frames.slice(from).filter((f) => f.type === "status");
+
+async function getTicket(ticketId: string, cookie: string): Promise<TicketT> {
+  return (await json<{ ticket: TicketT }>(await call(`/api/tickets/${ticketId}`, { cookie }), 200)).ticket;
+}
+
+const patchTicket = (ticketId: string, cookie: string, patch: unknown) => call(`/api/tickets/${ticketId}`, { method: "PATCH", cookie, json: patch });
 
 // ---- ending -----------------------------------------------------------------------------------
 

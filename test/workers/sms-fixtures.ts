@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, expect } from "vitest";
 import type { MessageT } from "../../contract";
 import type { TwilioConfig } from "../../worker/lib/sms/twilio";
-import { BASE, call, eventually, json, login } from "./helpers";
+import { BASE, call, json, login } from "./helpers";
 import { signedTwilioRequest, wireScope } from "./wire-control";
 
 export const wire = wireScope();
@@ -53,20 +53,10 @@ export const profilesWithPhone = async (phone: string) =>
   (await env.DB.prepare("SELECT id FROM profiles WHERE phone = ?").bind(phone).all<{ id: string }>()).results;
 export const ticketOfSid = async (sid: string) =>
   (await env.DB.prepare("SELECT ticket_id AS id FROM sms_inbound WHERE sid = ?").bind(sid).first<{ id: string }>())?.id ?? null;
-export const smsTicketsOf = async (profileId: string) =>
-  (await env.DB.prepare("SELECT id, status FROM tickets WHERE profile_id = ? AND channel = 'sms'").bind(profileId).all<{ id: string; status: string }>())
-    .results;
 
 export let admin: string;
 export const history = async (ticketId: string) =>
   (await json<{ messages: MessageT[] }>(await call(`/api/tickets/${ticketId}/messages`, { cookie: admin }), 200)).messages;
-export const reply = (ticketId: string, body: string, attachments?: Array<{ key: string }>) =>
-  call(`/api/tickets/${ticketId}/messages`, {
-    method: "POST",
-    cookie: admin,
-    json: { clientId: crypto.randomUUID(), body, ...(attachments ? { attachments } : {}) },
-  });
-export const sentForms = async () => (await wire.requests("twilio")).map((request) => ({ request, form: new URLSearchParams(request.body) }));
 
 /** A number that has texted, with its open SMS ticket. */
 export async function conversation(first = "Hi, is my order on its way?") {
@@ -77,22 +67,6 @@ export async function conversation(first = "Hi, is my order on its way?") {
   expect(ticketId).toBeTruthy();
   return { phone, ticketId };
 }
-
-/** The agent's reply as Twilio received it, once the outbox has sent it. */
-export async function sentTo(phone: string, body: string) {
-  return eventually(async () => {
-    const sent = (await sentForms()).find(({ form }) => form.get("To") === phone && form.get("Body") === body);
-    expect(sent, "not sent to Twilio yet").toBeDefined();
-    return sent!;
-  });
-}
-
-export async function delivery(ticketId: string, seq: number) {
-  return (await history(ticketId)).find((message) => message.seq === seq)!.delivery!;
-}
-
-export const statusCallback = (ticketId: string, seq: number, params: Record<string, string>) =>
-  postTwilio(`/api/sms/twilio/status?ticket=${ticketId}&seq=${seq}`, { AccountSid: accountSid, ApiVersion: "2010-04-01", From: STORE_NUMBER, ...params });
 
 export async function configureSms(patch: Record<string, unknown> = {}) {
   await json(

@@ -18,7 +18,6 @@ import {
   newPhone,
   postTwilio,
   profilesWithPhone,
-  smsTicketsOf,
   text,
   ticketOfSid,
   useSmsAccount,
@@ -27,6 +26,10 @@ import {
 import { signedTwilioRequest } from "./wire-control";
 
 useSmsAccount();
+
+const smsTicketsOf = async (profileId: string) =>
+  (await env.DB.prepare("SELECT id, status FROM tickets WHERE profile_id = ? AND channel = 'sms'").bind(profileId).all<{ id: string; status: string }>())
+    .results;
 
 describe("inbound pieces", () => {
   it("makes one profile for a new number even when its first texts race", async () => {

@@ -10,16 +10,12 @@ import {
   admin,
   authToken,
   conversation,
-  delivery,
   history,
   inbound,
   newPhone,
   newSid,
+  postTwilio,
   profilesWithPhone,
-  reply,
-  sentForms,
-  sentTo,
-  statusCallback,
   STORE_NUMBER,
   text,
   useSmsAccount,
@@ -28,6 +24,31 @@ import {
 import { signedTwilioRequest } from "./wire-control";
 
 useSmsAccount();
+
+const reply = (ticketId: string, body: string, attachments?: Array<{ key: string }>) =>
+  call(`/api/tickets/${ticketId}/messages`, {
+    method: "POST",
+    cookie: admin,
+    json: { clientId: crypto.randomUUID(), body, ...(attachments ? { attachments } : {}) },
+  });
+
+const sentForms = async () => (await wire.requests("twilio")).map((request) => ({ request, form: new URLSearchParams(request.body) }));
+
+/** The agent's reply as Twilio received it, once the outbox has sent it. */
+async function sentTo(phone: string, body: string) {
+  return eventually(async () => {
+    const sent = (await sentForms()).find(({ form }) => form.get("To") === phone && form.get("Body") === body);
+    expect(sent, "not sent to Twilio yet").toBeDefined();
+    return sent!;
+  });
+}
+
+async function delivery(ticketId: string, seq: number) {
+  return (await history(ticketId)).find((message) => message.seq === seq)!.delivery!;
+}
+
+const statusCallback = (ticketId: string, seq: number, params: Record<string, string>) =>
+  postTwilio(`/api/sms/twilio/status?ticket=${ticketId}&seq=${seq}`, { AccountSid: accountSid, ApiVersion: "2010-04-01", From: STORE_NUMBER, ...params });
 
 describe("replies by SMS", () => {
   it("sends an agent's reply through Twilio and follows its status callbacks forward only", async () => {

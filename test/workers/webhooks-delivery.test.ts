@@ -2,19 +2,18 @@
 // the delivery log.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deliverWebhook, signature, USER_AGENT } from "../../worker/lib/webhooks/deliver";
+import type { TicketT } from "../../contract";
+import { DeliveryError } from "../../worker/lib/outbound";
+import { deliverWebhook, signature, USER_AGENT, type WebhookAttempt } from "../../worker/lib/webhooks/deliver";
 import { listDeliveries, recordDelivery } from "../../worker/lib/webhooks/endpoints";
 import { webhookEventBody } from "../../worker/lib/webhooks/events";
-import { call, expectError, json } from "./helpers";
+import { call, customer, expectError, json, startChat } from "./helpers";
 import type { ReceivedRequest } from "./webhook-receiver-control";
 import {
   admin,
   ALL_EVENTS,
-  aTicket,
-  attempt,
   database,
   deliveries,
-  deliveryError,
   patch,
   receiver,
   register,
@@ -24,6 +23,26 @@ import {
 } from "./webhooks-fixtures";
 
 useWebhooksAdmin();
+
+let ticketCounter = 0;
+/** A real ticket, as the event builder is given it. */
+async function aTicket(): Promise<TicketT> {
+  const { token } = await customer(`webhook-cust-${++ticketCounter}-${crypto.randomUUID()}`);
+  return startChat(token);
+}
+
+function attempt(webhookId: string, body: string, overrides: Partial<WebhookAttempt> = {}): WebhookAttempt {
+  return { id: `dlv_${crypto.randomUUID().replaceAll("-", "")}`, webhookId, event: "ticket.created", ticketId: "tkt_test", body, attempt: 1, ...overrides };
+}
+
+async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
+  const error = await promise.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(DeliveryError);
+  return error as DeliveryError;
+}
 
 // --- Event bodies ------------------------------------------------------------------------------
 

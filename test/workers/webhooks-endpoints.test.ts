@@ -4,9 +4,13 @@ import { describe, expect, it } from "vitest";
 import type { WebhookT } from "../../contract";
 import { activeWebhooks, MAX_WEBHOOKS } from "../../worker/lib/webhooks/endpoints";
 import { call, expectError, json } from "./helpers";
-import { admin, agentCookie, database, listed, patch, receiver, register, useWebhooksAdmin } from "./webhooks-fixtures";
+import { admin, agentCookie, database, patch, receiver, register, useWebhooksAdmin } from "./webhooks-fixtures";
 
 useWebhooksAdmin();
+
+async function listed(): Promise<WebhookT[]> {
+  return (await json<{ webhooks: WebhookT[] }>(await call("/api/webhooks", { cookie: admin }), 200)).webhooks;
+}
 
 // --- Endpoints ---------------------------------------------------------------------------------
 

@@ -1,13 +1,11 @@
 // What the webhook tests share (webhooks-endpoints, -delivery and -events .test.ts): the local
 // receiver (webhook-receiver.ts), the file's admin and an agent, docs/webhooks.md's recipe for
-// checking a signature, and helpers for endpoints, tickets and delivery attempts.
+// checking a signature, and helpers for endpoints and the delivery log.
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, expect } from "vitest";
-import type { TicketT, WebhookDeliveryT, WebhookT } from "../../contract";
+import { afterAll, beforeAll } from "vitest";
+import type { WebhookDeliveryT, WebhookT } from "../../contract";
 import { db } from "../../worker/db/client";
-import { DeliveryError } from "../../worker/lib/outbound";
-import type { WebhookAttempt } from "../../worker/lib/webhooks/deliver";
-import { addAgent, call, customer, json, login, startChat } from "./helpers";
+import { addAgent, call, json, login } from "./helpers";
 import { receiverScope } from "./webhook-receiver-control";
 
 export const receiver = receiverScope();
@@ -54,34 +52,10 @@ export async function register(input: Record<string, unknown>) {
   return json<{ webhook: WebhookT; secret: string }>(await call("/api/webhooks", { method: "POST", cookie: admin, json: input }), 201);
 }
 
-export async function listed(): Promise<WebhookT[]> {
-  return (await json<{ webhooks: WebhookT[] }>(await call("/api/webhooks", { cookie: admin }), 200)).webhooks;
-}
-
 export async function deliveries(query = ""): Promise<WebhookDeliveryT[]> {
   return (await json<{ deliveries: WebhookDeliveryT[] }>(await call(`/api/webhooks/deliveries${query}`, { cookie: admin }), 200)).deliveries;
 }
 
 export async function patch(id: string, body: unknown) {
   return call(`/api/webhooks/${id}`, { method: "PATCH", cookie: admin, json: body });
-}
-
-let ticketCounter = 0;
-/** A real ticket, as the event builder is given it. */
-export async function aTicket(): Promise<TicketT> {
-  const { token } = await customer(`webhook-cust-${++ticketCounter}-${crypto.randomUUID()}`);
-  return startChat(token);
-}
-
-export function attempt(webhookId: string, body: string, overrides: Partial<WebhookAttempt> = {}): WebhookAttempt {
-  return { id: `dlv_${crypto.randomUUID().replaceAll("-", "")}`, webhookId, event: "ticket.created", ticketId: "tkt_test", body, attempt: 1, ...overrides };
-}
-
-export async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
 }
