@@ -7,7 +7,8 @@ import { answerOrderQuestion, asksAboutOwnOrder, describeOrder, orderFacts } fro
 import { articlePassages, faqPassage, rankPassages } from "../../worker/lib/ai/retrieval";
 import { detectLanguage, informativeWords, stem, term, words } from "../../worker/lib/ai/text";
 import type { Answer, AnswerRequest, CustomerContext } from "../../worker/lib/ai/types";
-import { ARTICLES, CASEY, DEVELOPMENT_QUESTIONS, FAQS, NEW_CUSTOMER, PASSAGES, QUESTIONS, ROBIN, type QuestionCase } from "./ai-questions";
+import { ARTICLES, CASEY, FAQS, NEW_CUSTOMER, PASSAGES, ROBIN } from "./ai-knowledge";
+import { DEVELOPMENT_QUESTIONS, QUESTIONS, type QuestionCase } from "./ai-questions";
 
 const answerer = new BuiltinAnswerer();
 
