@@ -96,7 +96,8 @@ export async function until<T>(read: () => Promise<T>, expected: T, timeout = 8_
 }
 
 // ---------------------------------------------------------------------------------------------
-// Added for test/e2e/inbox.test.ts.
+// Added for the agent inbox's tests (test/e2e/inbox-*.test.ts; what those files share besides
+// these is in inbox-setup.ts).
 
 /** What the scripted customer's socket has received from agents, in arrival order. */
 export function agentMessagesTo(customer: ScriptedCustomer): any[] {
