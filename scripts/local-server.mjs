@@ -153,9 +153,10 @@ export async function startParley({ port, stateDir, vars = {}, args = [], output
   // Always the production build, whatever NODE_ENV the caller runs under (vitest sets "test").
   const production = { cwd: ROOT, env: { ...wranglerEnv(), NODE_ENV: "production" }, output };
   const build = async () => {
-    // The inbox's build empties dist/, then the widget's adds widget.js: one after the other.
-    await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", "admin-ui/vite.config.ts"], production);
-    await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", "widget/vite.config.ts"], production);
+    // The inbox's build empties dist/, the panel's adds dist/widget/, and widget.js names the panel's files: one after the other.
+    for (const config of ["admin-ui/vite.config.ts", "widget/vite.panel.config.ts", "widget/vite.config.ts"]) {
+      await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", config], production);
+    }
   };
   // The migrations touch only the local state: they run beside the builds.
   await Promise.all([build(), runWrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], output)]);

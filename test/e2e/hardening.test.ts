@@ -95,6 +95,21 @@ describe("headers on what npm start serves", () => {
     const response = await http("/widget.js");
     expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
     expect(response.headers.get("content-type")).toMatch(/javascript/);
+    // Named the same in every release: a short cache, so a release reaches stores within minutes.
+    expect(response.headers.get("cache-control")).toBe("public, max-age=300");
+  });
+
+  it("store pages may import the panel and the strings as modules, cached for good (their names change with their content)", async () => {
+    const loader = await (await http("/widget.js")).text();
+    const files = [...new Set(loader.match(/widget\/[\w-]+\.js/g))];
+    expect(files.length).toBe(10); // the panel and nine languages
+    for (const file of files) {
+      const response = await http(`/${file}`, { headers: { Origin: "https://shop.example" } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+      expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+      expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // The widget's REST calls (see the contract); each returns the parsed body or throws ApiError.
-import type { AttachmentT, TicketResponseT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../contract";
+import type { AttachmentT, TicketResponseT, TicketT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../contract";
 import { requestJson } from "../../client/api";
 
 export function createApi(base: string, token: () => string | null) {
@@ -12,10 +12,12 @@ export function createApi(base: string, token: () => string | null) {
   }
 
   return {
-    config: () => call<WidgetConfigT>("/api/widget/config"),
+    config: (locale: string) => call<WidgetConfigT>(`/api/widget/config?locale=${locale}`),
     session: (identity: WidgetSessionRequestT = {}) => call<WidgetSessionT>("/api/widget/session", { method: "POST", body: JSON.stringify(identity) }),
-    activeTicket: () => call<TicketResponseT>("/api/widget/conversations/active").then((r) => r.ticket),
-    startTicket: () => call<TicketResponseT>("/api/widget/conversations", { method: "POST" }).then((r) => r.ticket),
+    /** The open chat, or null: `missing=null` keeps the store's console free of a 404 on every page view. */
+    activeTicket: () => call<{ ticket: TicketT | null }>("/api/widget/conversations/active?missing=null").then((r) => r.ticket),
+    startTicket: (locale: string) =>
+      call<TicketResponseT>("/api/widget/conversations", { method: "POST", body: JSON.stringify({ locale }) }).then((r) => r.ticket),
     upload: (file: File) => {
       const form = new FormData();
       form.append("file", file);

@@ -6,66 +6,56 @@ import { ApiError } from "../../client/api";
 import { createConversation, emptyConversation, sideOf, type Conversation, type ConversationState } from "../../client/conversation";
 import { prefixedStorage } from "../../client/storage";
 import { createApi, type Api } from "./api";
-import { strings } from "./strings";
+import type { Translator } from "./i18n";
+import type { PanelContext } from "./shell";
 
-export type BootOptions = WidgetSessionRequestT & { loginUrl?: string };
 export type View = "faqs" | "faq" | "login" | "chat";
 type Faq = Pick<FaqT, "id" | "question" | "answer">;
 
 const TOKEN_MARGIN_MS = 60_000;
-const DEFAULT_LOGIN_URL = "/account/login";
 const storage = prefixedStorage("parley:", () => sessionStorage);
 
-/** The URL if it is a web address (http or https, absolute or on this site); `javascript:` and the like are not. */
-function webAddress(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return ["http:", "https:"].includes(new URL(url, location.href).protocol) ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 export class WidgetStore {
-  config = $state<WidgetConfigT | null>(null);
-  identified = $state(false);
-  open = $state(false);
-  view = $state<View>("faqs");
-  faq = $state<Faq | null>(null);
-  ticket = $state<TicketT | null>(null);
+  readonly config: WidgetConfigT;
+  readonly t: Translator;
+  readonly identified: boolean;
+  readonly loginUrl: string;
+  open = $state.raw(false);
+  view = $state.raw<View>("faqs");
+  faq = $state.raw<Faq | null>(null);
+  ticket = $state.raw<TicketT | null>(null);
   chat = $state.raw<ConversationState>(emptyConversation);
   /** "Talk to a person" was chosen before the chat existed: it is asked for as soon as it does. */
-  personRequested = $state(false);
+  personRequested = $state.raw(false);
   /** A problem the shopper should know about, shown above the composer. */
-  notice = $state<string | null>(null);
-  loginUrl = $state(DEFAULT_LOGIN_URL);
+  notice = $state.raw<string | null>(null);
+  /** The store switched web chat off: the open chat keeps what the shopper writes, unsent. */
+  chatOff = $state.raw(false);
 
-  private api: Api;
-  /** Who the page says the shopper is (anonymous without a customer). */
-  private identity: WidgetSessionRequestT = {};
-  /** Settles once boot knows who the shopper is. */
-  private signedIn: Promise<void> = Promise.resolve();
-  private token: string | null = null;
-  private tokenExpiresAt = 0;
-  private profileId: string | null = null;
+  private readonly api: Api;
+  /** Who the page says the shopper is: the session is renewed with it. */
+  private readonly identity: WidgetSessionRequestT;
+  private token: string;
+  private tokenExpiresAt: number;
+  private readonly profileId: string | null;
   private conversation: Conversation | null = null;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private startAttempts = 0;
-  /** Bumped by every boot and shutdown: answers that arrive for an earlier shopper are dropped. */
-  private generation = 0;
+  private stopped = false;
 
-  constructor(base: string) {
-    this.api = createApi(base, () => this.token);
-  }
-
-  /**
-   * With loginStatus "all" the launcher shows as soon as the config is in; with "logged_in" it
-   * waits for the identity. It needs something to offer: chat, or FAQs.
-   */
-  get visible(): boolean {
-    const config = this.config;
-    if (!config || (config.loginStatus === "logged_in" && !this.identified)) return false;
-    return config.enabled || config.faqs.length > 0;
+  constructor(context: PanelContext) {
+    this.config = context.config;
+    this.t = context.t;
+    this.identity = context.identity;
+    this.loginUrl = context.loginUrl;
+    this.token = context.session.token;
+    this.tokenExpiresAt = Date.parse(context.session.expiresAt);
+    this.profileId = context.session.profileId;
+    this.identified = this.profileId !== null;
+    this.api = createApi(context.base, () => this.token);
+    this.open = context.open;
+    this.chatOff = !this.config.enabled;
+    if (this.identified) this.resume(context.ticket);
   }
 
   get ended(): boolean {
@@ -74,12 +64,12 @@ export class WidgetStore {
 
   get away(): boolean {
     // The closed-hours reply is a bot message without the AI agent's note.
-    return this.config?.officeHours.open === false || this.chat.messages.some((m) => m.author.kind === "bot" && !m.ai);
+    return this.config.officeHours.open === false || this.chat.messages.some((m) => m.author.kind === "bot" && !m.ai);
   }
 
   /** The AI agent answers (or will answer) this chat, so the shopper is offered a person. */
   get offerPerson(): boolean {
-    if (!this.config?.ai.enabled || this.ended) return false;
+    if (!this.config.ai.enabled || this.ended) return false;
     return this.chat.aiMode === "answering" || (this.chat.aiMode === null && !this.personRequested);
   }
 
@@ -97,38 +87,19 @@ export class WidgetStore {
     return this.chat.outbox.length > 0 || this.chat.messages.some((m) => m.author.kind === "customer");
   }
 
-  async boot(options: BootOptions = {}): Promise<void> {
-    this.teardown();
-    const generation = ++this.generation;
-    this.identity = options.customer ? { customer: options.customer, userHash: options.userHash } : {};
-    this.loginUrl = webAddress(options.loginUrl) ?? DEFAULT_LOGIN_URL;
-    // A wrong identity still gets the anonymous view (FAQs) rather than nothing.
-    const session = this.api.session(this.identity).catch(() => this.api.session());
-    this.signedIn = session.then(
-      () => undefined,
-      () => undefined,
-    );
-    const config = await this.api.config();
-    if (generation !== this.generation) return;
-    this.config = config;
-    const { token, expiresAt, profileId } = await session;
-    if (generation !== this.generation) return;
-    this.token = token;
-    this.tokenExpiresAt = Date.parse(expiresAt);
-    this.profileId = profileId;
-    this.identified = profileId !== null;
-    if (this.identified) await this.resume();
+  /** What the shopper was typing in this tab, kept across pages until it is sent. */
+  get draft(): string {
+    return storage.read<string>(`draft:${this.profileId}`) ?? "";
   }
 
-  shutdown(): void {
-    this.generation++;
+  set draft(text: string) {
+    storage.write(`draft:${this.profileId}`, text || null);
+  }
+
+  /** The panel is gone (a new boot, a shutdown): nothing of it runs on. */
+  stop(): void {
+    this.stopped = true;
     this.teardown();
-    storage.clearAll();
-    this.token = null;
-    this.profileId = null;
-    this.identified = false;
-    this.open = false;
-    this.view = "faqs";
   }
 
   private teardown(): void {
@@ -160,17 +131,9 @@ export class WidgetStore {
     return this.conversation;
   }
 
-  /** Brings back the open chat (after a reload or on another store page), if there is one. */
-  private async resume(): Promise<void> {
-    const generation = this.generation;
+  /** Brings back the open chat (after a reload or on another store page), and the view this tab left. */
+  private resume(ticket: TicketT | null): void {
     this.startConversation();
-    let ticket: TicketT | null = null;
-    try {
-      ticket = await this.api.activeTicket();
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === "not_found")) throw error;
-    }
-    if (generation !== this.generation) return;
     this.ticket = ticket;
     if (ticket) {
       this.view = "chat";
@@ -179,7 +142,7 @@ export class WidgetStore {
       // Messages typed before the ticket existed: they start the chat now.
       this.view = "chat";
       void this.deliver();
-    }
+    } else if (storage.read<View>("view") === "chat") this.view = "chat";
   }
 
   setOpen(open: boolean): void {
@@ -192,9 +155,9 @@ export class WidgetStore {
     this.view = faq ? "faq" : "faqs";
   }
 
-  async needHelp(): Promise<void> {
-    await this.signedIn;
+  needHelp(): void {
     this.view = this.identified ? "chat" : "login";
+    storage.write("view", this.view === "chat" ? "chat" : null);
   }
 
   async send(body: string, attachments: AttachmentT[] = []): Promise<void> {
@@ -218,11 +181,11 @@ export class WidgetStore {
   /** Asks for a person now, or (before the chat exists, or offline) as soon as the socket is open. */
   talkToPerson(): void {
     this.personRequested = !this.conversation?.sendFrame({ type: "handoff" });
-    if (this.personRequested) this.notice = strings.personRequested;
+    if (this.personRequested) this.notice = this.t.text.personRequested;
   }
 
   end(): void {
-    this.notice = this.conversation?.sendFrame({ type: "end" }) ? null : strings.offline;
+    this.notice = this.conversation?.sendFrame({ type: "end" }) ? null : this.t.text.offline;
   }
 
   /** A new ticket; messages the ended chat never received go into it. */
@@ -237,16 +200,15 @@ export class WidgetStore {
   async deliver(): Promise<void> {
     if (!this.chat.outbox.some((item) => !item.failed)) return;
     if (!this.ticket) {
-      const generation = this.generation;
       try {
-        const ticket = await this.api.startTicket();
-        if (generation !== this.generation) return;
+        const ticket = await this.api.startTicket(this.t.locale);
+        if (this.stopped) return;
         this.ticket = ticket;
         this.startAttempts = 0;
       } catch (error) {
-        if (generation !== this.generation) return;
+        if (this.stopped) return;
         if (error instanceof ApiError && (error.code === "login_required" || error.code === "chat_disabled")) {
-          this.notice = error.code === "chat_disabled" ? strings.chatDisabled : strings.loginPrompt;
+          this.notice = error.code === "chat_disabled" ? this.t.text.chatDisabled : this.t.text.loginPrompt;
           this.conversation?.failUnsent(error.message);
           return;
         }
@@ -265,10 +227,9 @@ export class WidgetStore {
 
   /** A fresh token for the same shopper; the connection uses it when it next connects. */
   private async renewToken(): Promise<void> {
-    const generation = this.generation;
     try {
       const session = await this.api.session(this.identity);
-      if (generation !== this.generation) return;
+      if (this.stopped) return;
       this.token = session.token;
       this.tokenExpiresAt = Date.parse(session.expiresAt);
     } catch {
@@ -284,6 +245,13 @@ export class WidgetStore {
         // Asked for before the chat existed: ahead of the first message, so people answer it.
         if (this.personRequested) this.talkToPerson();
         break;
+      case "ack":
+        // Taken, so web chat is on (again).
+        this.chatOff = false;
+        break;
+      case "error":
+        if (frame.code === "chat_disabled") this.chatOff = true;
+        break;
       case "message": {
         const { type: _, ...message } = frame;
         if (sideOf(message) === "agent") dispatchEvent(new CustomEvent("parley:message", { detail: message }));
@@ -293,7 +261,7 @@ export class WidgetStore {
     // An ended chat takes nothing more: its socket can go, and what it never received waits for the next chat.
     if (!this.ended) return;
     this.conversation?.stop();
-    this.conversation?.failUnsent(strings.ended);
+    this.conversation?.failUnsent(this.t.text.ended);
   }
 
   /** Tells the agent what the shopper has seen: only with the panel open on a visible tab. */

@@ -2,6 +2,7 @@
 // tag, and `Parley('boot', …)` with a userHash its server computed from IDENTITY_SECRET. Its
 // sample customers come with a sample order history, so the inbox's profile and the AI agent
 // have something to show.
+import { isLanguageTag } from "../../contract/locales";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { html, raw } from "hono/html";
@@ -107,9 +108,13 @@ export const demoApp = new Hono<AppEnv>().use(requireDemo).get("/", demoHeaders,
     ...DEMO_CUSTOMERS.map((p) => ({ href: `/demo?as=${p.id}`, label: p.name, active: p === customer })),
     { href: "/demo", label: "Logged out", active: !customer },
   ];
+  // The page's language is the shopper's, as on a store that serves several (`?lang=sv`); left
+  // unset, the widget follows the browser's languages. The store's own text is English either way.
+  const lang = c.req.query("lang");
+  if (lang !== undefined && !isLanguageTag(lang)) throw new ApiError(400, "invalid_request", "lang: not a language tag.");
   return c.html(
     html`<!doctype html>
-      <html lang="en">
+      <html ${lang ? raw(`lang="${lang}"`) : ""}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -167,13 +172,13 @@ export const demoApp = new Hono<AppEnv>().use(requireDemo).get("/", demoHeaders,
           </style>
         </head>
         <body>
-          <header>
+          <header lang="en">
             <strong>Nordic Knits</strong>
             <nav aria-label="Log in as">
               Log in as: ${choices.map((choice) => html`<a href="${choice.href}" ${choice.active ? raw('aria-current="true"') : ""}>${choice.label}</a>`)}
             </nav>
           </header>
-          <main>
+          <main lang="en">
             <div class="photo" role="img" aria-label="A sand-coloured merino sweater"></div>
             <section>
               <h1>Merino Crew Sweater</h1>
