@@ -17,6 +17,19 @@ let phoneCounter = 0;
 export const newPhone = () => `+1555${String(Date.now() % 1000).padStart(3, "0")}${String(++phoneCounter).padStart(4, "0")}`;
 export const newSid = () => `SM${crypto.randomUUID().replaceAll("-", "")}`;
 
+/** Twilio's documented 400 for a number that texted STOP (error 21610), as the next answer of its Messages API. */
+export const queueUnsubscribedRefusal = () =>
+  wire.queue("twilio", {
+    kind: "raw",
+    status: 400,
+    body: JSON.stringify({
+      code: 21610,
+      message: "Attempt to send to unsubscribed recipient",
+      more_info: "https://www.twilio.com/docs/errors/21610",
+      status: 400,
+    }),
+  });
+
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /** Twilio's inbound message webhook as Twilio posts it. */

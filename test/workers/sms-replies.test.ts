@@ -16,6 +16,7 @@ import {
   newSid,
   postTwilio,
   profilesWithPhone,
+  queueUnsubscribedRefusal,
   STORE_NUMBER,
   text,
   useSmsAccount,
@@ -199,16 +200,7 @@ describe("replies by SMS", () => {
 
   it("marks a reply Twilio refuses as failed with Twilio's message, and sends it again on retry", async () => {
     const { phone, ticketId } = await conversation();
-    await wire.queue("twilio", {
-      kind: "raw",
-      status: 400,
-      body: JSON.stringify({
-        code: 21610,
-        message: "Attempt to send to unsubscribed recipient",
-        more_info: "https://www.twilio.com/docs/errors/21610",
-        status: 400,
-      }),
-    });
+    await queueUnsubscribedRefusal();
     const { message } = await json<{ message: MessageT }>(await reply(ticketId, "Your refund is on its way"), 201);
     const failed = await eventually(async () => {
       const current = await delivery(ticketId, message.seq);

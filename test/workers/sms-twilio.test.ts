@@ -6,7 +6,7 @@ import { smsKeyword, smsSegments } from "../../contract";
 import { DeliveryError } from "../../worker/lib/outbound";
 import { deliveryStatusOf, sendTwilioMessage, verifyTwilioSignature } from "../../worker/lib/sms/twilio";
 import { BASE } from "./helpers";
-import { accountSid, authToken, config, newSid, STORE_NUMBER, wire } from "./sms-fixtures";
+import { accountSid, authToken, config, newSid, queueUnsubscribedRefusal, STORE_NUMBER, wire } from "./sms-fixtures";
 import { twilioSignature } from "./wire-control";
 
 describe("Twilio's wire format", () => {
@@ -104,16 +104,7 @@ describe("Twilio's wire format", () => {
     expect((wrongToken as Error).message).toContain("20003");
     expect((wrongToken as Error).message).not.toContain("wrong-token-xyz");
 
-    await wire.queue("twilio", {
-      kind: "raw",
-      status: 400,
-      body: JSON.stringify({
-        code: 21610,
-        message: "Attempt to send to unsubscribed recipient",
-        more_info: "https://www.twilio.com/docs/errors/21610",
-        status: 400,
-      }),
-    });
+    await queueUnsubscribedRefusal();
     const unsubscribed = await sendTwilioMessage(config(), { to: "+15551234567", body: "hi", mediaUrls: [], statusCallback: null }).catch(
       (error: unknown) => error,
     );
