@@ -18,7 +18,8 @@ export class D1Sync {
     const state = core.state!;
     const record = ticketRecord(state, core.log);
     try {
-      await inboxStub(core.env).ticketChanged(record);
+      const outcome = await inboxStub(core.env).ticketChanged(record);
+      if (!outcome.written) throw new Error(`the inbox could not write it: ${outcome.error}`);
       state.sync = { version: Math.max(state.sync.version, record.version), attempts: 0, at: Date.now() };
       // Changes made during the write get a write of their own.
       core.syncDueAt = core.version() > state.sync.version ? Math.max(Date.now(), state.sync.at + MIN_SYNC_INTERVAL_MS) : null;

@@ -15,6 +15,9 @@ const RETAINED_CHANGES = 20_000;
 /** How long ticket changes gather before one counts frame follows them. */
 const COUNTS_DELAY_MS = 50;
 
+/** What became of a ticket's record handed to the inbox: in D1 and announced, or refused and why. */
+export type TicketChangedOutcome = { written: true } | { written: false; error: string };
+
 export class Inbox extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly index: IndexWriter;
@@ -45,11 +48,19 @@ export class Inbox extends DurableObject<Env> {
   }
 
   /**
-   * A ticket's object hands over its newest record: it resolves once D1 holds it (written
-   * together with other tickets' changes) and the agents have heard; it rejects when D1 refused it.
+   * A ticket's object hands over its newest record: the answer comes once D1 holds it (written
+   * together with other tickets' changes) and the agents have heard, or D1 refused it. A refusal
+   * is an answer, not an exception: the ticket's object keeps the write owed, logs it and retries,
+   * while a rejected RPC would also end this object's call as an uncaught exception (workerd logs
+   * every rejected promise an RPC method returns), reporting one handled failure twice.
    */
-  async ticketChanged(record: TicketRecord): Promise<void> {
-    await this.index.write(record);
+  async ticketChanged(record: TicketRecord): Promise<TicketChangedOutcome> {
+    try {
+      await this.index.write(record);
+      return { written: true };
+    } catch (error) {
+      return { written: false, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Records D1 now holds: each becomes the ticket's newest change, and the agents hear of it. */

@@ -226,6 +226,9 @@ describe("OpenAiCompatibleAnswerer against the local OpenAI stand-in", () => {
   });
 
   it("hands off when the endpoint can't be reached at all", async () => {
+    // workerd prints "uncaught exception ... Network connection lost." here although the failure is
+    // caught: miniflare's outbound worker (every fetch goes through it) returns fetch()'s rejected
+    // promise, and workerd logs each rejection a JS handler returns to it.
     const answer = await answerer({ baseUrl: "http://127.0.0.1:9/v1" }).answer(request());
     expect(answer).toMatchObject({ kind: "handoff", reason: "provider_error", detail: expect.stringMatching(/^the request failed: /) });
   });
