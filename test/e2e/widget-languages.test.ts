@@ -1,8 +1,9 @@
 // The widget in the shopper's language: /demo in Chromium with the browser set to each shipped
 // language shows that language's strings throughout (launcher, FAQs, composer, end-chat dialog,
 // away notice), and the page's <html lang> and the boot option take precedence, as the contract says.
+import { createHmac } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LOCALES, type Locale } from "../../contract/locales";
 import da from "../../widget/src/locales/da";
 import de from "../../widget/src/locales/de";
@@ -52,6 +53,8 @@ beforeAll(async () => {
       json: { officeHours: { enabled: true, weekly: [], closedMessage: "Closed" }, webchatEnabled: true, loginStatus: "all" },
     }),
   );
+  // Each demo shopper starts without an open chat (other files chat as them too).
+  await Promise.all([READER, CHATTER].map(closeOpenChat));
   faqId = (
     await ok(await http("/api/faqs", { method: "POST", cookie: admin, json: { question: "Do you ship abroad?", answer: "Yes.", published: true } }), 201)
   ).id;
@@ -64,6 +67,14 @@ afterAll(async () => {
   const { officeHours, webchatEnabled, loginStatus } = settingsBefore;
   await ok(await http("/api/settings", { method: "PATCH", cookie: admin, json: { officeHours, webchatEnabled, loginStatus } }));
 });
+
+/** Closes the demo shopper's open chat, if there is one, as an agent would. */
+async function closeOpenChat(customerId: string) {
+  const userHash = createHmac("sha256", inject("identitySecret")).update(customerId).digest("hex");
+  const { token } = await ok(await http("/api/widget/session", { method: "POST", ip: uniqueIp(), json: { customer: { id: customerId }, userHash } }));
+  const { ticket } = await ok(await http("/api/widget/conversations/active?missing=null", { token, ip: uniqueIp() }));
+  if (ticket) await ok(await http(`/api/tickets/${ticket.id}`, { method: "PATCH", cookie: admin, json: { status: "closed" } }));
+}
 
 async function demoPage(language: string, customer: string, query = ""): Promise<Page> {
   const context = await browser.newContext({ locale: language, viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "CF-Connecting-IP": uniqueIp() } });
