@@ -41,12 +41,13 @@ async function login({ email, password }: { email: string; password: string }) {
 let ownAdmin: Promise<{ email: string; password: string }> | undefined;
 
 /**
- * This test file's own admin, made once by the .dev.vars admin. Sign-ins are limited per
- * account (10 a minute) and every file shares one server, so each file signs in as its own.
+ * This test file's own admin, made once with the .dev.vars admin's session of the run. Sign-ins
+ * are limited per account (10 a minute) and every file shares one server, so each file signs in
+ * as its own.
  */
 export function fileAdmin(): Promise<{ email: string; password: string }> {
   ownAdmin ??= (async () => {
-    const cookie = await login(inject("admin"));
+    const cookie = inject("adminCookie");
     const account = { email: `admin-${randomUUID().slice(0, 12)}@example.com`, password: `e2e-${randomUUID()}` };
     await ok(await http("/api/agents", { method: "POST", cookie, json: { ...account, name: "Admin", role: "admin" } }), 201);
     return account;

@@ -32,6 +32,18 @@ export async function setup(project: TestProject) {
   project.provide("identitySecret", vars.IDENTITY_SECRET!);
   project.provide("apiKey", vars.API_KEY!);
   project.provide("admin", { email: vars.ADMIN_EMAIL!, password: vars.ADMIN_PASSWORD! });
+  // One session of the .dev.vars admin for the whole run, with which each file makes an admin of
+  // its own: sign-ins are limited to 10 a minute per account, and the files outnumber that.
+  const login = await fetch(`${parley.value.base}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD }),
+  });
+  if (!login.ok) {
+    await teardown();
+    throw new Error(`the .dev.vars admin could not sign in: ${login.status} ${await login.text()}`);
+  }
+  project.provide("adminCookie", login.headers.get("set-cookie")!.split(";")[0]!);
   return teardown;
 }
 
@@ -42,5 +54,6 @@ declare module "vitest" {
     identitySecret: string;
     apiKey: string;
     admin: { email: string; password: string };
+    adminCookie: string;
   }
 }
