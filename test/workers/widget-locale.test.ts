@@ -209,6 +209,15 @@ describe("POST /api/widget/conversations {locale}", () => {
     }
   });
 
+  it("takes an empty body as no body, whatever its Content-Type says (as v1 clients send it)", async () => {
+    const shopper = await customer();
+    const { ticket } = await json(
+      await call("/api/widget/conversations", { method: "POST", token: shopper.token, headers: { "Content-Type": "application/json", "Content-Length": "0" } }),
+      201,
+    );
+    expect(ticket.status).toBe("open");
+  });
+
   it("takes the locale given again on the already-open chat", async () => {
     await setUpTexts();
     const { shopper, ticket, socket } = await startWith({ locale: "it" });

@@ -1,5 +1,6 @@
 // The shopper's conversations: the open web chat, starting one, and its socket.
 import { z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { ActiveTicketQuery, ActiveTicketResponse, CustomerSocketQuery, shippedLocale, StartConversationRequest, TicketResponse } from "../../../contract";
 import type { WidgetIdentity } from "../../env";
 import { db } from "../../db/client";
@@ -9,6 +10,19 @@ import { ApiError } from "../../lib/errors";
 import { errors, json, jsonBody, widgetAuth } from "../../lib/openapi";
 import { conversationStub } from "../../lib/stubs";
 import { defineRoute, defineSocketRoute } from "../audience";
+
+/**
+ * The body is optional, and v1 clients send none, some of them with `Content-Type:
+ * application/json` all the same: an empty body is no body, not malformed JSON.
+ */
+const emptyBodyIsNone = createMiddleware(async (c, next) => {
+  if (c.req.header("Content-Length") === "0" && c.req.header("Content-Type")) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("Content-Type");
+    c.req.raw = new Request(c.req.raw, { headers });
+  }
+  await next();
+});
 
 function customerOf(identity: WidgetIdentity) {
   if (identity.kind !== "customer") throw new ApiError(403, "login_required", "Log in to the store to chat with us.");
@@ -48,7 +62,7 @@ export const conversationRoutes = [
       tags: ["widget"],
       summary: "Start a chat, or get the customer's open one",
       security: widgetAuth,
-      middleware: [requireWidgetToken] as const,
+      middleware: [requireWidgetToken, emptyBodyIsNone] as const,
       request: { body: { ...jsonBody(StartConversationRequest, "Optional: the shopper's language"), required: false } },
       responses: {
         200: json(TicketResponse, "The already-open ticket"),
