@@ -3,3 +3,4 @@ export * from "./frames";
 export * from "./agent-api";
 export * from "./widget-api";
 export * from "./machine-api";
+export * from "./settings";
