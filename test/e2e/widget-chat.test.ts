@@ -1,19 +1,11 @@
-// The storefront widget in a real browser (Debian's Chromium via playwright-core) against
-// `npm start`, checked against its DOM contract in docs/widget.md. The other side of each chat
-// is a scripted agent on the agent WebSocket. The tests share one server and its settings, so
-// they run one after another and put back every setting they change.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connectChromium } from "./browser";
-import { http, ok, signIn, Socket, withSettings } from "./client";
+// The storefront widget in a browser, chatting: FAQs, a live chat with a scripted agent, markup,
+// a reload, offline sending and ending a chat (shared setup in widget-setup.ts).
+import { describe, expect, it } from "vitest";
+import { http, ok, withSettings } from "./client";
 import {
   attribute,
-  base,
   count,
-  type Customer,
-  frames,
   freshCustomer,
-  newContext,
   openStore,
   parleyStorage,
   recordStatuses,
@@ -25,98 +17,22 @@ import {
   visible,
 } from "./widget-fixtures";
 
-let browser: Browser;
-let admin: string;
-const contexts: BrowserContext[] = [];
-const sockets: Socket[] = [];
+import {
+  admin,
+  agentSays,
+  bodyOf,
+  context,
+  createFaq,
+  messageByClientId,
+  messageBySeq,
+  openChatView,
+  socket,
+  startLiveChat,
+  typeAndSend,
+  useWidgetBrowser,
+} from "./widget-setup";
 
-/** One published FAQ the launcher tests rely on (with no FAQs and no chat, there is no launcher). */
-const SHARED_FAQ = { question: "Can I return a sweater?", answer: "Yes, within 30 days, unworn." };
-
-let sharedFaqId: string | undefined;
-
-beforeAll(async () => {
-  [browser, admin] = await Promise.all([connectChromium(), signIn()]);
-  sharedFaqId = (await createFaq(SHARED_FAQ.question, SHARED_FAQ.answer)).id;
-});
-
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (sharedFaqId) await http(`/api/faqs/${sharedFaqId}`, { method: "DELETE", cookie: admin });
-});
-
-async function context(): Promise<BrowserContext> {
-  const created = await newContext(browser);
-  contexts.push(created);
-  return created;
-}
-
-function socket(path: string): Socket {
-  const created = new Socket(path, admin);
-  sockets.push(created);
-  return created;
-}
-
-async function createFaq(question: string, answer: string, published = true): Promise<{ id: string }> {
-  const created = await ok(await http("/api/faqs", { method: "POST", cookie: admin, json: { question, answer, published } }), 201);
-  return created;
-}
-
-/** Launcher → "I still need help" → the chat view's composer. */
-async function openChatView(page: Page) {
-  const w = ui(page);
-  await visible(w.launcher);
-  await w.launcher.click();
-  await visible(w.panel);
-  await visible(w.needHelp);
-  await w.needHelp.click();
-  await visible(w.input);
-}
-
-async function typeAndSend(page: Page, body: string) {
-  const w = ui(page);
-  await w.input.fill(body);
-  await w.input.press("Enter");
-}
-
-/**
- * The shopper writes the first message in the widget; the scripted agent finds the new ticket
- * on the inbox socket and joins it on the agent socket, where the message arrives.
- */
-async function startLiveChat(page: Page, customer: Customer, firstBody: string, beforeSend?: () => Promise<void>) {
-  const { profileId, token } = await sessionFor(customer);
-  const inbox = socket("/api/inbox/ws");
-  await inbox.opened;
-  await inbox.type("counts");
-  await openChatView(page);
-  await beforeSend?.();
-  await recordStatuses(page);
-  await typeAndSend(page, firstBody);
-  const arrived = await inbox.next((f) => f.type === "ticket" && f.ticket.profileId === profileId, 10_000);
-  const ticketId: string = arrived.ticket.id;
-  const agent = socket(`/api/tickets/${ticketId}/ws?after=0`);
-  await agent.opened;
-  await agent.type("hello");
-  const first = await agent.next((f) => f.type === "message" && f.body === firstBody);
-  expect(first).toMatchObject({ seq: 1, author: { kind: "customer", name: customer.name } });
-  expect(first.clientId).toEqual(expect.any(String));
-  return { ticketId, agent, inbox, first, profileId, token };
-}
-
-/** The scripted agent replies and waits for the server to store the reply. */
-async function agentSays(agent: Socket, body: string, clientId: string): Promise<number> {
-  agent.send({ type: "send", clientId, body });
-  return (await agent.next((f) => f.type === "ack" && f.clientId === clientId)).seq;
-}
-
-const messageBySeq = (page: Page, seq: number) => page.locator(`[data-parley="message"][data-seq="${seq}"]`);
-const messageByClientId = (page: Page, clientId: string) => page.locator(`[data-parley="message"][data-client-id="${clientId}"]`);
-const bodyOf = (message: ReturnType<Page["locator"]>) => message.locator('[data-parley="body"]');
+useWidgetBrowser();
 
 describe("storefront widget in a browser", { timeout: 30_000 }, () => {
   it("answers an FAQ without creating a conversation or a ticket", async () => {
@@ -371,164 +287,5 @@ describe("storefront widget in a browser", { timeout: 30_000 }, () => {
     const { messages } = await ok(await http(`/api/tickets/${next.ticket.id}/messages`, { cookie: admin }));
     expect(messages.map((m: any) => [m.seq, m.author.kind, m.body])).toEqual([[1, "customer", again]]);
     await attribute(w.messageWithBody(again), "data-status", "sent");
-  });
-
-  it("looks the same under a store stylesheet with hostile global CSS", async () => {
-    const customer = freshCustomer("css");
-    const page = await openStore(await context(), customer);
-    const w = ui(page);
-    await visible(w.launcher);
-
-    const measure = async () => {
-      await w.launcher.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
-      const launcher = await w.launcher.evaluate((el) => {
-        const s = getComputedStyle(el);
-        const r = el.getBoundingClientRect();
-        return {
-          box: [r.x, r.y, r.width, r.height],
-          fontSize: s.fontSize,
-          fontFamily: s.fontFamily,
-          color: s.color,
-          background: s.backgroundColor,
-          display: s.display,
-          visibility: s.visibility,
-          opacity: s.opacity,
-          lineHeight: s.lineHeight,
-          letterSpacing: s.letterSpacing,
-        };
-      });
-      await w.launcher.click();
-      await visible(w.panel);
-      await w.panel.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
-      const panel = await w.panel.evaluate((el) => {
-        const r = el.getBoundingClientRect();
-        return { box: [r.x, r.y, r.width, r.height], color: getComputedStyle(el).color };
-      });
-      const faq = await w.faqButtons.first().evaluate((el) => {
-        const s = getComputedStyle(el);
-        return { fontSize: s.fontSize, color: s.color, display: s.display, visible: el.getBoundingClientRect().height > 0 };
-      });
-      await w.close.click();
-      await count(w.panel, 0);
-      return { launcher, panel, faq };
-    };
-
-    const plain = await measure();
-    expect(plain.launcher.display).not.toBe("none");
-    await page.addStyleTag({
-      content: `
-        * { color: red !important; font-size: 40px !important; display: block !important; line-height: 3 !important;
-            font-family: "Comic Sans MS", cursive !important; letter-spacing: 5px !important; box-sizing: content-box !important; }
-        button { display: none !important; }
-        div { padding: 30px !important; margin: 10px !important; background: yellow !important; }
-        [data-parley], [role="dialog"], .launcher, .panel { display: none !important; visibility: hidden !important; }
-      `,
-    });
-    // The store's own page did take the hostile styles.
-    expect(await page.locator("h1").evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).fontSize])).toEqual(["rgb(255, 0, 0)", "40px"]);
-    await visible(w.launcher);
-    const hostile = await measure();
-    expect(hostile).toEqual(plain);
-  });
-
-  it("sends the configured closed-hours reply outside office hours", async () => {
-    await withSettings(admin, { officeHours: { enabled: true, weekly: [], closedMessage: "We're away" } }, async () => {
-      const config = await ok(await http("/api/widget/config"));
-      expect(config.officeHours).toEqual({ open: false, message: "We're away" });
-      const customer = freshCustomer("away");
-      const page = await openStore(await context(), customer);
-      const w = ui(page);
-      // The config says the team is away: the notice shows before anything is sent.
-      const { agent } = await startLiveChat(page, customer, "Hello, anyone there?", () => visible(w.away));
-      await visible(w.away);
-      const bot = await agent.next((f) => f.type === "message" && f.author.kind === "bot");
-      expect(bot).toMatchObject({ seq: 2, body: "We're away" });
-      await attribute(messageBySeq(page, 2), "data-author", "bot");
-      await text(bodyOf(messageBySeq(page, 2)), "We're away");
-      expect((await threadRows(page)).map((r) => [r.author, r.body])).toEqual([
-        ["customer", "Hello, anyone there?"],
-        ["bot", "We're away"],
-      ]);
-    });
-  });
-
-  it("loginStatus all: a logged-out visitor sees the FAQs and a login prompt", async () => {
-    await withSettings(admin, { loginStatus: "all", webchatEnabled: true }, async () => {
-      const browserContext = await context();
-      const creates: string[] = [];
-      browserContext.on("request", (request) => {
-        if (request.method() === "POST" && new URL(request.url()).pathname.startsWith("/api/widget/conversations")) creates.push(request.url());
-      });
-      const page = await browserContext.newPage();
-      await page.goto(`${base()}/demo`);
-      const w = ui(page);
-      await visible(w.launcher);
-      await w.launcher.click();
-      await visible(w.panel);
-      await visible(w.faq(SHARED_FAQ.question));
-      await text(w.needHelp, "I still need help");
-      await w.needHelp.click();
-      await visible(w.loginPrompt);
-      // The link goes where /demo's boot options say (its loginUrl, or the default).
-      const demoBoot = JSON.parse((await (await http("/demo")).text()).match(/Parley\("boot", (\{.*?\})\);/)![1]!);
-      await attribute(w.loginLink, "href", demoBoot.loginUrl ?? "/account/login");
-      await count(w.input, 0);
-      expect(creates).toEqual([]);
-
-      // A store that passes no loginUrl gets the default; one that does gets its own.
-      for (const [boot, href] of [
-        [{}, "/account/login"],
-        [{ loginUrl: "/login?return=%2Fchat" }, "/login?return=%2Fchat"],
-      ] as const) {
-        const store = await openStore(browserContext, boot);
-        const s = ui(store);
-        await visible(s.launcher);
-        await s.launcher.click();
-        await visible(s.needHelp);
-        await s.needHelp.click();
-        await visible(s.loginPrompt);
-        await attribute(s.loginLink, "href", href);
-        await store.close();
-      }
-      expect(creates).toEqual([]);
-    });
-  });
-
-  it("loginStatus logged_in: no launcher for a logged-out visitor, a launcher for a shopper", async () => {
-    await withSettings(admin, { loginStatus: "logged_in", webchatEnabled: true }, async () => {
-      const page = await (await context()).newPage();
-      const config = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/widget/config");
-      await page.goto(`${base()}/demo`);
-      expect((await (await config).json()).loginStatus).toBe("logged_in");
-      const w = ui(page);
-      await w.host.waitFor({ state: "attached" });
-      await page.waitForLoadState("networkidle");
-      await frames(page);
-      expect(await w.launcher.count()).toBe(0);
-      expect(await w.panel.count()).toBe(0);
-
-      await page.goto(`${base()}/demo?as=demo-1001`);
-      await visible(w.launcher);
-      await w.launcher.click();
-      await visible(w.faq(SHARED_FAQ.question));
-      await visible(w.needHelp);
-    });
-  });
-
-  it('webchatEnabled false: FAQs only, no "I still need help"', async () => {
-    await withSettings(admin, { webchatEnabled: false, loginStatus: "all" }, async () => {
-      const browserContext = await context();
-      const anonymous = await browserContext.newPage();
-      await anonymous.goto(`${base()}/demo`);
-      const identified = await openStore(browserContext, freshCustomer("nochat"));
-      for (const page of [anonymous, identified]) {
-        const w = ui(page);
-        await visible(w.launcher);
-        await w.launcher.click();
-        await visible(w.faq(SHARED_FAQ.question));
-        await frames(page);
-        expect(await w.needHelp.count()).toBe(0);
-      }
-    });
   });
 });
