@@ -4,16 +4,15 @@
 import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT, WidgetSessionRequestT } from "../../contract";
 import { ApiError } from "../../client/api";
 import { createConversation, emptyConversation, sideOf, type Conversation, type ConversationState } from "../../client/conversation";
-import { prefixedStorage } from "../../client/storage";
 import { createApi, type Api } from "./api";
 import type { Translator } from "./i18n";
 import type { PanelContext } from "./shell";
+import { tabStorage } from "./tab-storage";
 
 export type View = "faqs" | "faq" | "login" | "chat";
 type Faq = Pick<FaqT, "id" | "question" | "answer">;
 
 const TOKEN_MARGIN_MS = 60_000;
-const storage = prefixedStorage("parley:", () => sessionStorage);
 
 export class WidgetStore {
   readonly config: WidgetConfigT;
@@ -89,11 +88,11 @@ export class WidgetStore {
 
   /** What the shopper was typing in this tab, kept across pages until it is sent. */
   get draft(): string {
-    return storage.read<string>(`draft:${this.profileId}`) ?? "";
+    return tabStorage.read<string>(`draft:${this.profileId}`) ?? "";
   }
 
   set draft(text: string) {
-    storage.write(`draft:${this.profileId}`, text || null);
+    tabStorage.write(`draft:${this.profileId}`, text || null);
   }
 
   /** The panel is gone (a new boot, a shutdown): nothing of it runs on. */
@@ -117,7 +116,7 @@ export class WidgetStore {
   private startConversation(): Conversation {
     this.conversation = createConversation({
       side: "customer",
-      storage,
+      storage: tabStorage,
       outboxKey: `outbox:${this.profileId}`,
       // Read receipts go only while the panel shows the chat on a visible tab.
       canRead: () => this.open && this.view === "chat" && document.visibilityState === "visible",
@@ -142,7 +141,7 @@ export class WidgetStore {
       // Messages typed before the ticket existed: they start the chat now.
       this.view = "chat";
       void this.deliver();
-    } else if (storage.read<View>("view") === "chat") this.view = "chat";
+    } else if (tabStorage.read<View>("view") === "chat") this.view = "chat";
   }
 
   setOpen(open: boolean): void {
@@ -157,7 +156,7 @@ export class WidgetStore {
 
   needHelp(): void {
     this.view = this.identified ? "chat" : "login";
-    storage.write("view", this.view === "chat" ? "chat" : null);
+    tabStorage.write("view", this.view === "chat" ? "chat" : null);
   }
 
   async send(body: string, attachments: AttachmentT[] = []): Promise<void> {

@@ -13,6 +13,8 @@ const STYLE = `
 .parley *{box-sizing:border-box}
 .parley button{font:inherit;cursor:pointer}
 .parley :focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+.parley .away{margin:0;padding:8px 10px;border-radius:8px;background:var(--bubble);font-size:13px;color:var(--muted)}
+.parley .primary{padding:12px;border:0;border-radius:10px;background:var(--accent);color:#fff;font-weight:600}
 .launcher{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--accent);color:#fff;display:grid;place-items:center;box-shadow:0 4px 16px rgb(0 0 0/.25);transition:transform .15s ease}
 .launcher:hover{transform:scale(1.05)}
 .badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#d1242f;color:#fff;font-size:12px;font-weight:600;line-height:20px}

@@ -5,8 +5,8 @@
 // previous page of this tab.
 import type { TicketT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../../contract";
 import { ApiError } from "../../../client/api";
-import { prefixedStorage } from "../../../client/storage";
 import { shippedLocale, type Locale } from "../../../contract/locales";
+import { tabStorage } from "../tab-storage";
 import { createApi } from "../api";
 import { translator, type Translator } from "../i18n";
 import type { Messages } from "../locales/messages";
@@ -23,7 +23,6 @@ type Queued = ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[] };
 const DEFAULT_LOGIN_URL = "/account/login";
 const script = document.currentScript as HTMLScriptElement | null;
 const base = script?.src ? new URL(script.src).origin : location.origin;
-const storage = prefixedStorage("parley:", () => sessionStorage);
 const chunk = (path: string) => import(/* @vite-ignore */ `${base}/${path}`);
 
 /** The shopper's language: the boot option, the page's <html lang>, the browser's languages, else English. */
@@ -46,7 +45,7 @@ function webAddress(url: string | undefined): string | null {
 }
 
 let booted: Booted | null = null;
-let open = storage.read<boolean>("open") === true;
+let open = tabStorage.read<boolean>("open") === true;
 let panelModule: Promise<PanelModule> | null = null;
 let panel: PanelHandle | null = null;
 /** Bumped by every boot and shutdown: answers that arrive for an earlier shopper are dropped. */
@@ -87,7 +86,7 @@ async function showPanel(): Promise<void> {
 /** Before boot has finished, only remembered: boot opens the panel then. */
 function setOpen(value: boolean): void {
   open = value;
-  storage.write("open", open || null);
+  tabStorage.write("open", open || null);
   launcher.setOpen(open);
   if (panel) panel.setOpen(open);
   else if (open && booted) showPanel().catch((error) => console.warn("Parley: the chat panel could not load", error));
@@ -152,7 +151,7 @@ function run(command: unknown, options?: unknown): void {
   else if (command === "shutdown") {
     generation++;
     shutdownPanel();
-    storage.clearAll();
+    tabStorage.clearAll();
     open = false;
   } else console.warn(`Parley: unknown command ${String(command)}`);
 }
