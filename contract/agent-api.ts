@@ -6,11 +6,9 @@ import { MAX_BODY_CHARS } from "./limits";
 import {
   Agent,
   AiSource,
-  Article,
   AttachmentRef,
   Channel,
   ClientId,
-  Faq,
   Macro,
   Message,
   MessageBody,
@@ -23,6 +21,7 @@ import {
   WebhookDelivery,
   WebhookInput,
 } from "./models";
+import { Article, ArticleInput, Faq, FaqInput } from "./knowledge";
 
 /** An id in a path: tickets, FAQs, webhooks. */
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
@@ -86,24 +85,10 @@ export const TicketPatch = z
 
 // ---- lists admins edit (FAQs, macros, articles) ---------------------------------------------
 
-export const FaqInput = z
-  .object({
-    question: z.string().trim().min(1).max(500),
-    answer: z.string().trim().min(1).max(MAX_BODY_CHARS),
-    published: z.boolean(),
-    position: z.number().int().min(0).max(1_000_000).optional(),
-  })
-  .strict()
-  .openapi("FaqInput");
 export const MacroInput = z
   .object({ name: z.string().trim().min(1).max(200), body: z.string().trim().min(1).max(MAX_BODY_CHARS) })
   .strict()
   .openapi("MacroInput");
-export const ArticleInput = z
-  .object({ title: z.string().trim().min(1).max(300), body: z.string().trim().min(1).max(50_000) })
-  .strict()
-  .openapi("ArticleInput");
-
 /** A change to a list item: any of its fields, at least one. */
 const itemPatch = <T extends z.ZodObject>(input: T, name: string) =>
   input

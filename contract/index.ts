@@ -1,4 +1,5 @@
 export * from "./models";
+export * from "./knowledge";
 export * from "./frames";
 export * from "./agent-api";
 export * from "./widget-api";

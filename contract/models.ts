@@ -25,7 +25,7 @@ export const messageText = (max: number) =>
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 
-const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
+export const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
 
 export const Channel = z.enum(["webchat", "sms"]);
 export const TicketStatus = z.enum(["open", "snoozed", "closed"]);
@@ -136,12 +136,7 @@ export const Agent = z
   })
   .openapi("Agent");
 
-export const Faq = z.object({ id: z.string(), question: z.string(), answer: z.string(), published: z.boolean(), position: z.number().int() }).openapi("Faq");
-
 export const Macro = z.object({ id: z.string(), name: z.string(), body: z.string() }).openapi("Macro");
-
-/** A knowledge-base article the AI agent answers from (Parley extension). */
-export const Article = z.object({ id: z.string(), title: z.string(), body: z.string(), updatedAt: isoTime }).openapi("Article");
 
 export const webUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 
@@ -224,9 +219,7 @@ export type AiNoteT = z.infer<typeof AiNote>;
 export type HandoffTargetT = z.infer<typeof HandoffTarget>;
 export type StoreEventT = z.infer<typeof StoreEvent>;
 export type AgentT = z.infer<typeof Agent>;
-export type FaqT = z.infer<typeof Faq>;
 export type MacroT = z.infer<typeof Macro>;
-export type ArticleT = z.infer<typeof Article>;
 export type CountsT = z.infer<typeof Counts>;
 export type ErrorCodeT = z.infer<typeof ErrorCode>;
 export type DeliveryStatusT = z.infer<typeof DeliveryStatus>;

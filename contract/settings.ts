@@ -2,9 +2,10 @@
 // them: what an admin may change, and what a shopper's browser is told.
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS } from "./limits";
-import { LOCALES, type Locale } from "./locales";
-import { Faq, HandoffTarget, LoginStatus, messageText, serviceUrl, webUrl } from "./models";
+import { Faq } from "./knowledge";
+import { HandoffTarget, LoginStatus, messageText, serviceUrl, webUrl } from "./models";
 import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
+import { perLocale } from "./per-locale";
 import { textProblem } from "./text";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
@@ -127,10 +128,6 @@ const TranslatedTextsPatch = z
   .strict()
   .nullable()
   .openapi({ description: "Null removes every text of the locale." });
-
-/** One entry per shipped locale, each optional; any other key is refused. */
-const perLocale = <T extends z.ZodType>(texts: T) =>
-  z.object(Object.fromEntries(LOCALES.map((locale) => [locale, texts.optional()])) as Record<Locale, z.ZodOptional<T>>).strict();
 
 export const Translations = perLocale(TranslatedTexts).openapi("Translations", {
   description: "Texts in the shopper's language, by locale (en, sv, da, nb, fi, de, fr, es, nl); where a text is not set, the default shows.",

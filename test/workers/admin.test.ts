@@ -182,6 +182,7 @@ describe("FAQs", () => {
       answer: "Yes, to all of the EU.",
       published: true,
       position: expect.any(Number),
+      translations: {},
     });
 
     const listed = await json(await call("/api/faqs", { cookie: agent }), 200);

@@ -1,6 +1,6 @@
 // D1 schema. drizzle-kit generates migrations/ from this file (`npm run db:generate`).
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const profiles = sqliteTable(
   "profiles",
@@ -122,6 +122,8 @@ export const faqs = sqliteTable(
     id: text("id").primaryKey(),
     question: text("question").notNull(),
     answer: text("answer").notNull(),
+    /** Versions in shoppers' languages: `{<locale>: {question, answer}}` (contract's FaqTranslations). */
+    translations: text("translations", { mode: "json" }).notNull().default({}),
     published: integer("published", { mode: "boolean" }).notNull(),
     position: integer("position").notNull(),
     createdAt: text("created_at").notNull(),
@@ -143,9 +145,32 @@ export const articles = sqliteTable("articles", {
   id: text("id").primaryKey(),
   title: text("title").notNull(),
   body: text("body").notNull(),
+  /** Versions in shoppers' languages: `{<locale>: {title, body}}` (contract's ArticleTranslations). */
+  translations: text("translations", { mode: "json" }).notNull().default({}),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * What the semantic ranker (Workers AI embeddings) knows of each passage of the knowledge: one
+ * vector per passage of each language version, computed when the FAQ or article is saved, never
+ * per question. `locale` is "" for the base text; `textHash` tells a stale vector from a current one.
+ */
+export const knowledgeEmbeddings = sqliteTable(
+  "knowledge_embeddings",
+  {
+    kind: text("kind", { enum: ["faq", "article"] }).notNull(),
+    sourceId: text("source_id").notNull(),
+    locale: text("locale").notNull(),
+    passage: integer("passage").notNull(),
+    model: text("model").notNull(),
+    textHash: text("text_hash").notNull(),
+    /** Base64 of little-endian float32s (D1 without nodejs_compat has no Buffer for blob columns). */
+    vector: text("vector").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.sourceId, t.locale, t.passage] })],
+);
 
 /**
  * Keys of outside services (an LLM endpoint, Zendesk, Gorgias) that admins enter in the

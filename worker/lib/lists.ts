@@ -2,7 +2,7 @@
 // over their D1 tables, so all three behave the same way.
 import { asc, eq, max, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { ArticleInputT, ArticleT, FaqInputT, FaqT, MacroInputT, MacroT } from "../../contract";
+import type { ArticleInputT, ArticleT, ArticleTranslationsT, FaqInputT, FaqT, FaqTranslationsT, MacroInputT, MacroT } from "../../contract";
 import type { Db } from "../db/client";
 import { articles, faqs, macros } from "../db/schema";
 import { newId, nowIso } from "./ids";
@@ -68,7 +68,14 @@ export const faqStore = tableStore<FaqInputT, FaqT, typeof faqs.$inferSelect>({
   table: faqs,
   idPrefix: "faq",
   orderBy: [asc(faqs.position), asc(faqs.createdAt)],
-  toOutput: (row) => ({ id: row.id, question: row.question, answer: row.answer, published: row.published, position: row.position }),
+  toOutput: (row) => ({
+    id: row.id,
+    question: row.question,
+    answer: row.answer,
+    published: row.published,
+    position: row.position,
+    translations: row.translations as FaqTranslationsT,
+  }),
   derive: async (database, input) => {
     if (input.position !== undefined) return {};
     const last = await database
@@ -91,5 +98,5 @@ export const articleStore = tableStore<ArticleInputT, ArticleT, typeof articles.
   table: articles,
   idPrefix: "art",
   orderBy: [asc(articles.title)],
-  toOutput: (row) => ({ id: row.id, title: row.title, body: row.body, updatedAt: row.updatedAt }),
+  toOutput: (row) => ({ id: row.id, title: row.title, body: row.body, translations: row.translations as ArticleTranslationsT, updatedAt: row.updatedAt }),
 });
