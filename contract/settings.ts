@@ -53,6 +53,13 @@ const AiSettings = z
     handoffMessage: messageText(MAX_BODY_CHARS),
     provider: AiProvider,
     threshold: z.number().min(0).max(1),
+    suggestions: z.object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) }).openapi({
+      description:
+        'Below `threshold` but at or above this one, the built-in answerer offers the best one to three FAQs as buttons ("Is this what you\'re asking about?") beside "No, talk to a person".',
+    }),
+    semantic: z.object({ enabled: z.boolean(), model: z.string().trim().min(1).max(200) }).openapi({
+      description: "Rank the knowledge by meaning as well as by words, with a Workers AI embeddings model (the Worker's AI binding); off by default.",
+    }),
     maxTurns: z.number().int().min(1).max(20),
     openai: z.object({ baseUrl: serviceUrl.nullable(), model: z.string().trim().max(200) }),
     workersAi: z.object({ model: z.string().trim().min(1).max(200) }),
@@ -71,6 +78,12 @@ const AiSettings = z
         });
       if (!ai[target].email) ctx.addIssue({ code: "custom", path: [target, "email"], message: "set the email of the account Parley signs in as" });
     }
+    if (ai.suggestions.threshold > ai.threshold)
+      ctx.addIssue({
+        code: "custom",
+        path: ["suggestions", "threshold"],
+        message: "must not be above the answering threshold: suggestions are for the less sure",
+      });
     if (ai.provider === "openai") {
       if (!ai.openai.baseUrl)
         ctx.addIssue({ code: "custom", path: ["openai", "baseUrl"], message: "set the endpoint's base URL, such as https://api.openai.com/v1" });
@@ -173,6 +186,8 @@ export const SettingsPatch = z
         ...AiSettings.shape,
         openai: AiSettings.shape.openai.partial().strict(),
         workersAi: AiSettings.shape.workersAi.partial().strict(),
+        suggestions: AiSettings.shape.suggestions.partial().strict(),
+        semantic: AiSettings.shape.semantic.partial().strict(),
         zendesk: endpoint.partial().strict(),
         gorgias: endpoint.partial().strict(),
       })

@@ -5,7 +5,7 @@ import { settings } from "../db/schema";
 import { cachedPerDatabase } from "./cache";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
-import { DEFAULT_THRESHOLD } from "./ai/builtin";
+import { DEFAULT_SUGGEST_THRESHOLD, DEFAULT_THRESHOLD } from "./ai/builtin";
 import { DEFAULT_WORKERS_AI_MODEL } from "./ai/workers-ai";
 
 export const DEFAULT_SETTINGS: SettingsT = {
@@ -28,6 +28,9 @@ export const DEFAULT_SETTINGS: SettingsT = {
     handoffMessage: "Let me get you a person from our team.",
     provider: "builtin",
     threshold: DEFAULT_THRESHOLD,
+    suggestions: { enabled: true, threshold: DEFAULT_SUGGEST_THRESHOLD },
+    // BGE-M3: multilingual (the shipped locales included), in the Workers AI catalog.
+    semantic: { enabled: false, model: "@cf/baai/bge-m3" },
     maxTurns: 3,
     openai: { baseUrl: null, model: "" },
     workersAi: { model: DEFAULT_WORKERS_AI_MODEL },

@@ -15,6 +15,9 @@ import type { Answer, AnswerRequest, Answerer, Source } from "./types";
  */
 export const DEFAULT_THRESHOLD = 0.5;
 
+/** The confidence from which, below DEFAULT_THRESHOLD, FAQs are offered as suggestions. */
+export const DEFAULT_SUGGEST_THRESHOLD = 0.2;
+
 /** How many candidates a handoff lists for the inbox ("the AI considered these"). */
 const CANDIDATES = 3;
 
