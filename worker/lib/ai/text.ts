@@ -195,15 +195,17 @@ export function stem(word: string, language: Language): string {
 // Words customers and stores use for the same thing, as one term: the question says "shop",
 // "jumper" or "swap", the FAQ "store", "sweater" or "exchange". Within a language only, so that a
 // Swedish question is answered from Swedish passages. Small on purpose: each group is a guess
-// about meaning that plain matching can't make.
-const SYNONYMS: Record<Language, string[][]> = {
+// about meaning that plain matching can't make. A word earns its place from the development
+// questions or the knowledge (test/workers/ai-questions.ts, ai-knowledge.ts), never from the
+// held-out test split of bench:ai; a test checks that.
+export const SYNONYMS: Readonly<Record<Language, readonly (readonly string[])[]>> = {
   en: [
-    ["deliver", "delivery", "ship", "shipping", "shipment", "dispatch"],
+    ["deliver", "delivery", "ship", "shipping", "shipment"],
     ["store", "shop", "boutique"],
     ["sweater", "jumper", "pullover"],
     ["exchange", "swap"],
     ["refund", "reimburse", "reimbursement"],
-    ["damaged", "broken", "faulty", "defective", "defect", "torn", "ripped", "hole"],
+    ["damaged", "broken", "faulty", "defect", "hole"],
     ["child", "children", "kid", "kids"],
     ["zip", "zipper"],
     ["colour", "color"],
@@ -211,7 +213,6 @@ const SYNONYMS: Record<Language, string[][]> = {
     ["cancel", "cancellation"],
     ["discount", "coupon", "promo"],
     ["email", "mail"],
-    ["material", "fabric"],
     ["remove", "rid"],
     ["cost", "price"],
     ["wash", "launder"],
@@ -221,7 +222,7 @@ const SYNONYMS: Record<Language, string[][]> = {
   ],
   sv: [
     ["butik", "affär"],
-    ["trasig", "sönder", "skadad", "felaktig", "defekt", "hål"],
+    ["trasig", "felaktig", "defekt", "hål"],
     ["paket", "försändelse"],
     ["retur", "returnera"],
     ["presentkort", "gåvokort"],
