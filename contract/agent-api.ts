@@ -113,8 +113,9 @@ export const AiTryRequest = z
   .openapi("AiTryRequest");
 export const AiTryResult = z
   .object({
-    decision: z.enum(["answer", "handoff"]),
+    decision: z.enum(["answer", "suggest", "handoff"]),
     text: z.string().nullable(),
+    suggestions: z.array(AiSource).openapi({ description: 'What the shopper would be offered as "Is this what you\'re asking about?" (decision `suggest`)' }),
     reason: z.string().nullable(),
     detail: z.string(),
     confidence: z.number(),

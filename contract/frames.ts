@@ -32,8 +32,13 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("read"), seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("typing") }),
   z.object({ type: z.literal("end") }),
-  /** Parley extension: the customer asks for a person instead of the AI agent. */
-  z.object({ type: z.literal("handoff") }),
+  /**
+   * Parley extension: the customer asks for a person instead of the AI agent; `not_helpful`
+   * when they say its answer didn't help.
+   */
+  z.object({ type: z.literal("handoff"), reason: z.literal("not_helpful").optional() }),
+  /** Parley extension: the customer picks FAQ `id` from the suggestions of message `seq`. */
+  z.object({ type: z.literal("pick"), seq: z.number().int().positive(), id: z.string().min(1).max(100) }),
   z.object({ type: z.literal("ping") }),
 ]);
 export type ClientFrameT = z.infer<typeof ClientFrame>;

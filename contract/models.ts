@@ -79,9 +79,19 @@ export const AiNote = z
   .object({
     confidence: z.number().min(0).max(1),
     sources: z.array(AiSource),
+    suggestions: z
+      .array(AiSource)
+      .optional()
+      .openapi({ description: 'FAQs offered as "Is this what you\'re asking about?": the shopper picks one (a `pick` frame) or asks for a person.' }),
+    pickedFrom: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: "On an answer the shopper picked from suggestions: the seq of the message that offered it." }),
     handoff: z
       .object({
-        reason: z.enum(["low_confidence", "asked_for_human", "unresolved", "provider_error"]),
+        reason: z.enum(["low_confidence", "asked_for_human", "not_helpful", "unresolved", "provider_error"]),
         target: z.enum(["inbox", "zendesk", "gorgias", "message"]),
       })
       .optional(),
@@ -216,6 +226,7 @@ export type AttachmentT = z.infer<typeof Attachment>;
 export type AuthorT = z.infer<typeof Author>;
 export type MessageT = z.infer<typeof Message>;
 export type AiNoteT = z.infer<typeof AiNote>;
+export type AiSourceT = z.infer<typeof AiSource>;
 export type HandoffTargetT = z.infer<typeof HandoffTarget>;
 export type StoreEventT = z.infer<typeof StoreEvent>;
 export type AgentT = z.infer<typeof Agent>;

@@ -125,15 +125,53 @@ export class AiResponder {
     if (decision.kind === "handoff") return this.handOff(settings, decision, question);
     const before = this.core.snapshot();
     this.core.write(() => {
-      this.log.append({ kind: "bot", id: null, name: null }, cutToLength(decision.text, MAX_BODY_CHARS), {
-        ai: { confidence: decision.confidence, sources: decision.sources },
-      });
+      if (decision.kind === "suggest") this.offer(decision);
+      else
+        this.log.append({ kind: "bot", id: null, name: null }, cutToLength(decision.text, MAX_BODY_CHARS), {
+          ai: { confidence: decision.confidence, sources: decision.sources },
+        });
       // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
       if (decision.sources.length > 0) state.ai.turns += 1;
       if (this.core.log.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;
       this.core.commit(before);
     });
     await this.core.schedule();
+  }
+
+  /**
+   * "Is this what you're asking about?": the FAQs as a message whose body lists their titles (the
+   * widget shows them as buttons under a heading in the shopper's language), pickable until the
+   * next offer. Inside the caller's transaction.
+   */
+  private offer(decision: Extract<Answer, { kind: "suggest" }>): void {
+    const titles = decision.sources.map((s) => `• ${s.title}`).join("\n");
+    const message = this.log.append({ kind: "bot", id: null, name: null }, cutToLength(titles, MAX_BODY_CHARS), {
+      ai: { confidence: decision.confidence, sources: [], suggestions: decision.sources },
+    });
+    this.core.state!.ai.offer = { seq: message.seq, options: decision.sources.map((source, i) => ({ source, answer: decision.answers[i]! })) };
+  }
+
+  /**
+   * The customer picked FAQ `id` from the suggestions of message `seq`: its answer follows, noted
+   * as picked (the inbox shows what was offered and taken). A refusal says why it can't be.
+   */
+  async pick(seq: number, id: string): Promise<string | null> {
+    const state = this.core.state;
+    if (!state || state.status === "closed") return "the conversation has ended.";
+    const offer = state.ai.offer;
+    if (state.ai.mode !== "answering" || !offer || offer.seq !== seq) return `seq: message ${seq} offers nothing to pick now.`;
+    const option = offer.options.find((o) => o.source.id === id);
+    if (!option) return `id: message ${seq} did not suggest ${id}.`;
+    const before = this.core.snapshot();
+    this.core.write(() => {
+      this.log.append({ kind: "bot", id: null, name: null }, cutToLength(option.answer, MAX_BODY_CHARS), {
+        ai: { confidence: option.source.score, sources: [option.source], pickedFrom: seq },
+      });
+      state.ai.offer = null;
+      this.core.commit(before);
+    });
+    await this.core.schedule();
+    return null;
   }
 
   /** Nothing more to answer: the watchdog stands down. */
@@ -159,6 +197,7 @@ export class AiResponder {
     this.core.write(() => {
       state.ai.mode = "handed_off";
       state.ai.handedTo = target;
+      state.ai.offer = null;
       state.ai.owedSince = null;
       state.ai.answeredSeq = this.core.log.lastCustomerSeq;
       const note: AiNoteT = { confidence: decision.confidence, sources: [], handoff: { reason: decision.reason, target } };
@@ -208,8 +247,8 @@ export class AiResponder {
     this.handoffs.callOff();
   }
 
-  /** The customer's "Talk to a person". */
-  async requestPerson(): Promise<void> {
+  /** The customer's "Talk to a person", or "That didn't help" (`not_helpful`). */
+  async requestPerson(reason: "asked_for_human" | "not_helpful" = "asked_for_human"): Promise<void> {
     const state = this.core.state;
     if (!state || state.status === "closed") return;
     if (state.ai.mode === null) {
@@ -222,6 +261,6 @@ export class AiResponder {
     }
     if (state.ai.mode !== "answering") return;
     const { unanswered } = this.log.thread(state.ai.answeredSeq, this.core.log.lastCustomerSeq, THREAD);
-    await this.handOff(await recentSettings(this.core.env), handoff("asked_for_human", ""), questionOf(unanswered));
+    await this.handOff(await recentSettings(this.core.env), handoff(reason, ""), questionOf(unanswered));
   }
 }

@@ -92,7 +92,13 @@ export class SocketProtocol {
         return;
       case "handoff":
         if (who.side !== "customer") return refuse("type: only the customer asks for a person; agents reply to take over.");
-        return this.ai.requestPerson();
+        return this.ai.requestPerson(frame.reason ?? "asked_for_human");
+      case "pick": {
+        if (who.side !== "customer") return refuse("type: only the customer picks from the AI's suggestions.");
+        const refusal = await this.ai.pick(frame.seq, frame.id);
+        if (refusal) refuse(refusal);
+        return;
+      }
       case "send": {
         if (!this.buckets.take([`${who.side}:${who.id}`, `ip:${who.ip}`])) {
           return this.core.send(ws, { type: "error", code: "rate_limited", message: "You are sending too fast; wait a moment.", clientId: frame.clientId });

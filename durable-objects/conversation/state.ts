@@ -4,7 +4,7 @@
 // the message log changes (status, assignee, reads, the AI's part, what D1 last got). What follows
 // from the log alone (the last seq, the preview, when the last message came) is derived from it
 // when the object wakes and kept in memory, so a message is one row written, nothing more.
-import type { AiModeT, AiNoteT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, Locale, MessageT, SideT, TicketT } from "../../contract";
+import type { AiModeT, AiNoteT, AiSourceT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, Locale, MessageT, SideT, TicketT } from "../../contract";
 import { previewOf } from "../../contract/text";
 import { nowIso } from "../../worker/lib/ids";
 import type { TicketRecord } from "../../worker/lib/tickets";
@@ -22,7 +22,11 @@ export type AiState = {
   /** Since when an answer is owed (ms): an answer lost to an eviction is taken up again by the alarm. */
   owedSince: number | null;
   handoff: HandoffJob | null;
+  /** The suggestions the shopper may still pick from: the message that offered them, and each one's answer. */
+  offer: AiOffer | null;
 };
+
+export type AiOffer = { seq: number; options: { source: AiSourceT; answer: string }[] };
 
 type TicketFields = Pick<TicketT, "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt">;
 
@@ -104,7 +108,7 @@ export function migrateMessages(sql: SqlStorage): void {
 
 /** The AI state of a conversation stored before the AI agent existed: people were already answering it. */
 export function initialAiState(mode: AiModeT): AiState {
-  return { mode, handedTo: null, turns: 0, answeredSeq: 0, owedSince: null, handoff: null };
+  return { mode, handedTo: null, turns: 0, answeredSeq: 0, owedSince: null, handoff: null, offer: null };
 }
 
 /**
@@ -115,6 +119,7 @@ export function readStoredState(data: string): StoredState {
   const stored = JSON.parse(data) as StoredState & Partial<{ syncedVersion: number; syncAttempts: number; lastSyncAt: number; lastCustomerSeq: number }>;
   stored.sync ??= { version: stored.syncedVersion ?? 0, attempts: stored.syncAttempts ?? 0, at: stored.lastSyncAt ?? 0 };
   stored.ai ??= initialAiState((stored.lastCustomerSeq ?? 0) > 0 ? "off" : null);
+  stored.ai.offer ??= null;
   stored.origin ??= null;
   stored.smsTo ??= null;
   stored.announced ??= stored.visible;

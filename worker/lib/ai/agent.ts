@@ -104,7 +104,14 @@ async function ask(input: {
     answererFor(input.ai, input.env, input.database),
   ]);
   const given = input.ai.provider === "builtin" ? knowledge : rankPassages(input.question, knowledge, LLM_PASSAGES).map((ranked) => ranked.passage);
-  const request: AnswerRequest = { question: input.question, history: input.history, knowledge: given, customer, threshold: input.ai.threshold };
+  const request: AnswerRequest = {
+    question: input.question,
+    history: input.history,
+    knowledge: given,
+    customer,
+    threshold: input.ai.threshold,
+    suggestFrom: input.ai.suggestions.enabled ? input.ai.suggestions.threshold : null,
+  };
   return { answer: await withDeadline(answerer.answer(request)), knowledge };
 }
 
@@ -148,6 +155,7 @@ export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings;
   return {
     decision: answer.kind,
     text: answer.kind === "answer" ? answer.text : null,
+    suggestions: answer.kind === "suggest" ? answer.sources : [],
     reason: answer.kind === "handoff" ? answer.reason : null,
     detail: answer.kind === "handoff" ? answer.detail : "",
     confidence: answer.confidence,
@@ -167,6 +175,7 @@ export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings;
 const HANDOFF_REASONS = {
   low_confidence: () => "the AI had no confident answer",
   asked_for_human: () => "the customer asked for a person",
+  not_helpful: () => "the customer said the AI's answer didn't help",
   unresolved: (maxTurns: number) => `still unresolved after ${maxTurns} AI answers`,
   provider_error: () => "the AI service failed",
 } as const;

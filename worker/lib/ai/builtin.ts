@@ -1,6 +1,7 @@
 // The built-in answerer: no network, no model. It answers "where is my order?" from the
 // customer's own newest order, and other questions with the store's best-matching FAQ answer or
-// article paragraph when the match is confident enough; otherwise it hands off to a person.
+// article paragraph when the match is confident enough. Less sure, it offers the best FAQs as
+// suggestions; with no idea, it hands off to a person.
 import { answerOrderQuestion } from "./orders";
 import { rankPassages, type RankedPassage } from "./retrieval";
 import { smallTalkReply } from "./small-talk";
@@ -18,8 +19,10 @@ export const DEFAULT_THRESHOLD = 0.5;
 /** The confidence from which, below DEFAULT_THRESHOLD, FAQs are offered as suggestions. */
 export const DEFAULT_SUGGEST_THRESHOLD = 0.2;
 
-/** How many candidates a handoff lists for the inbox ("the AI considered these"). */
+/** How many candidates a handoff lists for the inbox ("the AI considered these"), and how many FAQs a suggestion offers at most. */
 const CANDIDATES = 3;
+/** Passages ranked to find the best FAQs among articles' paragraphs. */
+const RANKED = 12;
 
 /** A passage as a source; its score is the confidence (0..1), which reads the same in any inbox. */
 function source(ranked: RankedPassage): Source {
@@ -47,7 +50,7 @@ export class BuiltinAnswerer implements Answerer {
     const smallTalk = smallTalkReply(request.question);
     if (smallTalk) return { kind: "answer", text: smallTalk, confidence: 1, sources: [] };
 
-    const ranked = rankPassages(request.question, request.knowledge, CANDIDATES);
+    const ranked = rankPassages(request.question, request.knowledge, RANKED);
     const best = ranked[0];
     if (!best) {
       // Nothing at all to look up: never answered with a random passage.
@@ -56,12 +59,16 @@ export class BuiltinAnswerer implements Answerer {
     if (best.confidence >= request.threshold) {
       return { kind: "answer", text: best.passage.text, confidence: best.confidence, sources: [source(best)] };
     }
+    const faqs = ranked.filter((r) => r.passage.kind === "faq").slice(0, CANDIDATES);
+    if (request.suggestFrom !== null && faqs.length > 0 && best.confidence >= request.suggestFrom) {
+      return { kind: "suggest", confidence: best.confidence, sources: faqs.map(source), answers: faqs.map((r) => r.passage.text) };
+    }
     return {
       kind: "handoff",
       reason: "low_confidence",
       detail: `The best match, "${best.passage.title}", has confidence ${best.confidence.toFixed(2)}, below ${request.threshold}.`,
       confidence: best.confidence,
-      sources: ranked.map(source),
+      sources: ranked.slice(0, CANDIDATES).map(source),
     };
   }
 }

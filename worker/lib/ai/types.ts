@@ -31,15 +31,22 @@ export type AnswerRequest = {
   customer: CustomerContext;
   /** 0..1: below this confidence the answerer hands off instead of answering. */
   threshold: number;
+  /** 0..1, at most `threshold`: from this confidence FAQs are offered as suggestions; null: never. */
+  suggestFrom: number | null;
 };
 
 /** Where an answer came from, for the inbox ("the AI used these passages"). */
 export type Source = { kind: "faq" | "article" | "order"; id: string; title: string; score: number };
 
-export type HandoffReason = "low_confidence" | "asked_for_human" | "unresolved" | "provider_error";
+export type HandoffReason = "low_confidence" | "asked_for_human" | "not_helpful" | "unresolved" | "provider_error";
 
 export type Answer =
   | { kind: "answer"; text: string; confidence: number; sources: Source[] }
+  /**
+   * Not sure enough to answer: the shopper is offered `sources`, FAQs (one to three, best first),
+   * or a person; `answers[i]` is what picking `sources[i]` answers.
+   */
+  | { kind: "suggest"; confidence: number; sources: Source[]; answers: string[] }
   | { kind: "handoff"; reason: HandoffReason; detail: string; confidence: number; sources: Source[] };
 
 export interface Answerer {
