@@ -7,8 +7,13 @@
 // frame (its first sign of life) is timed too.
 import { createHmac } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { askAll, report, reportOrderIntent, SWEDISH_FAQS, TEST_QUESTIONS } from "./ai-eval.mjs";
+import { askAll, report, reportOrderIntent, SPLITS, SWEDISH_FAQS } from "./ai-eval.mjs";
 import { devVars, percentile, startBenchParley } from "./local-parley.mjs";
+
+// `--split=dev` tunes on the development questions; the test split is the default, and the figure.
+const SPLIT = process.argv.find((arg) => arg.startsWith("--split="))?.slice("--split=".length) ?? "test";
+if (!(SPLIT in SPLITS)) throw new Error(`--split: dev or test, not ${SPLIT}`);
+const EVALUATION = SPLITS[SPLIT];
 
 const SHOPPERS = 10;
 const QUESTIONS_EACH = 20;
@@ -161,30 +166,35 @@ try {
       " the Worker reads the store's knowledge once and keeps it (refreshed when a FAQ changes): the first question of the run paid for reading it",
   );
 
-  // The held-out test split: each question as the first message of a chat of its own.
+  // The evaluation split: each question as the first message of a chat of its own.
   const ask = (questions, faqIds, tag, firstShopper) => askAll({ questions, faqIds, shopper: (i) => shopper(vars, i), openChat, tag, firstShopper });
-  const { threshold } = (await json("/api/settings", { headers: admin })).ai;
-  const byLanguage = (language) => TEST_QUESTIONS.filter((q) => q.language === language);
-  console.log(`Held-out test split (bench/ai-eval/test-questions.json, ${TEST_QUESTIONS.length} questions, never tuned on), the bench's 10 FAQs:`);
-  const withEnglishFaqs = await ask(TEST_QUESTIONS, englishIds, "eval-en", 100);
+  const { ai } = await json("/api/settings", { headers: admin });
+  const defaults = { threshold: ai.threshold, suggestFrom: ai.suggestions.enabled ? ai.suggestions.threshold : Infinity };
+  const byLanguage = (language) => EVALUATION.filter((q) => q.language === language);
+  console.log(
+    SPLIT === "test"
+      ? `Held-out test split (bench/ai-eval/test-questions.json, ${EVALUATION.length} questions, never tuned on), the bench's 10 FAQs:`
+      : `Development split (bench/ai-eval/dev-questions.json, ${EVALUATION.length} questions, the one to tune on), the bench's 10 FAQs:`,
+  );
+  const withEnglishFaqs = await ask(EVALUATION, englishIds, `eval-${SPLIT}-en`, 100);
   report(
     "English questions, English FAQs",
     withEnglishFaqs.filter((r) => r.language === "en"),
-    threshold,
+    defaults,
   );
   report(
     "Swedish questions, English FAQs",
     withEnglishFaqs.filter((r) => r.language === "sv"),
-    threshold,
+    defaults,
   );
   reportOrderIntent(withEnglishFaqs);
   for (const id of englishIds.keys()) await json(`/api/faqs/${id}`, { method: "DELETE", headers: admin });
   const swedishIds = await publish(SWEDISH_FAQS.map((faq) => [faq.question, faq.answer]));
-  const withSwedishFaqs = await ask(byLanguage("sv"), swedishIds, "eval-sv", 200);
-  report("Swedish questions, Swedish FAQs published instead", withSwedishFaqs, threshold);
+  const withSwedishFaqs = await ask(byLanguage("sv"), swedishIds, `eval-${SPLIT}-sv`, 200);
+  report("Swedish questions, Swedish FAQs published instead", withSwedishFaqs, defaults);
   console.log(
-    "  recall: right FAQ (or the shopper's order) answered / questions a FAQ or the order answers; false answers: a wrong FAQ, the order when not asked, or an answer to a question that must be handed off / all questions;" +
-      " the curve reads the AI's confidence in its best candidate, which a handoff's note lists too",
+    "  recall: (right FAQ or the shopper's order answered + right FAQ among the suggestions) / questions a FAQ or the order answers; false answers: a wrong FAQ, the order when not asked, or an answer to a question that must be handed off / all questions;" +
+      " suggestions without the right FAQ count as neither (the shopper asks for a person)",
   );
 } finally {
   await stop();
