@@ -16,6 +16,7 @@ if (!(SPLIT in SPLITS)) throw new Error(`--split: dev or test, not ${SPLIT}`);
 const EVALUATION = SPLITS[SPLIT];
 
 const SHOPPERS = 10;
+const KNOWLEDGE_CACHE_WAIT_MS = 11_000;
 const QUESTIONS_EACH = 20;
 
 const FAQS = [
@@ -190,6 +191,8 @@ try {
   reportOrderIntent(withEnglishFaqs);
   for (const id of englishIds.keys()) await json(`/api/faqs/${id}`, { method: "DELETE", headers: admin });
   const swedishIds = await publish(SWEDISH_FAQS.map((faq) => [faq.question, faq.answer]));
+  // Each isolate keeps the store's knowledge for up to 10 s (worker/lib/ai/agent.ts): wait it out, so no answer comes from the English FAQs.
+  await new Promise((resolve) => setTimeout(resolve, KNOWLEDGE_CACHE_WAIT_MS));
   const withSwedishFaqs = await ask(byLanguage("sv"), swedishIds, `eval-${SPLIT}-sv`, 200);
   report("Swedish questions, Swedish FAQs published instead", withSwedishFaqs, defaults);
   console.log(
