@@ -21,7 +21,9 @@ export const DEFAULT_THRESHOLD = 0.5;
  * bench:ai's development split (never the test split): with the right FAQ among the suggestions
  * counting as answered, recall there is 78% in English and 76% in Swedish with Swedish FAQs at
  * 0.1, against 57% and 56% at 0.2, with no more false answers (suggestions are never false: the
- * shopper picks one or asks for a person). Below 0.1 the suggestions are mostly noise.
+ * shopper picks one or asks for a person). The price: more questions no FAQ covers get
+ * suggestions before the shopper asks for a person (19 of 27 English ones there, against 8 at
+ * 0.2); 0.05 would add 7 points of recall for 3 more of those.
  */
 export const DEFAULT_SUGGEST_THRESHOLD = 0.1;
 
