@@ -126,10 +126,13 @@ export class AiResponder {
     const before = this.core.snapshot();
     this.core.write(() => {
       if (decision.kind === "suggest") this.offer(decision);
-      else
+      else {
         this.log.append({ kind: "bot", id: null, name: null }, cutToLength(decision.text, MAX_BODY_CHARS), {
           ai: { confidence: decision.confidence, sources: decision.sources },
         });
+        // Suggestions answer the question they were offered for: a newer answer retires them.
+        state.ai.offer = null;
+      }
       // Only answers from the store's data count towards maxTurns, not a reply to "hi" or "thanks".
       if (decision.sources.length > 0) state.ai.turns += 1;
       if (this.core.log.lastCustomerSeq <= state.ai.answeredSeq) state.ai.owedSince = null;

@@ -65,6 +65,18 @@ describe("suggestions at medium confidence", () => {
     await eventually(async () => expect(botMessages(socket)).toHaveLength(2));
   });
 
+  it("retires an offer when a newer one comes", async () => {
+    await suggestingAlways();
+    const { socket, offer } = await suggested("what is the return policy for sale items?");
+    await sendAndWait(socket, "q2", "and for items bought online, what is the return policy?");
+    const newer = await socket.next((f) => f.type === "message" && f.author.kind === "bot");
+    expect(newer.ai.suggestions.length).toBeGreaterThan(0);
+    socket.send({ type: "pick", seq: offer.seq, id: offer.ai.suggestions[0].id });
+    expect(await socket.nextOfType("error")).toMatchObject({ code: "invalid_frame", message: expect.stringContaining("offers nothing to pick") });
+    socket.send({ type: "pick", seq: newer.seq, id: newer.ai.suggestions[0].id });
+    expect((await socket.next((f) => f.type === "message" && f.author.kind === "bot")).ai.pickedFrom).toBe(newer.seq);
+  });
+
   it('hands off instead when suggestions are off, and "No, talk to a person" still hands off after an offer', async () => {
     await setAi({ enabled: true, threshold: 1, suggestions: { enabled: false, threshold: 0.01 } });
     const off = await suggested("can i send my order back if i change my mind?");

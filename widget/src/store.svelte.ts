@@ -77,6 +77,27 @@ export class WidgetStore {
     return this.chat.messages.filter((m) => m.author.kind !== "system");
   }
 
+  /**
+   * The AI agent's newest message while it still has the chat: its suggestions can be picked,
+   * or its answer called unhelpful. Null once anyone else speaks, or it hands off.
+   */
+  get aiTurn(): MessageT | null {
+    if (this.chat.aiMode !== "answering" || this.ended) return null;
+    const shown = this.shown;
+    for (let i = shown.length - 1; i >= 0; i--) {
+      const message = shown[i]!;
+      if (message.author.kind === "customer") continue;
+      return message.ai && !message.ai.handoff ? message : null;
+    }
+    return null;
+  }
+
+  /** The AI's newest message offers its own way to a person (its suggestions' "No", "That didn't help"). */
+  get aiTurnOffersPerson(): boolean {
+    const ai = this.aiTurn?.ai;
+    return !!ai && (!!ai.suggestions?.length || ai.sources.length > 0);
+  }
+
   get unread(): number {
     return this.shown.filter((m) => m.author.kind !== "customer" && m.seq > this.chat.reads.customer).length;
   }
@@ -181,6 +202,17 @@ export class WidgetStore {
   talkToPerson(): void {
     this.personRequested = !this.conversation?.sendFrame({ type: "handoff" });
     if (this.personRequested) this.notice = this.t.text.personRequested;
+  }
+
+  /** The shopper picks one of the AI's suggestions: its answer follows as the AI's next message. */
+  pick(seq: number, faqId: string): void {
+    this.notice = this.conversation?.sendFrame({ type: "pick", seq, id: faqId }) ? null : this.t.text.offline;
+  }
+
+  /** "That didn't help": a person takes over, with the conversation so far. */
+  notHelpful(): void {
+    const sent = this.conversation?.sendFrame({ type: "handoff", reason: "not_helpful" });
+    this.notice = sent ? this.t.text.personRequested : this.t.text.offline;
   }
 
   end(): void {

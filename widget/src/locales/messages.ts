@@ -69,6 +69,14 @@ export interface Messages {
   assistant: string;
   /** Asks for a human instead of the AI agent. */
   talkToPerson: string;
+  /** Above the FAQs the AI agent suggests when it is not sure enough to answer. */
+  suggestionsTitle: string;
+  /** Under the suggestions: none of them, a person instead. */
+  noTalkToPerson: string;
+  /** Under the AI agent's answer: it didn't help, a person instead. */
+  notHelpful: string;
+  /** Under the AI agent's answer: what it came from; {title} is the FAQ's question or the order. */
+  answerSource: string;
   personRequested: string;
   /** An agent without a name. */
   support: string;
