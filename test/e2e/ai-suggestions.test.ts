@@ -32,6 +32,15 @@ async function ask(page: Page, question: string) {
   const w = ui(page);
   await w.launcher.click();
   await w.needHelp.click();
+  // The AI decides in milliseconds: every typing line the panel shows is recorded as it shows.
+  await page.evaluate(() => {
+    const root = document.querySelector("#parley-widget")!.shadowRoot!;
+    const seen: string[] = ((window as unknown as { typingSeen: string[] }).typingSeen = []);
+    new MutationObserver(() => {
+      const line = root.querySelector('[data-parley="typing"]')?.textContent;
+      if (line && !seen.includes(line)) seen.push(line);
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
   await w.input.fill(question);
   await w.input.press("Enter");
 }
@@ -43,6 +52,8 @@ describe("the AI agent in the shopper's words", { timeout: 60_000 }, () => {
       await ask(page, "Can I return it if it doesn't fit?");
       const reply = page.locator('[data-parley="message"][data-author="bot"][data-ai="true"]').first();
       await visible(reply, 10_000);
+      // While it decided, the AI was typing, by its name in the shopper's language.
+      expect(await page.evaluate(() => (window as unknown as { typingSeen: string[] }).typingSeen)).toEqual(["AI assistant is typing…"]);
 
       const suggestions = page.locator('button[data-parley="suggestion"]');
       if ((await suggestions.count()) > 0) {
