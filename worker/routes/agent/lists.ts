@@ -1,5 +1,7 @@
 // The lists admins edit (FAQs, macros, knowledge-base articles): agents read, admins create,
-// change and delete. One route shape over the list stores of lib/lists.ts.
+// change and delete. One route shape over the list stores of lib/lists.ts. FAQs and articles are
+// the AI's knowledge: after a save or a delete, their vectors for semantic ranking follow, after
+// the response (waitUntil), so saving stays as fast as ever.
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
@@ -21,12 +23,13 @@ import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
 import { notFound } from "../../lib/errors";
+import { embedSaved, forgetEmbeddings, type KnowledgeKind, type KnowledgeSource } from "../../lib/ai/embedding-store";
 import { articleStore, faqStore, macroStore, type ListStore } from "../../lib/lists";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import type { RouteDefinition } from "../audience";
 
 /** Each list's schemas (from the contract) and its store. */
-type ListSpec<Input> = {
+type ListSpec<Input, Output> = {
   /** Path segment and list key, e.g. "faqs". */
   plural: string;
   /** The item's name in messages, e.g. "FAQ". */
@@ -35,20 +38,26 @@ type ListSpec<Input> = {
   patch: z.ZodType<Partial<Input>>;
   output: z.ZodType;
   list: z.ZodType;
-  store: ListStore<Input, unknown>;
+  store: ListStore<Input, Output>;
+  /** Set for the AI's knowledge: the saved item as what its vectors are computed from. */
+  knowledge?: { kind: KnowledgeKind; source: (saved: Output) => KnowledgeSource };
 };
 
 /**
  * The four routes of a list. Generic over the list, so the handlers take the validated input by
  * name: the route's own validators have checked it against the spec's schemas.
  */
-function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
-  const { plural, label, store } = spec;
+function listRoutes<Input, Output>(spec: ListSpec<Input, Output>): RouteDefinition[] {
+  const { plural, label, store, knowledge } = spec;
   const base = `/api/${plural}`;
   const tags = [plural];
   const admins = { security: agentAuth, middleware: [requireAdmin] };
   const input = (c: Context<AppEnv>) => (c.req.valid as (target: "json") => Input)("json");
   const id = (c: Context<AppEnv>) => (c.req.valid as (target: "param") => { id: string })("param").id;
+  const saved = (c: Context<AppEnv>, item: Output) => {
+    if (knowledge) c.executionCtx.waitUntil(embedSaved(c.env, db(c.env.DB), knowledge.source(item)));
+    return item;
+  };
   const definitions: Array<[Parameters<typeof createRoute>[0], (c: Context<AppEnv>) => Promise<Response>]> = [
     [
       {
@@ -71,7 +80,7 @@ function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
         request: { body: jsonBody(spec.input, `The ${label}`) },
         responses: { 201: json(spec.output, "Created"), 400: errors[400], 401: errors[401], 403: errors[403] },
       },
-      async (c) => c.json(await store.create(db(c.env.DB), input(c)), 201),
+      async (c) => c.json(saved(c, await store.create(db(c.env.DB), input(c))), 201),
     ],
     [
       {
@@ -86,7 +95,7 @@ function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
       async (c) => {
         const updated = await store.update(db(c.env.DB), id(c), input(c));
         if (!updated) throw notFound(label);
-        return c.json(updated, 200);
+        return c.json(saved(c, updated), 200);
       },
     ],
     [
@@ -101,6 +110,7 @@ function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
       },
       async (c) => {
         if (!(await store.remove(db(c.env.DB), id(c)))) throw notFound(label);
+        if (knowledge) c.executionCtx.waitUntil(forgetEmbeddings(db(c.env.DB), knowledge.kind, id(c)));
         return c.body(null, 204);
       },
     ],
@@ -109,7 +119,25 @@ function listRoutes<Input>(spec: ListSpec<Input>): RouteDefinition[] {
 }
 
 export const listsRoutes = [
-  ...listRoutes({ plural: "faqs", label: "FAQ", input: FaqInput, patch: FaqPatch, output: Faq, list: FaqList, store: faqStore }),
+  ...listRoutes({
+    plural: "faqs",
+    label: "FAQ",
+    input: FaqInput,
+    patch: FaqPatch,
+    output: Faq,
+    list: FaqList,
+    store: faqStore,
+    knowledge: { kind: "faq", source: (faq) => ({ kind: "faq", ...faq }) },
+  }),
   ...listRoutes({ plural: "macros", label: "macro", input: MacroInput, patch: MacroPatch, output: Macro, list: MacroList, store: macroStore }),
-  ...listRoutes({ plural: "articles", label: "article", input: ArticleInput, patch: ArticlePatch, output: Article, list: ArticleList, store: articleStore }),
+  ...listRoutes({
+    plural: "articles",
+    label: "article",
+    input: ArticleInput,
+    patch: ArticlePatch,
+    output: Article,
+    list: ArticleList,
+    store: articleStore,
+    knowledge: { kind: "article", source: (article) => ({ kind: "article", ...article }) },
+  }),
 ];

@@ -1,6 +1,7 @@
 // The store's settings (admins).
 import { Settings, SettingsPatch } from "../../../contract";
 import { db } from "../../db/client";
+import { refreshEmbeddings } from "../../lib/ai/embedding-store";
 import { requireAdmin } from "../../middleware/auth";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
 import { assertOutgoingUrls } from "../../lib/outgoing-url";
@@ -42,6 +43,8 @@ export const settingsRoutes = [
       const saved = await patchSettings(db(c.env.DB), patch);
       // Conversations in this isolate see the change at once; elsewhere within SETTINGS_CACHE_MS.
       forgetRecentSettings(c.env);
+      // Semantic ranking turned on or given another model: embed what lacks a current vector, after the response.
+      if (patch.ai?.semantic) c.executionCtx.waitUntil(refreshEmbeddings(c.env, db(c.env.DB)));
       return c.json(saved, 200);
     },
   ),
