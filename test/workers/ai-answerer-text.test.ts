@@ -1,8 +1,10 @@
-// The built-in answerer's text handling: words, stems, languages, stop words and synonyms, and
-// telling when a customer asks for a person.
+// The built-in answerer's text handling: words, stems, languages (English, Swedish, Danish,
+// Norwegian bokmål), stop words and synonyms, and telling when a customer asks for a person.
 import { describe, expect, it } from "vitest";
+import type { Locale } from "../../contract";
 import { asksForHuman } from "../../worker/lib/ai/human";
-import { detectLanguage, informativeWords, stem, term, words } from "../../worker/lib/ai/text";
+import { faqPassage, rankPassages } from "../../worker/lib/ai/retrieval";
+import { analyse, detectLanguage, stem, term, textLanguageOf, words } from "../../worker/lib/ai/text";
 
 describe("text", () => {
   it("splits into lower-case words of letters and digits, keeping å, ä, ö and joining apostrophes", () => {
@@ -34,6 +36,14 @@ describe("text", () => {
     ["sv", ["paket", "paketet", "paketen"]],
     ["sv", ["storlek", "storlekar", "storleken", "storlekarna"]],
     ["sv", ["byta", "byte", "byter"]],
+    ["da", ["pakke", "pakken", "pakker", "pakkerne"]],
+    ["da", ["bestilling", "bestillingen", "bestillinger", "bestillingerne"]],
+    ["da", ["størrelse", "størrelsen", "størrelser", "størrelserne"]],
+    ["da", ["returnere", "returnerer", "returnerede"]],
+    ["nb", ["pakke", "pakken", "pakker", "pakkene"]],
+    ["nb", ["levering", "leveringen", "leveringer", "leveringene"]],
+    ["nb", ["jakke", "jakka", "jakken", "jakker"]],
+    ["nb", ["bytte", "bytter", "byttet"]],
   ] as const)("stems %s inflections together: %j", (language, forms) => {
     const stems = new Set(forms.map((form) => stem(form, language)));
     expect(stems.size, [...stems].join(", ")).toBe(1);
@@ -44,6 +54,9 @@ describe("text", () => {
     expect(stem("address", "en")).toBe("address");
     expect(stem("paket", "sv")).toBe("paket");
     expect(stem("leverans", "sv")).toBe("leverans");
+    expect(stem("retur", "da")).toBe("retur");
+    expect(stem("pris", "nb")).toBe("pris");
+    expect(new Set(["pakke", "pris", "retur", "størrelse"].map((w) => stem(w, "nb"))).size).toBe(4);
     expect(new Set(["order", "return", "refund", "size"].map((w) => stem(w, "en"))).size).toBe(4);
   });
 
@@ -55,8 +68,37 @@ describe("text", () => {
     expect(detectLanguage(words("1042"))).toBe("en");
   });
 
-  const terms = (text: string) => {
-    const { language, words: informative } = informativeWords(text);
+  it("tells Danish and Norwegian from Swedish and English, and from each other by the words they spell apart", () => {
+    const language = (text: string, locale: Locale | null = null) => textLanguageOf(words(text), locale);
+    expect(language("Hvad koster fragten til Norge?")).toBe("da");
+    expect(language("Hvornår kommer min bestilling?")).toBe("da");
+    expect(language("Hva koster frakten til Danmark?")).toBe("nb");
+    expect(language("Jeg lurer på når pakken kommer")).toBe("nb");
+    expect(language("Var är mitt paket?")).toBe("sv");
+    expect(language("Where is my parcel?")).toBe("en");
+    // Words both write (hvor, er, min) leave it open: Danish, the first of the two.
+    expect(language("Hvor er min pakke?")).toBe("da");
+    // The built-in answerer reads Danish and Norwegian, and replies in English.
+    expect(detectLanguage(words("Hvad koster fragten?"))).toBe("en");
+  });
+
+  it("lets the shopper's known locale decide what the words leave open, and only that", () => {
+    const language = (text: string, locale: Locale | null) => textLanguageOf(words(text), locale);
+    expect(language("Hvor er min pakke?", "nb")).toBe("nb");
+    expect(language("Apple Pay?", null)).toBeNull();
+    expect(language("Apple Pay?", "sv")).toBe("sv");
+    expect(language("Apple Pay?", "da")).toBe("da");
+    // A locale the analysis doesn't know tips nothing.
+    expect(language("Apple Pay?", "de")).toBeNull();
+    // Clear words win over the locale: a Swedish shopper may write English, a Danish one Swedish.
+    expect(language("Where is my parcel?", "sv")).toBe("en");
+    expect(language("Var är mitt paket?", "da")).toBe("sv");
+    expect(analyse("Apple Pay?", "nb").language).toBe("nb");
+    expect(analyse("Apple Pay?").language).toBe("en");
+  });
+
+  const terms = (text: string, locale: Locale | null = null) => {
+    const { language, words: informative } = analyse(text, locale);
     return informative.map((word) => term(word, language));
   };
 
@@ -64,6 +106,40 @@ describe("text", () => {
     expect(terms("Hi! How long does delivery take?")).toEqual(["long", "deliver", "tak"]);
     expect(terms("Hej! Hur lång tid tar leveransen?")).toEqual(["lång", "tid", "tar", "leverans"]);
     expect(terms("Thanks so much, bye")).toEqual([]);
+    expect(terms("Hej! Hvor lang tid tager leveringen?")).toEqual(["lang", "tid", "tag", "levering"]);
+    expect(terms("Hei! Hvor lang tid tar leveringen?")).toEqual(["lang", "tid", "tar", "levering"]);
+    expect(terms("Tusind tak, hej hej")).toEqual([]);
+    expect(terms("Tusen takk!")).toEqual([]);
+  });
+
+  describe("Danish and Norwegian in the ranking", () => {
+    const knowledge = [
+      faqPassage({ id: "delivery", question: "How long does delivery take?", answer: "We ship within 1–2 business days; delivery takes 2–4 days." }),
+      faqPassage({ id: "levering-da", question: "Hvor lang tid tager leveringen?", answer: "Vi sender inden for 1–2 hverdage, og leveringen tager 2–4 dage." }),
+      faqPassage({
+        id: "retur-nb",
+        question: "Hvordan returnerer jeg en vare?",
+        answer: "Du kan returnere varer innen 30 dager. Returetiketten ligger i pakken.",
+      }),
+      faqPassage({ id: "storlek-sv", question: "Hur hittar jag rätt storlek?", answer: "Titta i storleksguiden på varje produktsida." }),
+      faqPassage({ id: "swish-en", question: "Do you take Swish?", answer: "Yes, we take Swish." }),
+      faqPassage({ id: "swish-da", question: "Kan jeg betale med Swish?", answer: "Ja, du kan betale med Swish." }),
+    ];
+    const best = (question: string, locale: Locale | null = null) => rankPassages(question, knowledge, 1, locale)[0]?.passage.id;
+
+    it("finds inflections and compounds, linked with -s- or not", () => {
+      expect(best("Hvornår kommer leveringerne?")).toBe("levering-da");
+      expect(best("leveringstiden?", "da")).toBe("levering-da");
+      expect(best("Kan jeg returnere jakka?", "nb")).toBe("retur-nb");
+      expect(best("Hvor finner jeg returetiketter?", "nb")).toBe("retur-nb");
+    });
+
+    it("prefers the passage in the question's language, Danish and Norwegian counting as one", () => {
+      expect(best("How long does delivery take?")).toBe("delivery");
+      expect(best("Swish?", "en")).toBe("swish-en");
+      expect(best("Swish?", "da")).toBe("swish-da");
+      expect(best("Swish?", "nb")).toBe("swish-da");
+    });
   });
 
   it("makes synonyms and two-word phrases one term, within a language", () => {

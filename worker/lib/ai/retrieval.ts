@@ -3,11 +3,17 @@
 // cover, and how clearly does it beat the alternatives"), so one threshold fits all questions.
 // The index is built per request from the store's passages (tens to a few hundred); only each
 // passage's word analysis is memoised (see `analysePassage`). The test measures both.
-import { editDistance, informativeWords, isWeakWord, languageOf, term, words, type Language } from "./text";
+import type { ArticleTranslationsT, FaqTranslationsT, Locale } from "../../../contract";
+import { analyse, editDistance, isWeakWord, term, TEXT_LANGUAGES, textLanguageOf, words, type TextLanguage } from "./text";
 import type { Passage } from "./types";
 
 export type FaqInput = { id: string; question: string; answer: string };
 export type ArticleInput = { id: string; title: string; body: string };
+/** The store's knowledge as read: the published FAQs and the articles, with their translations. */
+export type Knowledge = {
+  faqs: Array<FaqInput & { translations: FaqTranslationsT }>;
+  articles: Array<ArticleInput & { translations: ArticleTranslationsT }>;
+};
 
 /** A FAQ is one passage: its question is the title (matched), its answer the text (said). */
 export function faqPassage(faq: FaqInput): Passage {
@@ -61,6 +67,26 @@ export function articlePassages(article: ArticleInput): Passage[] {
   return texts.map((text) => ({ kind: "article", id: article.id, title: article.title, text }));
 }
 
+/**
+ * The passages the answerers rank for a shopper in `locale` (null: not known): every FAQ and
+ * article once, in that locale where it has a translation (its passages then say so), else in
+ * its default text. So an answer comes in the shopper's language wherever the store wrote one.
+ */
+export function knowledgePassages({ faqs, articles }: Knowledge, locale: Locale | null): Passage[] {
+  if (!locale) return [...faqs.map(faqPassage), ...articles.flatMap(articlePassages)];
+  const inLocale = (passage: Passage): Passage => ({ ...passage, locale });
+  return [
+    ...faqs.map((faq) => {
+      const translated = faq.translations[locale];
+      return translated ? inLocale(faqPassage({ id: faq.id, ...translated })) : faqPassage(faq);
+    }),
+    ...articles.flatMap((article) => {
+      const translated = article.translations[locale];
+      return translated ? articlePassages({ id: article.id, ...translated }).map(inLocale) : articlePassages(article);
+    }),
+  ];
+}
+
 // BM25's usual constants: term frequency saturates around k1, and b = 0.75 mostly (not fully)
 // discounts long passages.
 const K1 = 1.2;
@@ -88,6 +114,11 @@ export type RankedPassage = {
  */
 const OTHER_LANGUAGE_FACTOR = 0.5;
 
+/** Danish and bokmål are written so alike that a short text in one is easily taken for the other. */
+const WRITTEN_ALIKE: ReadonlySet<TextLanguage> = new Set(["da", "nb"]);
+
+const otherLanguage = (a: TextLanguage, b: TextLanguage) => a !== b && !(WRITTEN_ALIKE.has(a) && WRITTEN_ALIKE.has(b));
+
 /**
  * A weak term's share in BM25 (see `isWeakWord`): enough to prefer the FAQ that asks "How long
  * does delivery take?" for "how long does delivery take", too little to make a passage that has
@@ -106,7 +137,7 @@ const MAX_QUESTION_WORDS = 40;
 
 /** What a passage's words come to, for the index: read-only, shared between requests. */
 type AnalysedPassage = {
-  language: Language;
+  language: TextLanguage;
   /** Term → how often the passage has it. */
   counts: Map<string, number>;
   /** How many informative words the passage has (BM25's document length). */
@@ -119,18 +150,19 @@ type IndexedPassage = AnalysedPassage & { passage: Passage; key: string };
 
 // Analysing a passage is most of the index's cost, and a store's passages are the same from one
 // message to the next, so the analysis is memoised by title and text (knowledge, never customer
-// data). Bounded: when full it starts afresh (dropping the oldest one at a time costs more, as
+// data), and by its locale where known. Bounded: when full it starts afresh (dropping the oldest one at a time costs more, as
 // V8's Map keeps deleted slots until it rehashes).
 const ANALYSED_LIMIT = 5_000;
 const analysedPassages = new Map<string, AnalysedPassage>();
 
 function analysePassage(passage: Passage): AnalysedPassage {
-  const key = `${passage.title}\n${passage.text}`;
+  const text = `${passage.title}\n${passage.text}`;
+  const key = `${passage.locale ?? ""}\n${text}`;
   const cached = analysedPassages.get(key);
   if (cached) return cached;
   // Title and text together: the title's words count for the passage, and a short FAQ answer's
   // language is clearer with its question.
-  const { language, words: informative } = informativeWords(key);
+  const { language, words: informative } = analyse(text, passage.locale ?? null);
   const counts = new Map<string, number>();
   const vocabulary = new Map<string, string>();
   for (const word of informative) {
@@ -196,10 +228,11 @@ class PassageIndex {
   }
 
   /**
-   * A compound ("leveranstid", "giftcards") as two known terms, with or without the Swedish
-   * linking -s- ("retur|s|etikett"): parts of 3+ letters, the first split that works.
+   * A compound ("leveranstid", "leveringstid", "giftcards") as two known terms, with or without
+   * the linking -s- of Swedish, Danish and Norwegian ("retur|s|etikett"; their linking -e- comes
+   * off with the stem: "jule|gave"): parts of 3+ letters, the first split that works.
    */
-  private compoundParts(word: string, language: Language): string[] | null {
+  private compoundParts(word: string, language: TextLanguage): string[] | null {
     for (let cut = 3; cut <= word.length - 3; cut++) {
       const tail = term(word.slice(cut), language);
       if (!this.known(tail)) continue;
@@ -213,16 +246,18 @@ class PassageIndex {
   }
 
   /**
-   * A question word as the index's terms: its term; else its term in the other language (a short
+   * A question word as the index's terms: its term; else its term in another language (a short
    * question may be mis-detected); else the term of the nearest word the passages use (a typo);
    * else the parts of a compound; else its term as it is, unknown to the index, where it still
    * counts against coverage.
    */
-  private resolve(word: string, language: Language): string[] {
+  private resolve(word: string, language: TextLanguage): string[] {
     const own = term(word, language);
     if (this.known(own)) return [own];
-    const other = term(word, language === "en" ? "sv" : "en");
-    if (this.known(other)) return [other];
+    for (const other of TEXT_LANGUAGES) {
+      const t = other === language ? null : term(word, other);
+      if (t && this.known(t)) return [t];
+    }
     const nearest = this.nearestTerm(word);
     if (nearest) return [nearest];
     return this.compoundParts(word, language) ?? [own];
@@ -232,8 +267,8 @@ class PassageIndex {
    * The question's terms, each once; weak only if every word that gave it is weak. Only the first
    * MAX_QUESTION_WORDS informative words count.
    */
-  private questionTerms(question: string): QuestionTerm[] {
-    const { language, words: informative } = informativeWords(question);
+  private questionTerms(question: string, locale: Locale | null): QuestionTerm[] {
+    const { language, words: informative } = analyse(question, locale);
     const terms = new Map<string, boolean>();
     for (const word of informative.slice(0, MAX_QUESTION_WORDS)) {
       const weak = isWeakWord(word, language);
@@ -265,16 +300,16 @@ class PassageIndex {
     return total > 0 ? covered / total : 0;
   }
 
-  rank(question: string, limit: number): RankedPassage[] {
-    const terms = this.questionTerms(question);
+  rank(question: string, limit: number, locale: Locale | null): RankedPassage[] {
+    const terms = this.questionTerms(question, locale);
     // Only weak words ("how long does it take?") leave nothing to look up.
     if (terms.every((t) => t.weak)) return [];
-    const asked = languageOf(words(question));
+    const asked = textLanguageOf(words(question), locale);
     const scored = this.docs
       .map((doc) => ({
         doc,
         coverage: this.coverage(doc, terms),
-        score: this.bm25(doc, terms) * (asked && doc.language !== asked ? OTHER_LANGUAGE_FACTOR : 1),
+        score: this.bm25(doc, terms) * (asked && otherLanguage(doc.language, asked) ? OTHER_LANGUAGE_FACTOR : 1),
       }))
       // A passage that shares only weak words with the question is no candidate at all.
       .filter((entry) => entry.coverage > 0)
@@ -303,8 +338,11 @@ class PassageIndex {
  *   article, as a share of its own score (0 for a tie, and for anything but the top passage).
  * So 1 is a passage with every term of the question and no rival; 0.7 the same passage tied
  * with another; 0.5 a passage with about half of what was asked (IDF-weighted) and a clear lead.
+ *
+ * `locale`, the shopper's where known, tips the reading of the question's language when its
+ * words leave it open (see `textLanguageOf`).
  */
-export function rankPassages(question: string, passages: Passage[], limit: number): RankedPassage[] {
+export function rankPassages(question: string, passages: Passage[], limit: number, locale: Locale | null = null): RankedPassage[] {
   if (passages.length === 0 || limit <= 0) return [];
-  return new PassageIndex(passages).rank(question, limit);
+  return new PassageIndex(passages).rank(question, limit, locale);
 }

@@ -1,8 +1,11 @@
-// Text handling shared by the AI agent's parts: normalising, telling English from Swedish, stop
-// words and a light suffix stemmer for both languages. Light on purpose: a store's knowledge is
-// small, so conflating a few unrelated words costs less than missing "orders" for "order".
+// Text handling shared by the AI agent's parts: words, a light suffix stemmer for English,
+// Swedish, Danish and Norwegian bokmål, synonyms and phrases, and a text's informative words in
+// its language (./language.ts tells which). Light on purpose: a store's knowledge is small, so
+// conflating a few unrelated words costs less than missing "orders" for "order".
+import type { Locale } from "../../../contract";
+import { isStopWord, perLanguage, replyLanguage, textLanguageOf, type Language, type TextLanguage } from "./language";
 
-export type Language = "en" | "sv";
+export { detectLanguage, textLanguage, textLanguageOf, TEXT_LANGUAGES, type Language, type TextLanguage } from "./language";
 
 /**
  * Lower-case words of letters and digits, in any script (å, ä, ö and é stay letters).
@@ -19,49 +22,12 @@ export function words(text: string): string[] {
   );
 }
 
-// Grammatical words, question words and chat filler ("hi", "thanks", "wondering", "help"): they
-// say nothing about which passage answers. Filler matters more than usual here, because the
-// confidence counts a question word that no passage contains as something left unanswered.
-const ENGLISH_STOP_WORDS = new Set(
-  `a about above after again all also am an and any anything are arent as at be been before being
-  below between both but by can cant could couldnt did didnt do does doesnt doing done dont down
-  during each either etc few for from further get gets getting got had has hasnt have havent
-  having he her here hers him his how hows i id if ill im in into is isnt it its itself ive just
-  let lets me might more most much must my myself no nor not now of off on once one only or other
-  our ours out over own same shall she should so some something such than that thats the their
-  them then there theres these they this those through to too u under until up upon us very was
-  wasnt we were what whats when where wheres which while who whom whose why will with wont would
-  wouldnt yes yet you youd youll your youre yours yourself
-  hi hello hey hiya greetings morning afternoon evening thanks thank thx ty please pls plz kindly
-  wondering wonder wondered question questions ask asking know tell like want wanted need needs
-  help okay ok dear guys sir madam regards cheers bye good great possible able really already
-  still else another`.split(/\s+/),
-);
-
-const SWEDISH_STOP_WORDS = new Set(
-  `alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din dina
-  ditt du där då efter ej eller en er era ert ett från för ha hade han hans har henne hennes hon
-  honom hur här i icke ingen inom inte jag ju kan kunde man med mellan men mig min mina mitt mot
-  mycket ni nu när någon något några och om oss på samma sedan sig sin sina sitta själv skulle
-  som så sådan sådana sådant till under upp ut utan vad var vara vars varför varit varje vart vem
-  vi vid vilka vilkas vilken vilket vår våra vårt än är åt över ska skall får fick få finns också
-  bara sen nån nåt nåtra vill går gå gör göra gjorde gjort jo nej ja
-  hej hejsan hallå tjena tjenare morsning tack tackar snälla vänligen undrar undra fråga frågor
-  hjälp behöver vet veta mvh hälsningar god bra möjligt redan fortfarande annars fått`.split(/\s+/),
-);
-
-const STOP_WORDS: Record<Language, Set<string>> = { en: ENGLISH_STOP_WORDS, sv: SWEDISH_STOP_WORDS };
-
-function isStopWord(word: string, language: Language): boolean {
-  return STOP_WORDS[language].has(word);
-}
-
 // Weak words: the words of "how long / how many / how fast / the best way", light verbs ("take",
 // "put", "come") and the verbs of "do you sell / can I buy X", where X is the question. A FAQ that
 // asks "How long does delivery take?" shares them with the question, which may tip the ranking,
 // but a passage without them ("1–3 business days") answers just as well, and one with only them
 // ("Do you sell gift cards?" for "Do you sell sunglasses?") doesn't answer at all.
-const WEAK_WORDS: Record<Language, Set<string>> = {
+const WEAK_WORDS: Record<TextLanguage, Set<string>> = {
   en: new Set(
     `best way ways long many fast quick quickly soon time times put take takes took taking make
     makes made go goes going went come comes came give gives gave work works sell sells selling
@@ -72,37 +38,23 @@ const WEAK_WORDS: Record<Language, Set<string>> = {
     kommer kom kommit ge ger gav gett sätta sätter lägga lägger fungerar funkar sälja säljer
     sålde köpa köper köpte erbjuda erbjuder`.split(/\s+/),
   ),
+  da: new Set(
+    `bedste måde lang lange længe mange hurtigt hurtig snart tid tage tager tog taget komme kommer
+    kom kommet give giver gav givet sætte sætter lægge lægger virker fungerer sælge sælger solgte
+    købe køber købte tilbyde tilbyder`.split(/\s+/),
+  ),
+  nb: new Set(
+    `beste måte lang lange lenge mange raskt rask fort snart tid ta tar tok tatt komme kommer kom
+    kommet gi gir ga gitt sette setter legge legger virker fungerer selge selger solgte kjøpe
+    kjøper kjøpte tilby tilbyr`.split(/\s+/),
+  ),
 };
 
-export function isWeakWord(word: string, language: Language): boolean {
+export function isWeakWord(word: string, language: TextLanguage): boolean {
   return WEAK_WORDS[language].has(word);
 }
 
-/**
- * The language the words say: more Swedish-only than English-only stop words, or å/ä/ö where
- * there are no English stop words, make Swedish. Words both lists share ("i", "under") count for
- * neither. Null when nothing tells (a lone "giftcards").
- */
-export function languageOf(textWords: string[]): Language | null {
-  let swedish = 0;
-  let english = 0;
-  for (const word of textWords) {
-    const sv = SWEDISH_STOP_WORDS.has(word);
-    const en = ENGLISH_STOP_WORDS.has(word);
-    if (sv && !en) swedish++;
-    else if (en && !sv) english++;
-    else if (!sv && !en && /[åäö]/.test(word)) swedish += 0.5;
-  }
-  if (swedish === english) return null;
-  return swedish > english ? "sv" : "en";
-}
-
-/** The words' language, English when nothing tells. */
-export function detectLanguage(textWords: string[]): Language {
-  return languageOf(textWords) ?? "en";
-}
-
-const VOWELS = /[aeiouyåäö]/;
+const VOWELS = /[aeiouyåäöæø]/;
 
 /** "shipp" → "ship", "sell" → "sel": one spelling for a word with and without its doubled end. */
 function undouble(word: string): string {
@@ -167,25 +119,53 @@ const SWEDISH_SUFFIXES: [suffix: string, minStem: number][] = [
   ["e", 3],
 ];
 
-function stemSwedish(word: string): string {
+// Danish and bokmål endings, longest first, one list for both as they inflect alike: definite
+// plurals (pakkerne, pakkene), plurals and definite forms (bestillinger, pakken, kortet, boka),
+// genitives and verb endings (returnerede, bestiller, bytte). A bare -s stays, as in Swedish.
+const DANO_NORWEGIAN_SUFFIXES: [suffix: string, minStem: number][] = [
+  ["ernes", 3],
+  ["enes", 3],
+  ["erne", 3],
+  ["ene", 3],
+  ["ende", 3],
+  ["ede", 3],
+  ["ers", 3],
+  ["ens", 3],
+  ["ets", 4],
+  ["er", 3],
+  ["en", 3],
+  ["et", 4],
+  ["a", 3],
+  ["e", 3],
+];
+
+/** Strips the first of `suffixes` that leaves a stem (see `stripped`), and undoubles the end. */
+function stemBySuffixes(word: string, suffixes: [suffix: string, minStem: number][]): string {
   if (word.length <= 3) return word;
-  for (const [suffix, minStem] of SWEDISH_SUFFIXES) {
+  for (const [suffix, minStem] of suffixes) {
     const stem = stripped(word, suffix, minStem);
     if (stem) return undouble(stem);
   }
   return undouble(word);
 }
 
+const STEMMERS: Record<TextLanguage, (word: string) => string> = {
+  en: stemEnglish,
+  sv: (word) => stemBySuffixes(word, SWEDISH_SUFFIXES),
+  da: (word) => stemBySuffixes(word, DANO_NORWEGIAN_SUFFIXES),
+  nb: (word) => stemBySuffixes(word, DANO_NORWEGIAN_SUFFIXES),
+};
+
 // Stems are memoised: a store's passages repeat the same few thousand words, and the index is
 // built per request. Bounded, so that odd input can't grow it without limit.
 const STEM_CACHE_LIMIT = 50_000;
-const stemCache: Record<Language, Map<string, string>> = { en: new Map(), sv: new Map() };
+const stemCache = perLanguage(() => new Map<string, string>());
 
-export function stem(word: string, language: Language): string {
+export function stem(word: string, language: TextLanguage): string {
   const cache = stemCache[language];
   let result = cache.get(word);
   if (result === undefined) {
-    result = /\d/.test(word) ? word : language === "sv" ? stemSwedish(word) : stemEnglish(word);
+    result = /\d/.test(word) ? word : STEMMERS[language](word);
     if (cache.size >= STEM_CACHE_LIMIT) cache.clear();
     cache.set(word, result);
   }
@@ -197,8 +177,8 @@ export function stem(word: string, language: Language): string {
 // Swedish question is answered from Swedish passages. Small on purpose: each group is a guess
 // about meaning that plain matching can't make. A word earns its place from the development
 // questions or the knowledge (test/workers/ai-questions.ts, ai-knowledge.ts), never from the
-// held-out test split of bench:ai; a test checks that.
-export const SYNONYMS: Readonly<Record<Language, readonly (readonly string[])[]>> = {
+// held-out test split of bench:ai; a test checks that. Danish and Norwegian have none yet.
+export const SYNONYMS: Readonly<Record<TextLanguage, readonly (readonly string[])[]>> = {
   en: [
     ["deliver", "delivery", "ship", "shipping", "shipment"],
     ["store", "shop", "boutique"],
@@ -228,18 +208,21 @@ export const SYNONYMS: Readonly<Record<Language, readonly (readonly string[])[]>
     ["presentkort", "gåvokort"],
     ["kosta", "kostnad", "pris"],
   ],
+  da: [],
+  nb: [],
 };
 
-const CANONICAL: Record<Language, Map<string, string>> = { en: new Map(), sv: new Map() };
-for (const language of ["en", "sv"] as const) {
+const CANONICAL = perLanguage((language) => {
+  const canonical = new Map<string, string>();
   for (const group of SYNONYMS[language]) {
-    const canonical = stem(group[0]!, language);
-    for (const word of group) CANONICAL[language].set(stem(word, language), canonical);
+    const first = stem(group[0]!, language);
+    for (const word of group) canonical.set(stem(word, language), first);
   }
-}
+  return canonical;
+});
 
 /** A word as an index term: its stem, or the stem its synonym group goes by. */
-export function term(word: string, language: Language): string {
+export function term(word: string, language: TextLanguage): string {
   const stemmed = stem(word, language);
   return CANONICAL[language].get(stemmed) ?? stemmed;
 }
@@ -248,7 +231,7 @@ export function term(word: string, language: Language): string {
 // "money back" is "refund", "skicka tillbaka" is "returnera") and names of two words ("United
 // Kingdom" is "UK"). Matched by the first word's stem ("sending back"), with up to two words between
 // the two, in either order ("send the sweater back", "få tillbaka pengarna").
-const PHRASES: Record<Language, [first: string, second: string, meaning: string][]> = {
+const PHRASES: Record<TextLanguage, [first: string, second: string, meaning: string][]> = {
   en: [
     ["send", "back", "return"],
     ["sent", "back", "return"],
@@ -262,20 +245,23 @@ const PHRASES: Record<Language, [first: string, second: string, meaning: string]
     ["skicka", "tillbaka", "returnera"],
     ["pengar", "tillbaka", "återbetalning"],
   ],
+  da: [],
+  nb: [],
 };
 
 const PHRASE_REACH = 3;
 
 /** The phrases by their first word's stem: one look-up per word of text. */
-const PHRASES_BY_FIRST: Record<Language, Map<string, [second: string, meaning: string][]>> = { en: new Map(), sv: new Map() };
-for (const language of ["en", "sv"] as const) {
+const PHRASES_BY_FIRST = perLanguage((language) => {
+  const byFirst = new Map<string, [second: string, meaning: string][]>();
   for (const [first, second, meaning] of PHRASES[language]) {
     const key = stem(first, language);
-    PHRASES_BY_FIRST[language].set(key, [...(PHRASES_BY_FIRST[language].get(key) ?? []), [second, meaning]]);
+    byFirst.set(key, [...(byFirst.get(key) ?? []), [second, meaning]]);
   }
-}
+  return byFirst;
+});
 
-function joinPhrases(all: string[], language: Language): string[] {
+function joinPhrases(all: string[], language: TextLanguage): string[] {
   let joined = all;
   for (let i = 0; i < joined.length; i++) {
     for (const [second, meaning] of PHRASES_BY_FIRST[language].get(stem(joined[i]!, language)) ?? []) {
@@ -292,16 +278,23 @@ function joinPhrases(all: string[], language: Language): string[] {
 }
 
 /**
- * The text's language and its informative words: not stop words in that language, and not
- * single letters ("t" of "t-shirt") unless digits.
+ * The text's language (see `textLanguageOf`; English when nothing tells) and its informative
+ * words: not stop words in that language, and not single letters ("t" of "t-shirt") unless
+ * digits. `locale`: the shopper's, or the one a translation is written in, where known.
  */
-export function informativeWords(text: string): { language: Language; words: string[] } {
+export function analyse(text: string, locale: Locale | null = null): { language: TextLanguage; words: string[] } {
   const all = words(text);
-  const language = detectLanguage(all);
+  const language = textLanguageOf(all, locale) ?? "en";
   return {
     language,
     words: joinPhrases(all, language).filter((word) => (word.length > 1 || /\d/.test(word)) && !isStopWord(word, language)),
   };
+}
+
+/** The text's informative words (see `analyse`), and the language to reply in (see `detectLanguage`). */
+export function informativeWords(text: string): { language: Language; words: string[] } {
+  const { language, words: informative } = analyse(text);
+  return { language: replyLanguage(language), words: informative };
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent swaps), or max + 1 if over max. */

@@ -1,7 +1,7 @@
 // The AI service agent's parts speak these types: the conversation's object gathers what the
 // store knows (FAQs, knowledge-base articles, this customer's own profile and events), an
 // Answerer decides, and the object stores the answer as a `bot` message or hands off.
-import type { StoreEventT } from "../../../contract";
+import type { Locale, StoreEventT } from "../../../contract";
 
 /** A piece of the store's knowledge that an answer may rest on. */
 export type Passage = {
@@ -10,6 +10,8 @@ export type Passage = {
   id: string;
   title: string;
   text: string;
+  /** The locale of the translation it comes from; absent for the default text, whose language its words tell. */
+  locale?: Locale;
 };
 
 /** What is known about the customer who asks: only theirs, never anyone else's. */
