@@ -22,6 +22,7 @@ import {
   WebhookInput,
 } from "./models";
 import { Article, ArticleInput, Faq, FaqInput } from "./knowledge";
+import { LOCALES } from "./locales";
 
 /** An id in a path: tickets, FAQs, webhooks. */
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
@@ -108,6 +109,10 @@ export const AiTryRequest = z
   .object({
     question: z.string().trim().min(1, "ask something").max(MAX_BODY_CHARS),
     customerId: z.string().trim().min(1).max(200).optional().openapi({ description: "A store customer id (externalId): answer as if this customer asked" }),
+    locale: z
+      .enum(LOCALES)
+      .optional()
+      .openapi({ description: "The shopper's locale: the FAQs and articles are read in it where they have it, as in a chat in that language" }),
   })
   .strict()
   .openapi("AiTryRequest");

@@ -1,7 +1,7 @@
 // The AI agent's decisions, wherever they are asked for (a conversation's object, or the
 // settings' "try it"): what the store knows, which answerer speaks, and when a person must.
 import { asc, eq } from "drizzle-orm";
-import type { MessageT, SettingsT } from "../../../contract";
+import type { ArticleTranslationsT, FaqTranslationsT, Locale, MessageT, SettingsT } from "../../../contract";
 import { db, type Db } from "../../db/client";
 import { cachedPerDatabase } from "../cache";
 import { articles, faqs } from "../../db/schema";
@@ -12,7 +12,7 @@ import { BuiltinAnswerer } from "./builtin";
 import { asksForHuman } from "./human";
 import { OpenAiCompatibleAnswerer } from "./openai";
 import { handoff, providerError } from "./prompt";
-import { articlePassages, faqPassage, rankPassages } from "./retrieval";
+import { knowledgePassages, rankPassages, type Knowledge } from "./retrieval";
 import type { Answer, AnswerRequest, Answerer, CustomerContext, HandoffReason, Passage, Turn } from "./types";
 import { WorkersAiAnswerer } from "./workers-ai";
 
@@ -28,22 +28,43 @@ const TRY_CANDIDATES = 5;
 /** Beyond the providers' own timeouts: whatever happens, the customer is not left waiting. */
 const DECISION_DEADLINE_MS = 20_000;
 
-/** The published FAQs and the articles, as passages the answerers rank. */
-async function readKnowledge(database: Db): Promise<Passage[]> {
+/** The store's knowledge as read, and its passages per shopper locale, each made on first use. */
+type StoreKnowledge = { passagesIn: (locale: Locale | null) => Passage[] };
+
+/** The published FAQs and the articles, with their translations. */
+async function readKnowledge(database: Db): Promise<StoreKnowledge> {
   const [faqRows, articleRows] = await Promise.all([
-    database.select({ id: faqs.id, question: faqs.question, answer: faqs.answer }).from(faqs).where(eq(faqs.published, true)).orderBy(asc(faqs.position)),
-    database.select({ id: articles.id, title: articles.title, body: articles.body }).from(articles),
+    database
+      .select({ id: faqs.id, question: faqs.question, answer: faqs.answer, translations: faqs.translations })
+      .from(faqs)
+      .where(eq(faqs.published, true))
+      .orderBy(asc(faqs.position)),
+    database.select({ id: articles.id, title: articles.title, body: articles.body, translations: articles.translations }).from(articles),
   ]);
-  return [...faqRows.map(faqPassage), ...articleRows.flatMap(articlePassages)];
+  const knowledge: Knowledge = {
+    faqs: faqRows.map((row) => ({ ...row, translations: row.translations as FaqTranslationsT })),
+    articles: articleRows.map((row) => ({ ...row, translations: row.translations as ArticleTranslationsT })),
+  };
+  const byLocale = new Map<Locale | null, Passage[]>();
+  return {
+    passagesIn(locale) {
+      let passages = byLocale.get(locale);
+      if (!passages) byLocale.set(locale, (passages = knowledgePassages(knowledge, locale)));
+      return passages;
+    },
+  };
 }
 
 const recentKnowledge = cachedPerDatabase(KNOWLEDGE_CACHE_MS, (env) => readKnowledge(db(env.DB)));
 
-/** `fresh`: read now, past the cache (an admin trying an article they just wrote must see it). */
-function storeKnowledge(env: Env, fresh = false): Promise<Passage[]> {
+/**
+ * The store's knowledge as a shopper in `locale` reads it (see `knowledgePassages`). `fresh`:
+ * read now, past the cache (an admin trying an article they just wrote must see it).
+ */
+async function storeKnowledge(env: Env, locale: Locale | null, fresh = false): Promise<Passage[]> {
   const cache = recentKnowledge(env);
   if (fresh) cache.clear();
-  return cache.get();
+  return (await cache.get()).passagesIn(locale);
 }
 
 /**
@@ -88,7 +109,10 @@ function withDeadline(answer: Promise<Answer>): Promise<Answer> {
   );
 }
 
-/** Asks the configured answerer; an LLM gets the store's best passages for the question, not all. */
+/**
+ * Asks the configured answerer, with the store's knowledge in the shopper's locale where it has
+ * one; an LLM gets the best passages for the question, not all.
+ */
 async function ask(input: {
   env: Env;
   database: Db;
@@ -96,14 +120,16 @@ async function ask(input: {
   question: string;
   history: Turn[];
   profileId: string | null;
+  locale: Locale | null;
   fresh?: boolean;
 }): Promise<{ answer: Answer; knowledge: Passage[] }> {
   const [knowledge, customer, answerer] = await Promise.all([
-    storeKnowledge(input.env, input.fresh),
+    storeKnowledge(input.env, input.locale, input.fresh),
     customerContext(input.database, input.profileId),
     answererFor(input.ai, input.env, input.database),
   ]);
-  const given = input.ai.provider === "builtin" ? knowledge : rankPassages(input.question, knowledge, LLM_PASSAGES).map((ranked) => ranked.passage);
+  const given =
+    input.ai.provider === "builtin" ? knowledge : rankPassages(input.question, knowledge, LLM_PASSAGES, input.locale).map((ranked) => ranked.passage);
   const request: AnswerRequest = {
     question: input.question,
     history: input.history,
@@ -133,24 +159,35 @@ export async function decide(input: {
   history: MessageT[];
   unanswered: MessageT[];
   turns: number;
+  /** The conversation's locale: the knowledge is read in it where the store wrote it. */
+  locale?: Locale | null;
 }): Promise<{ decision: Answer; question: string }> {
   const question = questionOf(input.unanswered);
   if (asksForHuman(question)) return { decision: handoff("asked_for_human", ""), question };
   if (input.turns >= input.ai.maxTurns) return { decision: handoff("unresolved", ""), question };
   const history: Turn[] = input.history.map((m) => ({ role: m.author.kind === "customer" ? "customer" : "assistant", text: m.body }));
   try {
-    const { answer } = await ask({ env: input.env, database: input.database, ai: input.ai, question, history, profileId: input.profileId });
+    const { answer } = await ask({
+      env: input.env,
+      database: input.database,
+      ai: input.ai,
+      question,
+      history,
+      profileId: input.profileId,
+      locale: input.locale ?? null,
+    });
     return { decision: answer, question };
   } catch (error) {
     return { decision: providerError(`could not read the store's data: ${error instanceof Error ? error.message : String(error)}`), question };
   }
 }
 
-/** The settings' "try it": what the agent would answer, and the passages it weighed. */
-export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null }) {
+/** The settings' "try it": what the agent would answer to a shopper in `locale`, and the passages it weighed. */
+export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null; locale?: Locale | null }) {
+  const locale = input.locale ?? null;
   const asked = asksForHuman(input.question)
-    ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, true) }
-    : await ask({ ...input, history: [], fresh: true });
+    ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, locale, true) }
+    : await ask({ ...input, locale, history: [], fresh: true });
   const { answer, knowledge } = asked;
   return {
     decision: answer.kind,
@@ -162,7 +199,7 @@ export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings;
     threshold: input.ai.threshold,
     provider: input.ai.provider,
     sources: answer.sources,
-    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES).map(({ passage, score, confidence }) => ({
+    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES, locale).map(({ passage, score, confidence }) => ({
       kind: passage.kind,
       id: passage.id,
       title: passage.title,

@@ -20,16 +20,16 @@ export const aiRoutes = [
       summary: "What the AI agent would answer, and why: its decision, confidence and the passages it weighed",
       security: agentAuth,
       middleware: [requireAdmin] as const,
-      request: { body: jsonBody(AiTryRequest, "A question, and optionally the customer asking") },
+      request: { body: jsonBody(AiTryRequest, "A question, and optionally the customer asking and their locale") },
       responses: { 200: json(AiTryResult, "The decision"), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404] },
     },
     async (c) => {
-      const { question, customerId } = c.req.valid("json");
+      const { question, customerId, locale } = c.req.valid("json");
       const database = db(c.env.DB);
       const profile = customerId === undefined ? null : await findProfileByExternalId(database, customerId);
       if (customerId !== undefined && !profile) throw new ApiError(404, "not_found", "customerId: no customer has that store id.");
       const settings = await loadSettings(database);
-      return c.json(await tryAnswer({ env: c.env, database, ai: settings.ai, question, profileId: profile?.id ?? null }), 200);
+      return c.json(await tryAnswer({ env: c.env, database, ai: settings.ai, question, profileId: profile?.id ?? null, locale: locale ?? null }), 200);
     },
   ),
   defineRoute(
