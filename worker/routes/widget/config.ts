@@ -14,7 +14,7 @@ export const configRoutes = [
       method: "get",
       path: "/api/widget/config",
       tags: ["widget"],
-      summary: "Public widget configuration (no personal data), its texts in the shopper's language where the store has them",
+      summary: "Public widget configuration (no personal data), its texts and FAQs in the shopper's language where the store has them",
       middleware: [etag()] as const,
       request: { query: WidgetConfigQuery },
       responses: { 200: json(WidgetConfig, "Config"), 400: errors[400], 403: errors[403] },
@@ -22,7 +22,8 @@ export const configRoutes = [
     async (c) => {
       const settings = c.var.settings;
       const { locale } = c.req.valid("query");
-      const texts = textsIn(settings, locale === undefined ? null : shippedLocale(locale));
+      const shopperLocale = locale === undefined ? null : shippedLocale(locale);
+      const texts = textsIn(settings, shopperLocale);
       const open = isOpenNow(settings.officeHours);
       // Cacheable, but revalidated each time so that a settings change shows at once. Each
       // language is its own URL (`?locale=`), so caches keep them apart without a Vary.
@@ -32,7 +33,7 @@ export const configRoutes = [
           enabled: settings.webchatEnabled,
           loginStatus: settings.loginStatus,
           welcomeMessage: texts.welcomeMessage,
-          faqs: await publishedFaqs(db(c.env.DB)),
+          faqs: await publishedFaqs(db(c.env.DB), shopperLocale),
           links: settings.links,
           officeHours: { open, message: open ? null : texts.closedMessage },
           ai: { enabled: settings.ai.enabled },
