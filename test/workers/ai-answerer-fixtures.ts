@@ -7,5 +7,5 @@ import { CASEY, PASSAGES } from "./ai-knowledge";
 export const answerer = new BuiltinAnswerer();
 
 export function request(question: string, customer: CustomerContext = CASEY, threshold = DEFAULT_THRESHOLD): AnswerRequest {
-  return { question, history: [], knowledge: PASSAGES, customer, threshold, suggestFrom: null };
+  return { question, history: [], knowledge: PASSAGES, customer, threshold, suggestFrom: null, locale: null };
 }

@@ -323,6 +323,7 @@ describe("rankByMeaning", () => {
       embeddings,
       embedder: new WorkersAiEmbedder(ai, MODEL),
       limit: options.limit ?? 5,
+      locale: null,
     });
     return { ranked, embedded: ai.calls.splice(0) };
   };
@@ -363,6 +364,23 @@ describe("rankByMeaning", () => {
     const alone = await rank("Do you ship to Finland?", { only: unsaved });
     expect(alone.embedded).toEqual([]);
     expect(alone.ranked).toEqual(rankPassages("Do you ship to Finland?", unsaved, 5));
+  });
+
+  it("is how the AI agent ranks once it is on: a paraphrase no word matches is suggested or answered, and handed off with it off", async () => {
+    const question = "Is the jacket water resistant?";
+    const tried = await json(await settled("POST", "/api/ai/try", { question }), 200);
+    expect(tried.decision).not.toBe("handoff");
+    expect([...tried.sources, ...tried.suggestions][0]).toMatchObject({ kind: "faq", title: "Is the raincoat waterproof?" });
+    expect(tried.candidates[0]).toMatchObject({ title: "Is the raincoat waterproof?", score: 0 });
+    expect(ai.takeTexts()).toEqual([question, question]);
+
+    await setSemantic({ enabled: false });
+    const byWords = await json(await settled("POST", "/api/ai/try", { question }), 200);
+    expect(byWords.decision).toBe("handoff");
+    expect(byWords.candidates.map((c: { title: string }) => c.title)).not.toContain("Is the raincoat waterproof?");
+    expect(ai.takeTexts()).toEqual([]);
+    await setSemantic({ enabled: true });
+    ai.takeTexts();
   });
 
   it("falls back to BM25, and says so in the log, when the embedding call fails", async () => {

@@ -43,6 +43,7 @@ const request = (overrides: Partial<AnswerRequest> = {}): AnswerRequest => ({
   customer: casey,
   threshold: 0.5,
   suggestFrom: null,
+  locale: null,
   ...overrides,
 });
 

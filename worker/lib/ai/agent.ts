@@ -12,7 +12,10 @@ import { BuiltinAnswerer } from "./builtin";
 import { asksForHuman } from "./human";
 import { OpenAiCompatibleAnswerer } from "./openai";
 import { handoff, providerError } from "./prompt";
-import { knowledgePassages, rankPassages, type Knowledge } from "./retrieval";
+import { embedderFor } from "./embeddings";
+import { readEmbeddings, type StoredEmbeddings } from "./embedding-store";
+import { knowledgePassages, rankByWords, type Knowledge, type Ranker } from "./retrieval";
+import { meaningRanker } from "./semantic";
 import type { Answer, AnswerRequest, Answerer, CustomerContext, HandoffReason, Passage, Turn } from "./types";
 import { WorkersAiAnswerer } from "./workers-ai";
 
@@ -67,6 +70,28 @@ async function storeKnowledge(env: Env, locale: Locale | null, fresh = false): P
   return (await cache.get()).passagesIn(locale);
 }
 
+/** The stored vectors of the knowledge, by model, read as often as the knowledge itself. */
+const recentEmbeddings = cachedPerDatabase(KNOWLEDGE_CACHE_MS, async () => new Map<string, Promise<StoredEmbeddings>>());
+
+/**
+ * How the store's knowledge is ranked: by words, and also by meaning when semantic ranking is on
+ * and the Worker has its AI binding (one embedding call per question, for the question only).
+ */
+async function rankerFor(ai: AiSettings, env: Env, fresh = false): Promise<Ranker> {
+  const embedder = embedderFor(env, ai.semantic);
+  if (!embedder) return rankByWords;
+  const cache = recentEmbeddings(env);
+  if (fresh) cache.clear();
+  const byModel = await cache.get();
+  let embeddings = byModel.get(embedder.model);
+  if (!embeddings) {
+    byModel.set(embedder.model, (embeddings = readEmbeddings(db(env.DB), embedder.model)));
+    // A failed read is not kept: the next question reads again.
+    embeddings.catch(() => byModel.delete(embedder.model));
+  }
+  return meaningRanker(embedder, await embeddings);
+}
+
 /**
  * Only the asking customer's own profile and events: nothing of anyone else's is ever read. Their
  * orders are read by name, so a long trail of other events never hides the newest order.
@@ -85,10 +110,10 @@ async function customerContext(database: Db, profileId: string | null): Promise<
 /** An answerer that cannot run (no key, no binding) hands off and says why, never stays silent. */
 const unavailable = (detail: string): Answerer => ({ answer: async () => providerError(detail) });
 
-async function answererFor(ai: AiSettings, env: Env, database: Db): Promise<Answerer> {
+async function answererFor(ai: AiSettings, env: Env, database: Db, rank: Ranker): Promise<Answerer> {
   switch (ai.provider) {
     case "builtin":
-      return new BuiltinAnswerer();
+      return new BuiltinAnswerer(rank);
     case "openai": {
       const apiKey = await readCredential(database, env, "openai", hostOf(ai.openai.baseUrl));
       if (!apiKey || !ai.openai.baseUrl) return unavailable("the OpenAI-compatible endpoint has no address, or no key for that address");
@@ -121,15 +146,17 @@ async function ask(input: {
   history: Turn[];
   profileId: string | null;
   locale: Locale | null;
+  rank: Ranker;
   fresh?: boolean;
 }): Promise<{ answer: Answer; knowledge: Passage[] }> {
+  const rank = input.rank;
   const [knowledge, customer, answerer] = await Promise.all([
     storeKnowledge(input.env, input.locale, input.fresh),
     customerContext(input.database, input.profileId),
-    answererFor(input.ai, input.env, input.database),
+    answererFor(input.ai, input.env, input.database, rank),
   ]);
   const given =
-    input.ai.provider === "builtin" ? knowledge : rankPassages(input.question, knowledge, LLM_PASSAGES, input.locale).map((ranked) => ranked.passage);
+    input.ai.provider === "builtin" ? knowledge : (await rank(input.question, knowledge, LLM_PASSAGES, input.locale)).map((ranked) => ranked.passage);
   const request: AnswerRequest = {
     question: input.question,
     history: input.history,
@@ -137,6 +164,7 @@ async function ask(input: {
     customer,
     threshold: input.ai.threshold,
     suggestFrom: input.ai.suggestions.enabled ? input.ai.suggestions.threshold : null,
+    locale: input.locale,
   };
   return { answer: await withDeadline(answerer.answer(request)), knowledge };
 }
@@ -175,6 +203,7 @@ export async function decide(input: {
       history,
       profileId: input.profileId,
       locale: input.locale ?? null,
+      rank: await rankerFor(input.ai, input.env),
     });
     return { decision: answer, question };
   } catch (error) {
@@ -185,9 +214,10 @@ export async function decide(input: {
 /** The settings' "try it": what the agent would answer to a shopper in `locale`, and the passages it weighed. */
 export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings; question: string; profileId: string | null; locale?: Locale | null }) {
   const locale = input.locale ?? null;
+  const rank = await rankerFor(input.ai, input.env, true);
   const asked = asksForHuman(input.question)
     ? { answer: handoff("asked_for_human", ""), knowledge: await storeKnowledge(input.env, locale, true) }
-    : await ask({ ...input, locale, history: [], fresh: true });
+    : await ask({ ...input, locale, rank, history: [], fresh: true });
   const { answer, knowledge } = asked;
   return {
     decision: answer.kind,
@@ -199,7 +229,7 @@ export async function tryAnswer(input: { env: Env; database: Db; ai: AiSettings;
     threshold: input.ai.threshold,
     provider: input.ai.provider,
     sources: answer.sources,
-    candidates: rankPassages(input.question, knowledge, TRY_CANDIDATES, locale).map(({ passage, score, confidence }) => ({
+    candidates: (await rank(input.question, knowledge, TRY_CANDIDATES, locale)).map(({ passage, score, confidence }) => ({
       kind: passage.kind,
       id: passage.id,
       title: passage.title,

@@ -3,7 +3,7 @@
 // article paragraph when the match is confident enough. Less sure, it offers the best FAQs as
 // suggestions; with no idea, it hands off to a person.
 import { answerOrderQuestion } from "./orders";
-import { rankPassages, type RankedPassage } from "./retrieval";
+import { rankByWords, type RankedPassage, type Ranker } from "./retrieval";
 import { smallTalkReply } from "./small-talk";
 import type { Answer, AnswerRequest, Answerer, Source } from "./types";
 
@@ -39,6 +39,9 @@ function source(ranked: RankedPassage): Source {
 }
 
 export class BuiltinAnswerer implements Answerer {
+  /** `rank`: by words alone, or by words and meaning when the store has semantic ranking on. */
+  constructor(private readonly rank: Ranker = rankByWords) {}
+
   async answer(request: AnswerRequest): Promise<Answer> {
     const order = answerOrderQuestion(request.question, request.customer);
     if (order === "no_order") {
@@ -58,7 +61,7 @@ export class BuiltinAnswerer implements Answerer {
     const smallTalk = smallTalkReply(request.question);
     if (smallTalk) return { kind: "answer", text: smallTalk, confidence: 1, sources: [] };
 
-    const ranked = rankPassages(request.question, request.knowledge, RANKED);
+    const ranked = await this.rank(request.question, request.knowledge, RANKED, request.locale);
     const best = ranked[0];
     if (!best) {
       // Nothing at all to look up: never answered with a random passage.

@@ -346,3 +346,8 @@ export function rankPassages(question: string, passages: Passage[], limit: numbe
   if (passages.length === 0 || limit <= 0) return [];
   return new PassageIndex(passages).rank(question, limit, locale);
 }
+
+/** Ranks passages for a question, best first: by words (`rankByWords`), or by words and meaning (semantic.ts). */
+export type Ranker = (question: string, passages: Passage[], limit: number, locale: Locale | null) => Promise<RankedPassage[]>;
+
+export const rankByWords: Ranker = async (question, passages, limit, locale) => rankPassages(question, passages, limit, locale);

@@ -2,17 +2,11 @@
 // the passages (embedding-store.ts), fused with BM25 (retrieval.ts) so that a paraphrase sharing
 // no word with its FAQ is still found, and a confident word match keeps its confidence.
 //
-// Wiring, in the answer path (agent.ts), in place of `rankPassages(question, knowledge, limit)`:
-//   const embedder = embedderFor(env, settings.ai.semantic); // embeddings.ts; null: off or no binding
-//   const ranked = embedder
-//     ? await rankByMeaning({ question, passages: knowledge, embeddings: await readEmbeddings(database, embedder.model), embedder, limit })
-//     : rankPassages(question, knowledge, limit);
-// readEmbeddings (embedding-store.ts) reads every vector: cache it beside the knowledge
-// (cachedPerDatabase), not per question. The result reads as rankPassages' does: best first, and
-// `confidence` 0..1 against the same thresholds.
+// `meaningRanker` is the answer path's ranker when semantic ranking is on (agent.ts).
+import type { Locale } from "../../../contract";
 import type { Embedder } from "./embeddings";
 import { vectorOf, type StoredEmbeddings } from "./embedding-store";
-import { rankPassages, type RankedPassage } from "./retrieval";
+import { rankPassages, type RankedPassage, type Ranker } from "./retrieval";
 import type { Passage } from "./types";
 
 export type MeaningQuery = {
@@ -23,6 +17,8 @@ export type MeaningQuery = {
   embeddings: StoredEmbeddings;
   embedder: Embedder;
   limit: number;
+  /** The shopper's locale, as for rankPassages. */
+  locale: Locale | null;
 };
 
 /**
@@ -77,8 +73,8 @@ function semanticConfidences(candidates: Candidate[]) {
  * if the embedding call fails the ranking is BM25's, with the failure logged.
  */
 export async function rankByMeaning(query: MeaningQuery): Promise<RankedPassage[]> {
-  const { question, passages, embeddings, embedder, limit } = query;
-  const lexical = rankPassages(question, passages, passages.length);
+  const { question, passages, embeddings, embedder, limit, locale } = query;
+  const lexical = rankPassages(question, passages, passages.length, locale);
   const bm25Only = () => lexical.slice(0, limit);
   if (limit <= 0 || !question.trim() || embeddings.model !== embedder.model) return bm25Only();
   const vectors = await Promise.all(passages.map((passage) => vectorOf(embeddings, passage)));
@@ -113,3 +109,9 @@ export async function rankByMeaning(query: MeaningQuery): Promise<RankedPassage[
     .slice(0, limit)
     .map(({ passage, score, confidence }) => ({ passage, score, confidence }));
 }
+
+/** rankByMeaning as a Ranker, over one model's stored vectors. */
+export const meaningRanker =
+  (embedder: Embedder, embeddings: StoredEmbeddings): Ranker =>
+  (question, passages, limit, locale) =>
+    rankByMeaning({ question, passages, embeddings, embedder, limit, locale });

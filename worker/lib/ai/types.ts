@@ -35,6 +35,8 @@ export type AnswerRequest = {
   threshold: number;
   /** 0..1, at most `threshold`: from this confidence FAQs are offered as suggestions; null: never. */
   suggestFrom: number | null;
+  /** The shopper's language, when the widget said: it tips the ranking's reading of the question. */
+  locale: Locale | null;
 };
 
 /** Where an answer came from, for the inbox ("the AI used these passages"). */
