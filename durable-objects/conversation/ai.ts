@@ -117,6 +117,7 @@ export class AiResponder {
       profileId: state.profileId,
       ...this.log.thread(state.ai.answeredSeq, upTo, THREAD),
       turns: state.ai.turns,
+      locale: state.locale,
     });
     // The world may have moved while the AI thought: closed, handed off, or taken over.
     const now = this.core.snapshot();

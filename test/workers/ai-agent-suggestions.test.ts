@@ -1,7 +1,7 @@
 // The AI agent between "sure" and "no idea": it offers the best FAQs as suggestions, the shopper
 // picks one (answered, and recorded) or asks for a person; and "That didn't help" after an answer.
 import { describe, expect, it } from "vitest";
-import { agentSocket, call, eventually, json, sendAndWait } from "./helpers";
+import { agentSocket, call, customer, customerSocket, eventually, json, sendAndWait } from "./helpers";
 import { admin, agent, botMessages, chat, record, setAi, track, useAiAgent } from "./ai-agent-fixtures";
 
 useAiAgent();
@@ -125,5 +125,39 @@ describe("That didn't help", () => {
 
     socket.send({ type: "handoff", reason: "because" });
     expect(await socket.nextOfType("error")).toMatchObject({ code: "invalid_frame", message: expect.stringContaining("reason") });
+  });
+});
+
+describe("the shopper's language", () => {
+  it("answers a chat started in Swedish from the Swedish version of a FAQ, and an English chat from the English one", async () => {
+    await setAi({ enabled: true, threshold: 0.3 });
+    const sv = { question: "Kan jag få presentinslagning?", answer: "Ja, vi slår in gratis i kassan." };
+    const faq = await json(
+      await call("/api/faqs", {
+        method: "POST",
+        cookie: admin,
+        json: { question: "Do you offer gift wrapping?", answer: "Yes, we gift wrap for free at checkout.", published: true, translations: { sv } },
+      }),
+      201,
+    );
+    try {
+      const answers: Record<string, string> = {};
+      for (const [locale, question] of [
+        ["sv", "Erbjuder ni presentinslagning?"],
+        ["en", "Do you offer gift wrapping?"],
+      ]) {
+        const shopper = await customer();
+        const { ticket } = await json(await call("/api/widget/conversations", { method: "POST", token: shopper.token, json: { locale } }), 201);
+        const socket = track(await customerSocket(ticket.id, shopper.token));
+        await socket.nextOfType("hello");
+        await sendAndWait(socket, "q1", question!);
+        const reply = await socket.next((f) => f.type === "message" && f.author.kind === "bot");
+        expect(reply.ai.sources[0]).toMatchObject({ kind: "faq", id: faq.id });
+        answers[locale!] = reply.body;
+      }
+      expect(answers).toEqual({ sv: sv.answer, en: "Yes, we gift wrap for free at checkout." });
+    } finally {
+      await call(`/api/faqs/${faq.id}`, { method: "DELETE", cookie: admin });
+    }
   });
 });

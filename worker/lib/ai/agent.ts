@@ -74,6 +74,15 @@ async function storeKnowledge(env: Env, locale: Locale | null, fresh = false): P
 const recentEmbeddings = cachedPerDatabase(KNOWLEDGE_CACHE_MS, async () => new Map<string, Promise<StoredEmbeddings>>());
 
 /**
+ * A FAQ or article changed: this isolate reads the knowledge (and its vectors) afresh at the next
+ * question. Other isolates see the change within KNOWLEDGE_CACHE_MS.
+ */
+export function forgetKnowledge(env: Env): void {
+  recentKnowledge(env).clear();
+  recentEmbeddings(env).clear();
+}
+
+/**
  * How the store's knowledge is ranked: by words, and also by meaning when semantic ranking is on
  * and the Worker has its AI binding (one embedding call per question, for the question only).
  */

@@ -1,7 +1,7 @@
 // The lists admins edit (FAQs, macros, knowledge-base articles): agents read, admins create,
 // change and delete. One route shape over the list stores of lib/lists.ts. FAQs and articles are
-// the AI's knowledge: after a save or a delete, their vectors for semantic ranking follow, after
-// the response (waitUntil), so saving stays as fast as ever.
+// the AI's knowledge: after a save or a delete the AI reads it afresh, and their vectors for
+// semantic ranking follow after the response (waitUntil), so saving stays as fast as ever.
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
@@ -23,6 +23,7 @@ import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
 import { requireAdmin } from "../../middleware/auth";
 import { notFound } from "../../lib/errors";
+import { forgetKnowledge } from "../../lib/ai/agent";
 import { embedSaved, forgetEmbeddings, type KnowledgeKind, type KnowledgeSource } from "../../lib/ai/embedding-store";
 import { articleStore, faqStore, macroStore, type ListStore } from "../../lib/lists";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
@@ -54,8 +55,13 @@ function listRoutes<Input, Output>(spec: ListSpec<Input, Output>): RouteDefiniti
   const admins = { security: agentAuth, middleware: [requireAdmin] };
   const input = (c: Context<AppEnv>) => (c.req.valid as (target: "json") => Input)("json");
   const id = (c: Context<AppEnv>) => (c.req.valid as (target: "param") => { id: string })("param").id;
+  // The AI answers from the change at once (in this isolate), and by meaning once its vectors are in.
+  const changed = (c: Context<AppEnv>, vectors: Promise<void>) => {
+    forgetKnowledge(c.env);
+    c.executionCtx.waitUntil(vectors.then(() => forgetKnowledge(c.env)));
+  };
   const saved = (c: Context<AppEnv>, item: Output) => {
-    if (knowledge) c.executionCtx.waitUntil(embedSaved(c.env, db(c.env.DB), knowledge.source(item)));
+    if (knowledge) changed(c, embedSaved(c.env, db(c.env.DB), knowledge.source(item)));
     return item;
   };
   const definitions: Array<[Parameters<typeof createRoute>[0], (c: Context<AppEnv>) => Promise<Response>]> = [
@@ -110,7 +116,7 @@ function listRoutes<Input, Output>(spec: ListSpec<Input, Output>): RouteDefiniti
       },
       async (c) => {
         if (!(await store.remove(db(c.env.DB), id(c)))) throw notFound(label);
-        if (knowledge) c.executionCtx.waitUntil(forgetEmbeddings(db(c.env.DB), knowledge.kind, id(c)));
+        if (knowledge) changed(c, forgetEmbeddings(db(c.env.DB), knowledge.kind, id(c)));
         return c.body(null, 204);
       },
     ],
