@@ -234,6 +234,7 @@ export type MacroListT = z.infer<typeof MacroList>;
 export type ArticleListT = z.infer<typeof ArticleList>;
 export type MacroPatchT = z.infer<typeof MacroPatch>;
 export type ArticlePatchT = z.infer<typeof ArticlePatch>;
+export type AiTryRequestT = z.infer<typeof AiTryRequest>;
 export type AiTryResultT = z.infer<typeof AiTryResult>;
 export type AiHandoffT = z.infer<typeof AiHandoff>;
 export type AiHandoffListT = z.infer<typeof AiHandoffList>;

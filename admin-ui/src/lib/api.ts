@@ -4,6 +4,7 @@ import type {
   AgentListT,
   AgentResponseT,
   AiHandoffListT,
+  AiTryRequestT,
   AiTryResultT,
   ArticleInputT,
   ArticleListT,
@@ -117,7 +118,7 @@ export const api = {
   credentials: () => call<CredentialStatusesT>("/api/credentials"),
   setCredential: (name: CredentialNameT, value: string) => send<void>("PUT", `/api/credentials/${name}`, { value }),
   forgetCredential: (name: CredentialNameT) => send<void>("DELETE", `/api/credentials/${name}`),
-  tryAi: (question: string, customerId?: string) => send<AiTryResultT>("POST", "/api/ai/try", customerId ? { question, customerId } : { question }),
+  tryAi: (request: AiTryRequestT) => send<AiTryResultT>("POST", "/api/ai/try", request),
   handoffs: () => call<AiHandoffListT>("/api/ai/handoffs").then((r) => r.handoffs),
 
   unsubscribes: () => call<EmailUnsubscribeListT>("/api/notifications/unsubscribes").then((r) => r.unsubscribes),
