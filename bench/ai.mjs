@@ -74,8 +74,8 @@ async function shopper(vars, index) {
 }
 
 /** A new chat of the shopper's, whose socket hands each frame to whoever waits for it. */
-async function openChat(who) {
-  const { ticket } = await json("/api/widget/conversations", { method: "POST", headers: who.headers });
+async function openChat(who, locale = null) {
+  const { ticket } = await json("/api/widget/conversations", { method: "POST", headers: who.headers, body: JSON.stringify(locale ? { locale } : {}) });
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/widget/conversations/${ticket.id}/ws?token=${encodeURIComponent(who.token)}&after=0`);
   let waiting = null;
   ws.addEventListener("message", (event) => waiting?.(JSON.parse(String(event.data))));
@@ -168,7 +168,8 @@ try {
   );
 
   // The evaluation split: each question as the first message of a chat of its own.
-  const ask = (questions, faqIds, tag, firstShopper) => askAll({ questions, faqIds, shopper: (i) => shopper(vars, i), openChat, tag, firstShopper });
+  const ask = (questions, faqIds, tag, firstShopper, locale = null) =>
+    askAll({ questions, faqIds, shopper: (i) => shopper(vars, i), openChat: (who) => openChat(who, locale), tag, firstShopper });
   const { ai } = await json("/api/settings", { headers: admin });
   const defaults = { threshold: ai.threshold, suggestFrom: ai.suggestions.enabled ? ai.suggestions.threshold : Infinity };
   const byLanguage = (language) => EVALUATION.filter((q) => q.language === language);
@@ -189,12 +190,19 @@ try {
     defaults,
   );
   reportOrderIntent(withEnglishFaqs);
-  for (const id of englishIds.keys()) await json(`/api/faqs/${id}`, { method: "DELETE", headers: admin });
-  const swedishIds = await publish(SWEDISH_FAQS.map((faq) => [faq.question, faq.answer]));
-  // Each isolate keeps the store's knowledge for up to 10 s (worker/lib/ai/agent.ts): wait it out, so no answer comes from the English FAQs.
+  // The store writes each FAQ in Swedish too; Swedish shoppers' chats say so (the widget sends the locale).
+  for (const [id, label] of englishIds) {
+    const sv = SWEDISH_FAQS[Number(label.slice("faq-".length))];
+    await json(`/api/faqs/${id}`, {
+      method: "PATCH",
+      headers: admin,
+      body: JSON.stringify({ translations: { sv: { question: sv.question, answer: sv.answer } } }),
+    });
+  }
+  // Each isolate keeps the store's knowledge for up to 10 s (worker/lib/ai/agent.ts): wait it out, so no answer comes from the English-only FAQs.
   await new Promise((resolve) => setTimeout(resolve, KNOWLEDGE_CACHE_WAIT_MS));
-  const withSwedishFaqs = await ask(byLanguage("sv"), swedishIds, `eval-${SPLIT}-sv`, 200);
-  report("Swedish questions, Swedish FAQs published instead", withSwedishFaqs, defaults);
+  const withSwedishFaqs = await ask(byLanguage("sv"), englishIds, `eval-${SPLIT}-sv`, 200, "sv");
+  report("Swedish questions in Swedish chats, the FAQs with Swedish versions", withSwedishFaqs, defaults);
   console.log(
     "  recall: (right FAQ or the shopper's order answered + right FAQ among the suggestions) / questions a FAQ or the order answers; false answers: a wrong FAQ, the order when not asked, or an answer to a question that must be handed off / all questions;" +
       " suggestions without the right FAQ count as neither (the shopper asks for a person)",
