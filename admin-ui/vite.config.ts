@@ -3,10 +3,12 @@ import { defineConfig } from "vite";
 import { sizeBudget } from "../scripts/size-budget.ts";
 
 /**
- * The inbox's first load (JavaScript and CSS, gzipped) may not pass this. The target is under
- * 150 KB; the budget sits just above today's size, so that growth is a decision, not an accident.
+ * The inbox's first load (JavaScript and CSS, gzipped) may not pass this. The goal is at most
+ * 60 KB with search, notes and labels (issue 17); the budget sits just above today's size, so
+ * that growth is a decision, not an accident. 46 → 47 KiB: the AI's suggestions in the thread
+ * and the knowledge's translations in Settings.
  */
-const FIRST_LOAD_BUDGET_BYTES = 46 * 1024;
+const FIRST_LOAD_BUDGET_BYTES = 47 * 1024;
 
 // The inbox is the Worker's static site: built into dist/, served at /.
 export default defineConfig({
