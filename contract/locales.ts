@@ -20,7 +20,7 @@ export const LOCALE_NAMES: Record<Locale, string> = {
 };
 
 /** The settings' texts that have a version per locale (`translations`). */
-export const TRANSLATED_TEXTS = ["welcomeMessage", "closedMessage", "csatQuestion"] as const;
+export const TRANSLATED_TEXTS = ["welcomeMessage", "closedMessage", "handoffMessage", "csatQuestion"] as const;
 export type TranslatedText = (typeof TRANSLATED_TEXTS)[number];
 
 /** Longer than any tag a browser or a page sends (RFC 5646 asks for room for 35 characters). */

@@ -120,6 +120,7 @@ const TranslatedTexts = z
   .object({
     welcomeMessage: messageText(MAX_BODY_CHARS).optional(),
     closedMessage: messageText(MAX_BODY_CHARS).optional(),
+    handoffMessage: messageText(MAX_BODY_CHARS).optional(),
     csatQuestion: messageText(MAX_BODY_CHARS).optional(),
   })
   .strict();
@@ -137,7 +138,7 @@ const removableText = z
   .optional();
 
 const TranslatedTextsPatch = z
-  .object({ welcomeMessage: removableText, closedMessage: removableText, csatQuestion: removableText })
+  .object({ welcomeMessage: removableText, closedMessage: removableText, handoffMessage: removableText, csatQuestion: removableText })
   .strict()
   .nullable()
   .openapi({ description: "Null removes every text of the locale." });

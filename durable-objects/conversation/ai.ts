@@ -9,7 +9,7 @@ import { decide, handoffSummary, questionOf } from "../../worker/lib/ai/agent";
 import { handoff } from "../../worker/lib/ai/prompt";
 import type { Answer } from "../../worker/lib/ai/types";
 import { nowIso } from "../../worker/lib/ids";
-import { recentSettings } from "../../worker/lib/settings";
+import { recentSettings, textsIn } from "../../worker/lib/settings";
 import type { ClosedHours } from "./closed-hours";
 import type { ConversationCore } from "./core";
 import type { HelpDeskHandoff } from "./handoff";
@@ -205,7 +205,7 @@ export class AiResponder {
       state.ai.owedSince = null;
       state.ai.answeredSeq = this.core.log.lastCustomerSeq;
       const note: AiNoteT = { confidence: decision.confidence, sources: [], handoff: { reason: decision.reason, target } };
-      this.log.append({ kind: "bot", id: null, name: null }, settings.ai.handoffMessage, { ai: note });
+      this.log.append({ kind: "bot", id: null, name: null }, textsIn(settings, state.locale).handoffMessage, { ai: note });
       const summary = handoffSummary(decision.reason, question, settings.ai.maxTurns);
       this.log.append({ kind: "system", id: null, name: null }, summary);
       if (target === "inbox") state.visible = true;

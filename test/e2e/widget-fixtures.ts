@@ -43,8 +43,9 @@ export async function sessionFor(customer: Customer): Promise<{ token: string; p
   );
 }
 
-export async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "CF-Connecting-IP": uniqueIp() } });
+/** A shopper's browser; `locale` is its language (navigator.languages), as for a shopper abroad. */
+export async function newContext(browser: Browser, locale?: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "CF-Connecting-IP": uniqueIp() } });
   // A page that `openStore` serves from the test (page.route) has no server address, so
   // Chromium's Local Network Access checks count it as public and refuse its WebSocket to
   // 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS). A real store and its chat
@@ -57,9 +58,10 @@ type Boot = { customer?: { id: string; name: string; email: string }; userHash?:
 
 /**
  * A store page on the server's own origin, served by the test (like /demo, but for any
- * customer): the snippet a store pastes, `Parley('boot', …)` and `<script src="/widget.js">`.
+ * customer): the snippet a store pastes, `Parley('boot', …)` and `<script src="/widget.js">`, on a
+ * page in `lang`.
  */
-export async function openStore(context: BrowserContext, boot: Boot | Customer = {}): Promise<Page> {
+export async function openStore(context: BrowserContext, boot: Boot | Customer = {}, lang = "en"): Promise<Page> {
   const options: Boot =
     "userHash" in boot && "id" in boot ? { customer: { id: boot.id, name: boot.name, email: boot.email }, userHash: boot.userHash } : (boot as Boot);
   const url = `${base()}/__widget-test-store`;
@@ -68,7 +70,7 @@ export async function openStore(context: BrowserContext, boot: Boot | Customer =
       status: 200,
       contentType: "text/html; charset=utf-8",
       body: `<!doctype html>
-<html lang="en">
+<html lang="${lang}">
   <head><meta charset="utf-8" /><title>Test store</title></head>
   <body>
     <h1>Test store</h1>

@@ -128,7 +128,34 @@ describe("That didn't help", () => {
   });
 });
 
+/** A chat of a new shopper, started in `locale` as the widget starts it, and its socket. */
+async function chatIn(locale: string) {
+  const shopper = await customer();
+  const { ticket } = await json(await call("/api/widget/conversations", { method: "POST", token: shopper.token, json: { locale } }), 201);
+  const socket = track(await customerSocket(ticket.id, shopper.token));
+  await socket.nextOfType("hello");
+  return socket;
+}
+
 describe("the shopper's language", () => {
+  it("hands off with the store's handoff message in the chat's language where it wrote one", async () => {
+    await setAi({ enabled: true, handoffMessage: "Let me get you a person from our team." });
+    const sv = "Jag hämtar en kollega åt dig.";
+    await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { translations: { sv: { handoffMessage: sv } } } }), 200);
+    try {
+      for (const [locale, expected] of [
+        ["sv", sv],
+        ["de", "Let me get you a person from our team."],
+      ]) {
+        const socket = await chatIn(locale!);
+        await sendAndWait(socket, "q1", "Can I talk to a human please?");
+        expect((await socket.next((f) => f.type === "message" && f.author.kind === "bot")).body).toBe(expected);
+      }
+    } finally {
+      await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { translations: { sv: null } } }), 200);
+    }
+  });
+
   it("answers a chat started in Swedish from the Swedish version of a FAQ, and an English chat from the English one", async () => {
     await setAi({ enabled: true, threshold: 0.3 });
     const sv = { question: "Kan jag få presentinslagning?", answer: "Ja, vi slår in gratis i kassan." };
@@ -146,10 +173,7 @@ describe("the shopper's language", () => {
         ["sv", "Erbjuder ni presentinslagning?"],
         ["en", "Do you offer gift wrapping?"],
       ]) {
-        const shopper = await customer();
-        const { ticket } = await json(await call("/api/widget/conversations", { method: "POST", token: shopper.token, json: { locale } }), 201);
-        const socket = track(await customerSocket(ticket.id, shopper.token));
-        await socket.nextOfType("hello");
+        const socket = await chatIn(locale!);
         await sendAndWait(socket, "q1", question!);
         const reply = await socket.next((f) => f.type === "message" && f.author.kind === "bot");
         expect(reply.ai.sources[0]).toMatchObject({ kind: "faq", id: faq.id });

@@ -112,11 +112,12 @@ export async function patchSettings(database: Db, patch: SettingsPatchT): Promis
  * The texts a shopper of `locale` reads: the store's version in that language where it has one,
  * else the default (spec v2 "Shopper language").
  */
-export function textsIn(settings: SettingsT, locale: Locale | null): { welcomeMessage: string; closedMessage: string } {
+export function textsIn(settings: SettingsT, locale: Locale | null): { welcomeMessage: string; closedMessage: string; handoffMessage: string } {
   const translated = locale ? settings.translations[locale] : undefined;
   return {
     welcomeMessage: translated?.welcomeMessage ?? settings.welcomeMessage,
     closedMessage: translated?.closedMessage ?? settings.officeHours.closedMessage,
+    handoffMessage: translated?.handoffMessage ?? settings.ai.handoffMessage,
   };
 }
 
