@@ -35,7 +35,7 @@ const LanguageTag = z
 export const WidgetConfigQuery = z.object({
   locale: LanguageTag.optional().openapi({
     description:
-      "The shopper's language: the welcome and closed-hours messages come in it where the store has them, else the default (Parley extension of spec v2).",
+      "The shopper's language: the welcome and closed-hours messages and the FAQs come in it where the store has them, else the default (Parley extension of spec v2).",
     example: "sv-SE",
   }),
 });

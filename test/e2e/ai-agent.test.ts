@@ -112,6 +112,15 @@ describe("the AI agent", { timeout: 60_000 }, () => {
       await id("setting-ai.handoff").selectOption("inbox");
       await id("save-ai").click();
       await visible(id("saved-ai"));
+      // Suggestions at medium confidence: off, then on again from 0.2.
+      const suggestions = async () => (await ok(await http("/api/settings", { cookie: admin }))).ai.suggestions;
+      await id("setting-ai.suggestions.enabled").uncheck();
+      await id("save-ai").click();
+      await expect.poll(suggestions).toMatchObject({ enabled: false });
+      await id("setting-ai.suggestions.enabled").check();
+      await id("setting-ai.suggestions.threshold").fill("0.2");
+      await id("save-ai").click();
+      await expect.poll(suggestions).toEqual({ enabled: true, threshold: 0.2 });
       expect((await ok(await http("/api/settings", { cookie: admin }))).ai).toMatchObject({ enabled: true, threshold: 0.4, handoff: "inbox" });
       expect((await ok(await http("/api/widget/config"))).ai).toEqual({ enabled: true });
 
