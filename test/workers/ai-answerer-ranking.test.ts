@@ -46,6 +46,20 @@ describe("passages and ranking", () => {
     expect(rankPassages("Returer?", PASSAGES, 1)[0]?.passage.id).toBe("faq-sv-returer");
   });
 
+  it("reads Nordic compounds the store never wrote: one known part, or the one compound that holds the word", () => {
+    const knowledge = [
+      faqPassage({ id: "wash", question: "Hur ska jag tvätta merinoull?", answer: "Handtvätta merino i kallt vatten och torka plagget liggande." }),
+      faqPassage({ id: "gift", question: "Säljer ni presentkort?", answer: "Ja, digitala kort från 200 kr." }),
+      faqPassage({ id: "size", question: "Hur hittar jag rätt storlek?", answer: "Se storleksguiden på varje produktsida." }),
+    ];
+    // "maskin|tvätta" and "merino|tröjan": one part of each is a word the store uses.
+    expect(rankPassages("kan man maskintvätta merinotröjan?", knowledge, 3)[0]?.passage.id).toBe("wash");
+    // "present" is only in "presentkort".
+    expect(rankPassages("har ni något present till min pappa?", knowledge, 3)[0]?.passage.id).toBe("gift");
+    // English writes its compounds apart: no guessing from one part there.
+    expect(rankPassages("washbasin?", [faqPassage({ id: "m", question: "Can I machine wash it?", answer: "No." })], 3)).toEqual([]);
+  });
+
   it("prefers passages in the question's language", () => {
     expect(rankPassages("Can I pay with Apple Pay?", PASSAGES, 1)[0]?.passage.id).toBe("faq-payment");
     expect(rankPassages("Kan jag betala med Apple Pay?", PASSAGES, 1)[0]?.passage.id).toBe("faq-sv-betalning");

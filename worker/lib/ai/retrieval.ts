@@ -230,26 +230,49 @@ class PassageIndex {
   /**
    * A compound ("leveranstid", "leveringstid", "giftcards") as two known terms, with or without
    * the linking -s- of Swedish, Danish and Norwegian ("retur|s|etikett"; their linking -e- comes
-   * off with the stem: "jule|gave"): parts of 3+ letters, the first split that works.
+   * off with the stem: "jule|gave"): parts of 3+ letters, the first split that works. In those
+   * languages, where compounds are written as one word at will, one known part of 4+ letters is
+   * enough ("maskin|tvätta", "merino|tröjan"): the other is a word the store never used.
    */
   private compoundParts(word: string, language: TextLanguage): string[] | null {
+    let onePart: string | null = null;
     for (let cut = 3; cut <= word.length - 3; cut++) {
-      const tail = term(word.slice(cut), language);
-      if (!this.known(tail)) continue;
+      const tailWord = word.slice(cut);
+      const tail = term(tailWord, language);
       const heads = word[cut - 1] === "s" ? [word.slice(0, cut), word.slice(0, cut - 1)] : [word.slice(0, cut)];
       for (const head of heads) {
         const headTerm = term(head, language);
-        if (head.length >= 3 && this.known(headTerm)) return [headTerm, tail];
+        const headKnown = head.length >= 3 && this.known(headTerm);
+        if (headKnown && this.known(tail)) return [headTerm, tail];
+        if (onePart || language === "en") continue;
+        if (headKnown && head.length >= 4) onePart = headTerm;
+        else if (this.known(tail) && tailWord.length >= 4) onePart = tail;
       }
     }
-    return null;
+    return onePart ? [onePart] : null;
+  }
+
+  /**
+   * A question word that the passages use only inside a compound ("sätt" in "betalsätt",
+   * "present" in "presentkortet"): the compound's term, when exactly one passage word of 3+ more
+   * letters begins or ends with it. Not in English, which writes its compounds apart.
+   */
+  private compoundHolding(word: string, language: TextLanguage): string | null {
+    if (language === "en" || word.length < 4) return null;
+    let found: string | null = null;
+    for (const [candidate, t] of this.vocabulary) {
+      if (candidate.length < word.length + 3 || !(candidate.startsWith(word) || candidate.endsWith(word))) continue;
+      if (found !== null && found !== t) return null;
+      found = t;
+    }
+    return found;
   }
 
   /**
    * A question word as the index's terms: its term; else its term in another language (a short
    * question may be mis-detected); else the term of the nearest word the passages use (a typo);
-   * else the parts of a compound; else its term as it is, unknown to the index, where it still
-   * counts against coverage.
+   * else the parts of a compound; else the one compound of the passages that holds it; else its
+   * term as it is, unknown to the index, where it still counts against coverage.
    */
   private resolve(word: string, language: TextLanguage): string[] {
     const own = term(word, language);
@@ -260,7 +283,10 @@ class PassageIndex {
     }
     const nearest = this.nearestTerm(word);
     if (nearest) return [nearest];
-    return this.compoundParts(word, language) ?? [own];
+    const parts = this.compoundParts(word, language);
+    if (parts) return parts;
+    const holding = this.compoundHolding(word, language);
+    return holding ? [holding] : [own];
   }
 
   /**
