@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 
 const read = (name) => JSON.parse(readFileSync(new URL(`./ai-eval/${name}`, import.meta.url), "utf8"));
 export const SPLITS = { test: read("test-questions.json"), dev: read("dev-questions.json") };
+export const ENGLISH_FAQS = read("faqs.en.json");
 export const SWEDISH_FAQS = read("faqs.sv.json");
 
 /** A ticket limit of 10 an hour per customer: a shopper asks at most this many. */

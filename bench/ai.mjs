@@ -7,7 +7,7 @@
 // frame (its first sign of life) is timed too.
 import { createHmac } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { askAll, report, reportOrderIntent, SPLITS, SWEDISH_FAQS } from "./ai-eval.mjs";
+import { askAll, ENGLISH_FAQS, report, reportOrderIntent, SPLITS, SWEDISH_FAQS } from "./ai-eval.mjs";
 import { devVars, percentile, startBenchParley } from "./local-parley.mjs";
 
 // `--split=dev` tunes on the development questions; the test split is the default, and the figure.
@@ -19,18 +19,7 @@ const SHOPPERS = 10;
 const KNOWLEDGE_CACHE_WAIT_MS = 11_000;
 const QUESTIONS_EACH = 20;
 
-const FAQS = [
-  ["What is your return policy?", "You can return unworn items within 30 days for a full refund."],
-  ["How long does delivery take?", "Orders arrive in 2 to 4 working days within Sweden and 3 to 7 days in the rest of the EU."],
-  ["Which countries do you ship to?", "We ship to every EU country, Norway, Switzerland and the UK."],
-  ["How do I find my size?", "Our size guide on every product page lists chest, waist and length in centimetres."],
-  ["How should I wash merino wool?", "Hand wash merino in cold water with a wool detergent and dry it flat."],
-  ["Which payment methods do you accept?", "Card, Klarna, Swish and PayPal."],
-  ["Do you sell gift cards?", "Yes: digital gift cards from 200 to 5,000 kr, valid for two years."],
-  ["Can I exchange an item for another size?", "Yes, exchanges are free within 30 days: start one from your order page."],
-  ["Do you have physical stores?", "Our stores are in Stockholm, Gothenburg and Malmö."],
-  ["What do I do if my item arrived damaged?", "Send us a photo within 14 days and we will replace it or refund you."],
-];
+const FAQS = ENGLISH_FAQS.map((faq) => [faq.question, faq.answer]);
 const QUESTIONS = [
   ...FAQS.map(([question]) => question),
   "can I send back a sweater I haven't worn?",

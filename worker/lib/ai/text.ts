@@ -202,7 +202,7 @@ export const SYNONYMS: Readonly<Record<TextLanguage, readonly (readonly string[]
   ],
   sv: [
     ["butik", "affär"],
-    ["trasig", "felaktig", "defekt", "hål"],
+    ["trasig", "skadad", "felaktig", "defekt", "hål"],
     ["paket", "försändelse"],
     ["retur", "returnera"],
     ["presentkort", "gåvokort"],
