@@ -60,6 +60,8 @@ export const tickets = sqliteTable(
     version: integer("version").notNull().default(0),
     /** The AI agent has it and has not handed it to the team: out of the inbox, in the AI view. */
     handledByAi: integer("handled_by_ai", { mode: "boolean" }).notNull().default(false),
+    /** The ticket's label names, as the list shows them (ticket_labels is what filters by them). */
+    labels: text("labels", { mode: "json" }).notNull().default([]),
   },
   (t) => [
     // Inbox list: newest activity first, by status, optionally by assignee or channel.
@@ -80,6 +82,44 @@ export const tickets = sqliteTable(
     // The admins' AI view: conversations the AI handles without the team, newest first.
     index("tickets_ai_activity_idx").on(t.handledByAi, t.lastMessageAt, t.id),
   ],
+);
+
+/** Labels admins define (spec v2 "Notes, mentions, labels"); tickets carry them by name. */
+export const labels = sqliteTable(
+  "labels",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    color: text("color").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("labels_name_idx").on(sql`lower(${t.name})`)],
+);
+
+/** Which tickets have which label: the list's label filter reads it, newest activity first. */
+export const ticketLabels = sqliteTable(
+  "ticket_labels",
+  {
+    ticketId: text("ticket_id").notNull(),
+    label: text("label").notNull(),
+    /** The ticket's visibility, status and activity, copied so that the filter is one index range. */
+    visible: integer("visible", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["open", "snoozed", "closed"] }).notNull(),
+    lastMessageAt: text("last_message_at"),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.label] }), index("ticket_labels_activity_idx").on(t.label, t.visible, t.status, t.lastMessageAt, t.ticketId)],
+);
+
+/** An agent mentioned in a note (`@Name` or `@email`): their Mentions view, newest first. */
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    agentId: text("agent_id").notNull(),
+    noteId: text("note_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.noteId] }), index("mentions_agent_idx").on(t.agentId, t.createdAt, t.ticketId)],
 );
 
 export const agents = sqliteTable("agents", {
