@@ -110,6 +110,26 @@ export const ticketLabels = sqliteTable(
   (t) => [primaryKey({ columns: [t.ticketId, t.label] }), index("ticket_labels_activity_idx").on(t.label, t.visible, t.status, t.lastMessageAt, t.ticketId)],
 );
 
+/**
+ * Private notes: the team's, never the customer's (no message seq, never on the customer's side).
+ * Idempotent by `clientId` within a ticket, like messages.
+ */
+export const notes = sqliteTable(
+  "notes",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    authorId: text("author_id").notNull(),
+    authorName: text("author_name").notNull(),
+    body: text("body").notNull(),
+    /** The mentioned agents' ids. */
+    mentions: text("mentions", { mode: "json" }).notNull().default([]),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("notes_client_idx").on(t.ticketId, t.clientId), index("notes_ticket_idx").on(t.ticketId, t.createdAt)],
+);
+
 /** An agent mentioned in a note (`@Name` or `@email`): their Mentions view, newest first. */
 export const mentions = sqliteTable(
   "mentions",
