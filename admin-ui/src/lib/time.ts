@@ -31,14 +31,32 @@ export function localInputValue(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-/** The snooze presets, in the agent's local time: in an hour, tomorrow at 9:00, next Monday at 9:00. */
-export function snoozePresets(now = new Date()): Array<{ id: "hour" | "tomorrow" | "week"; label: string; until: Date }> {
+/**
+ * The first day of the agent's week (1 = Monday … 7 = Sunday), as their browser's locale counts
+ * it; Monday where the browser cannot tell.
+ */
+function localeFirstDay(): number {
+  const locale = new Intl.Locale(navigator.language) as Intl.Locale & { getWeekInfo?: () => { firstDay: number }; weekInfo?: { firstDay: number } };
+  return (locale.getWeekInfo?.() ?? locale.weekInfo)?.firstDay ?? 1;
+}
+
+export type SnoozePreset = { id: "hour" | "tomorrow" | "week"; label: string; until: Date };
+
+/**
+ * The snooze presets, in the agent's local time: in an hour, tomorrow at 9:00, and the Monday of
+ * the next week (weeks start on `firstDay`, 1 = Monday … 7 = Sunday) at 9:00. A preset at the same
+ * time as one before it (on a Sunday, with weeks from Monday, next week starts tomorrow) is left out.
+ */
+export function snoozePresets(now = new Date(), firstDay = localeFirstDay()): SnoozePreset[] {
   const at9 = (daysAhead: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + daysAhead, 9, 0, 0, 0);
-  const daysToMonday = (8 - now.getDay()) % 7 || 7;
+  const weekday = now.getDay() || 7;
+  const daysToNextWeek = 7 - ((weekday - firstDay + 7) % 7);
   const presets = [
     { id: "hour" as const, label: "1 hour", until: new Date(now.getTime() + 60 * 60 * 1000) },
     { id: "tomorrow" as const, label: "Tomorrow 9:00", until: at9(1) },
-    { id: "week" as const, label: "Next week", until: at9(daysToMonday) },
+    { id: "week" as const, label: "Next week", until: at9(daysToNextWeek + ((1 - firstDay + 7) % 7)) },
   ];
-  return presets.map((preset) => ({ ...preset, label: `${preset.label} · ${fullTime(preset.until.toISOString())}` }));
+  return presets
+    .filter((preset, i) => !presets.slice(0, i).some((earlier) => earlier.until.getTime() === preset.until.getTime()))
+    .map((preset) => ({ ...preset, label: `${preset.label} · ${fullTime(preset.until.toISOString())}` }));
 }
