@@ -3,6 +3,7 @@
 // (hono's html template escapes every value it is given) and kept to one line in the subject.
 import { html } from "hono/html";
 import type { MessageT, TicketT } from "../../../contract";
+import { formatPhone } from "../../../contract/phone";
 import { previewOf } from "../../../contract/text";
 
 export type NotificationKind = "new_ticket" | "customer_reply";
@@ -30,7 +31,8 @@ const oneLine = (text: string) => text.replace(/[\s\p{Cc}]+/gu, " ").trim();
 /** The customer as the team knows them: their name, and for SMS their number. */
 export function senderLabel(ticket: TicketT, phone: string | null): string {
   const name = ticket.customerName ? oneLine(ticket.customerName) : "";
-  if (ticket.channel === "sms" && phone) return name ? `${name} (${phone})` : phone;
+  // An SMS ticket from a number nobody named is called by that number: it is said once.
+  if (ticket.channel === "sms" && phone) return name && name !== formatPhone(phone) ? `${name} (${phone})` : name || phone;
   return name || "A customer";
 }
 

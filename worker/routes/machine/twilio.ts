@@ -4,6 +4,7 @@
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { smsKeyword, TwilioInboundSms, TwilioSignatureHeader, TwilioStatusCallback, TwilioStatusQuery, type SmsKeyword } from "../../../contract";
+import { formatPhone } from "../../../contract/phone";
 import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
 import { currentOpenTicket, openTicket, refusal } from "../../lib/conversations";
@@ -110,13 +111,16 @@ const twilioRoutes = [
       }
 
       const profile = await findOrCreateProfileByPhone(database, phone);
+      // Until the store names them, the customer is their number, as people write it: every
+      // stranger would otherwise be the same "Customer" in the list, the thread and the alerts.
+      const customer = { id: profile.id, name: profile.name ?? formatPhone(phone) };
       const { attachments, notes } = await storeInboundMedia(c.env.UPLOADS, c.var.twilio, profile.id, inboundMedia(c.var.twilioParams));
       const input = { sid: form.MessageSid, body: inboundBody(form.Body, notes, attachments.length), attachments, phone, keyword };
       const origin = new URL(c.req.url).origin;
       // The ticket may close between opening and storing: the text then starts the next one.
       for (let attempt = 0; attempt < 3; attempt++) {
-        const { ticket } = await openTicket(c.env, database, profile, "sms", { limited: false });
-        const result = await conversationStub(c.env, ticket.id).receiveSms({ id: profile.id, name: profile.name }, input, origin);
+        const { ticket } = await openTicket(c.env, database, customer, "sms", { limited: false });
+        const result = await conversationStub(c.env, ticket.id).receiveSms(customer, input, origin);
         if (!result.ok && result.code === "conversation_closed") continue;
         if (!result.ok) throw refusal(result);
         await recordInboundSid(database, form.MessageSid, ticket.id);
