@@ -54,6 +54,7 @@ export const TicketListQuery = z.object({
   status: filterParam(TicketStatus),
   channel: filterParam(Channel),
   assignee: filterParam(z.string().min(1).max(100)).openapi({ description: "`me`, `unassigned` or an agent id" }),
+  mentioned: filterParam(z.literal("me")).openapi({ description: "`me`: the tickets whose notes mention the signed-in agent" }),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(500).optional(),
 });

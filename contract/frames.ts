@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { AttachmentRef, ClientId, MessageBody } from "./models";
 import type { CountsT, DeliveryT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
+import type { NoteT } from "./notes";
 
 /**
  * The contract's codes, then Parley's: replies in SMS tickets that cannot go out, and a customer's
@@ -71,10 +72,16 @@ export type StatusFrame = { type: "status"; status: TicketStatusT; assigneeId: s
 export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string; clientId?: string };
 export type PongFrame = { type: "pong" };
 export type ServerFrame = HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | ErrorFrame | PongFrame;
+/** A private note, on agents' ticket sockets only: never part of ServerFrame, which customers get too. */
+export type NoteFrame = { type: "note"; note: NoteT };
+/** What an agent's ticket socket carries: the conversation's frames and the team's notes. */
+export type AgentTicketFrame = ServerFrame | NoteFrame;
 
 /** Inbox frames. `rev` (a Parley extension) lets a reconnecting agent resume with `?since=`. */
 export type InboxTicketFrame = { type: "ticket"; ticket: TicketT; rev: number };
 export type InboxCountsFrame = { type: "counts"; rev: number } & CountsT;
 /** Sent instead of a replay when `since` is older than the retained change log: reload the list. */
 export type InboxResyncFrame = { type: "resync"; rev: number };
-export type InboxFrame = InboxTicketFrame | InboxCountsFrame | InboxResyncFrame | ErrorFrame;
+/** To the mentioned agent's inbox sockets only: a note in ticket `ticketId` mentions them. */
+export type MentionFrame = { type: "mention"; ticketId: string; noteId: string };
+export type InboxFrame = InboxTicketFrame | InboxCountsFrame | InboxResyncFrame | MentionFrame | ErrorFrame;

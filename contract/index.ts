@@ -5,3 +5,4 @@ export * from "./agent-api";
 export * from "./widget-api";
 export * from "./machine-api";
 export * from "./settings";
+export * from "./notes";

@@ -3,10 +3,10 @@
 // and owes D1 (the inbox index) a coalesced, retried write of every change. This is its shell:
 // the object's entry points, each handed to the part that owns the concern.
 import { DurableObject } from "cloudflare:workers";
-import type { Locale, MessageT, TicketT } from "../../contract";
+import type { Locale, MessageT, NoteFrame, NoteT, TicketT } from "../../contract";
 import { errorBody } from "../../worker/lib/errors";
 import type { TicketRecord } from "../../worker/lib/tickets";
-import { answerClose, endSession, identityTags, readIdentity } from "../sockets";
+import { answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity } from "../sockets";
 import { AiResponder } from "./ai";
 import { ClosedHours } from "./closed-hours";
 import { ConversationCore } from "./core";
@@ -17,7 +17,17 @@ import { MessageLog } from "./message-log";
 import { Messaging } from "./messaging";
 import { Outbox } from "./outbox";
 import { SocketProtocol } from "./protocol";
-import type { InboundSms, Participant, PostResult, Refusal, SendInput, SmsStatusReport, TicketPatch, UpdateResult } from "./rpc";
+import {
+  AGENT_SOCKETS,
+  type InboundSms,
+  type Participant,
+  type PostResult,
+  type Refusal,
+  type SendInput,
+  type SmsStatusReport,
+  type TicketPatch,
+  type UpdateResult,
+} from "./rpc";
 import { SmsChannel } from "./sms";
 import { initialAiState, migrateMessages, SCHEMA, ticketRecord } from "./state";
 import { TicketUpdates } from "./ticket-updates";
@@ -127,6 +137,14 @@ export class Conversation extends DurableObject<Env> {
 
   async retrySms(seq: number): Promise<{ ok: true; message: MessageT } | Refusal> {
     return this.sms.retry(seq);
+  }
+
+  /**
+   * A note the Worker stored in D1, live to the agents' sockets on this ticket. Never to the
+   * customer's, and it is not logged here: the message log (and its seq) is what the customer sees.
+   */
+  async sendNote(note: NoteT): Promise<void> {
+    broadcastFrame(liveSockets(this.ctx, AGENT_SOCKETS), { type: "note", note } satisfies NoteFrame);
   }
 
   /** Logout: the session's sockets on this ticket are ended. */

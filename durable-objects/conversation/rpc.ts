@@ -8,6 +8,9 @@ export const PARTICIPANT_HEADER = "x-parley-participant";
 
 export type Participant = { side: SideT; id: string; name: string | null };
 
+/** The tag of the agents' sockets (sockets are tagged by side): what only the team may hear goes to these. */
+export const AGENT_SOCKETS = "agent" satisfies SideT;
+
 /** What a socket carries through hibernation (its serialized attachment). */
 export type SocketIdentity = Participant & {
   expiresAt: number;

@@ -3,11 +3,12 @@
 // ticket under a revision number, so an agent who reconnects with `?since=<rev>` gets exactly what
 // changed while they were away.
 import { DurableObject } from "cloudflare:workers";
-import type { InboxFrame, TicketT } from "../../contract";
+import type { InboxFrame, MentionFrame, TicketT } from "../../contract";
 import { db } from "../../worker/db/client";
 import { countTickets, type TicketRecord } from "../../worker/lib/tickets";
 import { conversationStub } from "../../worker/lib/stubs";
 import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "../sockets";
+import { AGENT_SOCKETS } from "../conversation/rpc";
 import { IndexWriter } from "./index-writer";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
@@ -101,6 +102,12 @@ export class Inbox extends DurableObject<Env> {
     if (floor <= this.prunedRev()) return;
     this.sql.exec("DELETE FROM changes WHERE rev <= ?", floor);
     this.sql.exec("INSERT INTO pruned (id, rev) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev", floor);
+  }
+
+  /** A frame for one agent only (a note mentions them): their inbox sockets, in every tab. */
+  async sendToAgent(agentId: string, frame: MentionFrame): Promise<void> {
+    // Tagged `<side>:<id>` when accepted (identityTags).
+    broadcastFrame(liveSockets(this.ctx, `${AGENT_SOCKETS}:${agentId}`), frame);
   }
 
   /** Remembers which tickets an agent session has a socket on, so logout can reach them. */

@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, ne, sql, type SQL } from "drizzle-orm";
 import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../../contract";
 import type { Db } from "../db/client";
-import { tickets } from "../db/schema";
+import { mentions, tickets } from "../db/schema";
 
 /** What the ticket's object owes D1: the public ticket plus inbox visibility and a version. */
 export type TicketRecord = TicketT & { visible: boolean; version: number };
@@ -88,6 +88,8 @@ export type TicketFilter = {
   channel?: ChannelT;
   /** An agent id, or null for unassigned tickets. */
   assigneeId?: string | null;
+  /** Only tickets with a note that mentions this agent. */
+  mentionedAgentId?: string;
   limit: number;
   cursor?: { lastMessageAt: string; id: string };
 };
@@ -114,6 +116,9 @@ export function listConditions(filter: Omit<TicketFilter, "limit">): SQL {
   if (filter.channel) conditions.push(eq(tickets.channel, filter.channel));
   if (filter.assigneeId !== undefined) {
     conditions.push(filter.assigneeId === null ? sql`${tickets.assigneeId} IS NULL` : eq(tickets.assigneeId, filter.assigneeId));
+  }
+  if (filter.mentionedAgentId !== undefined) {
+    conditions.push(sql`${tickets.id} IN (SELECT ${mentions.ticketId} FROM ${mentions} WHERE ${mentions.agentId} = ${filter.mentionedAgentId})`);
   }
   if (filter.cursor) {
     conditions.push(sql`(${tickets.lastMessageAt}, ${tickets.id}) < (${filter.cursor.lastMessageAt}, ${filter.cursor.id})`);

@@ -7,6 +7,7 @@ import { credentialRoutes } from "./credentials";
 import { inboxRoutes } from "./inbox";
 import { listsRoutes } from "./lists";
 import { meRoutes } from "./me";
+import { noteRoutes } from "./notes";
 import { notificationRoutes } from "./notifications";
 import { settingsRoutes } from "./settings";
 import { teamRoutes } from "./team";
@@ -17,6 +18,7 @@ export const agentApi = audience(requireAgent, [
   ...meRoutes,
   ...teamRoutes,
   ...ticketRoutes,
+  ...noteRoutes,
   ...inboxRoutes,
   ...settingsRoutes,
   ...listsRoutes,

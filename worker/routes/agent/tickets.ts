@@ -35,7 +35,7 @@ const tags = ["tickets"];
  * The ticket as its conversation object knows it. Tickets no customer wrote in stay hidden;
  * those the AI agent handles without the team are for admins (the AI view).
  */
-async function visibleTicket(c: Context<AppEnv>, id: string) {
+export async function visibleTicket(c: Context<AppEnv>, id: string) {
   const stub = conversationStub(c.env, id);
   const record = await stub.record();
   const reachable = record && (record.visible || (record.handledByAi && c.var.agent.role === "admin"));
@@ -59,12 +59,21 @@ export const ticketRoutes = [
       const query = c.req.valid("query");
       const handledByAi = query.view === "ai";
       if (handledByAi && c.var.agent.role !== "admin") throw new ApiError(403, "forbidden", "Only admins see the AI agent's conversations.");
+      const mentionedAgentId = query.mentioned === "me" ? c.var.agent.id : undefined;
       const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       if (cursor === null) throw new ApiError(400, "invalid_request", "cursor: not a cursor this API returned.");
       const assigneeId =
         query.assignee === undefined ? undefined : query.assignee === "me" ? c.var.agent.id : query.assignee === "unassigned" ? null : query.assignee;
       return c.json(
-        await listTickets(db(c.env.DB), { handledByAi, status: query.status, channel: query.channel, assigneeId, limit: query.limit, cursor }),
+        await listTickets(db(c.env.DB), {
+          handledByAi,
+          status: query.status,
+          channel: query.channel,
+          assigneeId,
+          mentionedAgentId,
+          limit: query.limit,
+          cursor,
+        }),
         200,
       );
     },
