@@ -22,6 +22,7 @@ import {
   WebhookInput,
 } from "./models";
 import { Article, ArticleInput, Faq, FaqInput } from "./knowledge";
+import { LabelName, MAX_TICKET_LABELS } from "./labels";
 import { LOCALES } from "./locales";
 
 /** An id in a path: tickets, FAQs, webhooks. */
@@ -55,6 +56,7 @@ export const TicketListQuery = z.object({
   channel: filterParam(Channel),
   assignee: filterParam(z.string().min(1).max(100)).openapi({ description: "`me`, `unassigned` or an agent id" }),
   mentioned: filterParam(z.literal("me")).openapi({ description: "`me`: the tickets whose notes mention the signed-in agent" }),
+  label: filterParam(LabelName).openapi({ description: "Only tickets with this label (its name, in any case)" }),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(500).optional(),
 });
@@ -80,9 +82,14 @@ export const TicketPatch = z
     status: TicketStatus.optional(),
     snoozeUntil: z.iso.datetime().nullable().optional(),
     assigneeId: z.string().min(1).max(100).nullable().optional(),
+    labels: z
+      .array(LabelName)
+      .max(MAX_TICKET_LABELS, `at most ${MAX_TICKET_LABELS} labels`)
+      .optional()
+      .openapi({ description: "The ticket's labels (replaces them all): names of existing labels, in any case" }),
   })
   .strict()
-  .refine((patch) => Object.keys(patch).length > 0, "name at least one of status, snoozeUntil, assigneeId")
+  .refine((patch) => Object.keys(patch).length > 0, "name at least one of status, snoozeUntil, assigneeId, labels")
   .openapi("TicketPatch");
 
 // ---- lists admins edit (FAQs, macros, articles) ---------------------------------------------

@@ -6,3 +6,4 @@ export * from "./widget-api";
 export * from "./machine-api";
 export * from "./settings";
 export * from "./notes";
+export * from "./labels";

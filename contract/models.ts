@@ -61,6 +61,7 @@ export const Ticket = z
     createdAt: isoTime,
     closedAt: isoTime.nullable(),
     handledByAi: z.boolean().openapi({ description: "The AI agent has this conversation and it has not been handed to the team (Parley extension)." }),
+    labels: z.array(z.string()).openapi({ description: "The names of the ticket's labels, in the labels' own case" }),
   })
   .openapi("Ticket");
 

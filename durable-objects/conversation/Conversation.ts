@@ -91,9 +91,9 @@ export class Conversation extends DurableObject<Env> {
       this.core.saveQuietly();
     }
     if (!state) {
-      const { id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version } = record;
+      const { id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels } = record;
       this.core.create({
-        ...{ id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version },
+        ...{ id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels },
         ai: initialAiState(null),
         reads: { customer: 0, agent: 0 },
         closedReplyPeriod: null,

@@ -27,7 +27,10 @@ export type SendInput = { clientId: string; body: string; attachments?: Array<{ 
 export type Refusal = { ok: false; code: FrameErrorCodeT | "not_found" | "invalid_request"; message: string };
 export type PostResult = { ok: true; message: MessageT; duplicate: boolean } | Refusal;
 export type UpdateResult = { ok: true; ticket: TicketT } | Refusal;
-export type TicketPatch = Pick<TicketPatchT, "status" | "snoozeUntil" | "assigneeId">;
+export type TicketPatch = Pick<TicketPatchT, "status" | "snoozeUntil" | "assigneeId" | "labels"> & {
+  /** A deleted label leaves the ticket (DELETE /api/labels/:id): its name as stored. */
+  dropLabel?: string;
+};
 export type InboundSms = { sid: string; body: string; attachments: Array<{ key: string }>; phone: string; keyword: SmsKeyword | null };
 export type SmsStatusReport = { seq: number; sid: string; status: DeliveryStatusT; error: string | null };
 

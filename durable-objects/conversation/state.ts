@@ -28,7 +28,7 @@ export type AiState = {
 
 export type AiOffer = { seq: number; options: { source: AiSourceT; answer: string }[] };
 
-type TicketFields = Pick<TicketT, "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt">;
+type TicketFields = Pick<TicketT, "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt" | "labels">;
 
 export type StoredState = TicketFields & {
   /** Whether agents see the ticket: from the customer's first message, unless the AI has it. */
@@ -126,6 +126,7 @@ export function readStoredState(data: string): StoredState {
   stored.notify ??= { lastEmailAt: null, emailedSeq: stored.lastCustomerSeq ?? 0 };
   // Conversations from before the shopper's language have the default texts.
   stored.locale ??= null;
+  stored.labels ??= [];
   return stored;
 }
 
@@ -189,6 +190,7 @@ export function publicTicket(state: StoredState, log: LogSummary): TicketT {
     closedAt: state.closedAt,
     // A customer who wrote makes a ticket visible unless the AI has it.
     handledByAi: !state.visible && log.lastCustomerSeq > 0,
+    labels: state.labels,
   };
 }
 

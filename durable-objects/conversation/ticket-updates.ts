@@ -1,4 +1,4 @@
-// Changes to the ticket itself: an agent's PATCH (status, snooze, assignee), the customer ending
+// Changes to the ticket itself: an agent's PATCH (status, snooze, assignee, labels), the customer ending
 // the chat, read marks, and a snoozed ticket waking at its time.
 import type { SideT } from "../../contract";
 import type { AiResponder } from "./ai";
@@ -20,10 +20,14 @@ export class TicketUpdates {
   async update(patch: TicketPatch): Promise<UpdateResult> {
     const state = this.core.state;
     if (!state) return refuse("not_found", "Ticket was not found.");
+    if (patch.dropLabel !== undefined) return this.dropLabel(patch.dropLabel);
     if (state.status === "closed") {
-      const onlyCloses = patch.status === "closed" && patch.snoozeUntil === undefined && patch.assigneeId === undefined;
-      if (onlyCloses) return { ok: true, ticket: this.core.ticket() };
-      return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
+      // Labels sort the team's work, closed tickets included: they may change on a closed ticket.
+      const keepsClosed = (patch.status ?? "closed") === "closed" && patch.snoozeUntil === undefined && patch.assigneeId === undefined;
+      if (!keepsClosed) return refuse("conversation_closed", "This ticket is closed; closed tickets never reopen.");
+      if (patch.labels !== undefined) this.setLabels(patch.labels);
+      await this.core.schedule();
+      return { ok: true, ticket: this.core.ticket() };
     }
     const status = patch.status ?? state.status;
     let snoozeUntil = patch.snoozeUntil !== undefined ? patch.snoozeUntil : state.snoozeUntil;
@@ -38,10 +42,26 @@ export class TicketUpdates {
     state.status = status;
     state.snoozeUntil = snoozeUntil && new Date(snoozeUntil).toISOString();
     if (patch.assigneeId !== undefined) state.assigneeId = patch.assigneeId;
+    if (patch.labels !== undefined) state.labels = patch.labels;
     // Giving a conversation the AI has to someone hands it to the team.
     if (patch.assigneeId && aiHasIt(state)) this.ai.takeOver();
     if (status === "closed") closeConversation(state);
     this.core.commit(before);
+    await this.core.schedule();
+    return { ok: true, ticket: this.core.ticket() };
+  }
+
+  /** The Worker checked the names against D1's labels; stored as they are. */
+  private setLabels(labels: string[]): void {
+    if (sameLabels(this.core.state!.labels, labels)) return;
+    const before = this.core.snapshot();
+    this.core.state!.labels = labels;
+    this.core.commit(before);
+  }
+
+  private async dropLabel(name: string): Promise<UpdateResult> {
+    const state = this.core.state!;
+    if (state.labels.includes(name)) this.setLabels(state.labels.filter((label) => label !== name));
     await this.core.schedule();
     return { ok: true, ticket: this.core.ticket() };
   }
@@ -70,3 +90,5 @@ export class TicketUpdates {
     this.core.commit(before);
   }
 }
+
+const sameLabels = (a: string[], b: string[]) => a.length === b.length && a.every((label, i) => label === b[i]);

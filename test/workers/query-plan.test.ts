@@ -6,7 +6,7 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../worker/db/client";
 import { tickets } from "../../worker/db/schema";
-import { COUNTS_SQL, listConditions, type TicketFilter } from "../../worker/lib/tickets";
+import { COUNTS_SQL, labelledQuery, listConditions, type TicketFilter } from "../../worker/lib/tickets";
 
 const TICKETS = 100_000;
 const ME = "agt_me";
@@ -19,6 +19,11 @@ type Query = { sql: string; params: unknown[] };
 /** The list query exactly as worker/lib/tickets.ts listTickets() builds it. */
 function listQuery(filter: Omit<TicketFilter, "limit">): Query {
   return db(env.DB).select().from(tickets).where(listConditions(filter)).orderBy(desc(tickets.lastMessageAt), desc(tickets.id)).limit(PAGE).toSQL();
+}
+
+/** The labelled list's query exactly as listTickets() builds it with a label. */
+function labelledListQuery(filter: Omit<TicketFilter, "limit"> & { label: string }): Query {
+  return new SQLiteAsyncDialect().sqlToQuery(labelledQuery(filter, PAGE));
 }
 
 /** The counts query exactly as countTickets() sends it. */
@@ -109,6 +114,17 @@ beforeAll(async () => {
   )
     .bind(TICKETS, ME)
     .run();
+  // Labels: "vip" on 1 in 7 tickets, "rare" on 1 in 1,000 (its pages run dry: the worst walk).
+  await env.DB.prepare(
+    `INSERT INTO ticket_labels (ticket_id, label, visible, status, last_message_at)
+     SELECT id, label, visible, status, last_message_at FROM tickets,
+       (SELECT 'vip' AS label, 7 AS every UNION ALL SELECT 'rare', 1000)
+     WHERE CAST(substr(id, 5) AS INTEGER) % every = 0`,
+  ).run();
+  await env.DB.prepare(
+    `UPDATE tickets SET labels = (SELECT json_group_array(label) FROM ticket_labels WHERE ticket_id = tickets.id)
+     WHERE id IN (SELECT ticket_id FROM ticket_labels)`,
+  ).run();
   const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM tickets").first<{ n: number }>())!;
   console.log(`seeded ${n} tickets in ${Math.round(performance.now() - started)} ms`);
 }, 120_000);
@@ -152,6 +168,22 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
     ["assignee=<agent with no tickets>", { assigneeId: "agt_nobody" }],
   ];
 
+  const labelledLists: Array<[string, Omit<TicketFilter, "limit"> & { label: string }]> = [
+    ["label&status=open", { label: "vip", status: "open" }],
+    ["label&status=snoozed", { label: "vip", status: "snoozed" }],
+    ["label&status=closed", { label: "vip", status: "closed" }],
+    ["label (no status)", { label: "vip" }],
+    ["label&status=open&assignee=me", { label: "vip", status: "open", assigneeId: ME }],
+    ["label&status=open&assignee=unassigned", { label: "vip", status: "open", assigneeId: null }],
+    ["label&status=open&channel=webchat", { label: "vip", status: "open", channel: "webchat" }],
+    ["label&status=open&cursor", { label: "vip", status: "open", cursor }],
+    ["label (no status)&cursor", { label: "vip", cursor }],
+    ["label&status=open&channel=sms&assignee=me&cursor", { label: "vip", status: "open", channel: "sms", assigneeId: ME, cursor }],
+    // A rare label: the page runs out before 26, and the walk stays inside its ranges.
+    ["rare label&status=open", { label: "rare", status: "open" }],
+    ["rare label (no status)", { label: "rare" }],
+  ];
+
   const checkAll = (stage: string) => {
     for (const [name, filter] of lists) {
       it(`${stage}: list ${name} walks an index in activity order`, async () => {
@@ -167,6 +199,26 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
         if (filter.assigneeId !== undefined || filter.channel !== undefined) {
           expect(rows.map((r) => r.detail).join("\n"), `${stage}: list ${name} filters row by row`).toMatch(/(assignee_id|channel)=\?/);
         }
+      });
+    }
+
+    for (const [name, filter] of labelledLists) {
+      it(`${stage}: list ${name} walks ticket_labels' index in activity order`, async () => {
+        const query = labelledListQuery(filter);
+        const rows = await plan(query);
+        const timing = await timeIt(query);
+        const text = rows.map((r) => r.detail).join("\n");
+        console.log(`--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${text}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`);
+        if (filter.label === "vip") expect(timing.rows).toBe(PAGE);
+        const labelSteps = rows.filter((row) => /\b(SCAN|SEARCH) ticket_labels\b/.test(row.detail));
+        // One range of the index per status asked for.
+        expect(labelSteps, `${name}: reads ticket_labels by its index\n${text}`).toHaveLength(filter.status ? 1 : 3);
+        for (const step of labelSteps) {
+          expect(step.detail, `${name}\n${text}`).toMatch(/^SEARCH ticket_labels USING COVERING INDEX ticket_labels_activity_idx \(label=\? AND visible=\? AND status=\?/);
+        }
+        // Each ticket is read by its id, never by a walk of tickets.
+        for (const step of rows.filter(onTickets)) expect(step.detail, `${name}\n${text}`).toMatch(/^SEARCH tickets USING INDEX sqlite_autoindex_tickets_1 \(id=\?\)$/);
+        expect(text, `${name}: sorts instead of walking the index in order\n${text}`).not.toMatch(/USE TEMP B-TREE/);
       });
     }
 

@@ -73,6 +73,7 @@ export async function openTicket(
       closedAt: null,
       visible: false,
       handledByAi: false,
+      labels: [],
       version: 1,
     };
     // The partial unique index admits one open ticket per profile and channel: a concurrent

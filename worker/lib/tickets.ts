@@ -1,8 +1,9 @@
 // The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
-import { and, desc, eq, gt, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../../contract";
 import type { Db } from "../db/client";
-import { mentions, tickets } from "../db/schema";
+import { mentions, ticketLabels, tickets } from "../db/schema";
+import { syncTicketLabels } from "./labels";
 
 /** What the ticket's object owes D1: the public ticket plus inbox visibility and a version. */
 export type TicketRecord = TicketT & { visible: boolean; version: number };
@@ -24,6 +25,7 @@ export function ticketFromRow(row: Row): TicketT {
     createdAt: row.createdAt,
     closedAt: row.closedAt,
     handledByAi: row.handledByAi,
+    labels: row.labels as string[],
   };
 }
 
@@ -38,12 +40,19 @@ function upsertRecord(database: Db, record: TicketRecord) {
 
 /** Writes the record unless D1 already holds the same or a newer version of it. */
 export async function writeTicketRecord(database: Db, record: TicketRecord): Promise<void> {
-  await upsertRecord(database, record);
+  await writeTicketRecords(database, [record]);
 }
 
-/** Writes the records in one D1 batch (one transaction: all of them or none), each as writeTicketRecord does. */
+/**
+ * Writes the records in one D1 batch (one transaction: all of them or none), each as
+ * writeTicketRecord does, with their ticket_labels rows.
+ */
 export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
-  await database.batch([upsertRecord(database, first), ...rest.map((record) => upsertRecord(database, record))]);
+  await database.batch([
+    upsertRecord(database, first),
+    ...rest.map((record) => upsertRecord(database, record)),
+    ...syncTicketLabels(database, [first, ...rest].map((record) => record.id)),
+  ]);
 }
 
 /** The open ticket D1 knows of, with its index fields, so it can seed its object exactly. */
@@ -90,6 +99,8 @@ export type TicketFilter = {
   assigneeId?: string | null;
   /** Only tickets with a note that mentions this agent. */
   mentionedAgentId?: string;
+  /** Only tickets with this label (its name as stored). */
+  label?: string;
   limit: number;
   cursor?: { lastMessageAt: string; id: string };
 };
@@ -126,7 +137,45 @@ export function listConditions(filter: Omit<TicketFilter, "limit">): SQL {
   return and(...conditions)!;
 }
 
+const STATUSES: TicketStatusT[] = ["open", "snoozed", "closed"];
+
+/**
+ * The ids (and activity) of a labelled list's page and one more. ticket_labels' index holds a
+ * label's tickets of each status in activity order: each status asked for is one range of it,
+ * and the ranges are merged (SQLite merges a UNION ALL with ORDER BY rather than sorting it).
+ * The filters on the ticket itself are checked on its row, read by id.
+ */
+export function labelledQuery(filter: Omit<TicketFilter, "limit"> & { label: string }, limit: number): SQL {
+  const ranges = (filter.status ? [filter.status] : STATUSES).map((status) => {
+    const conditions = [
+      eq(ticketLabels.label, filter.label),
+      eq(ticketLabels.visible, !filter.handledByAi),
+      eq(ticketLabels.status, status),
+      listConditions({ ...filter, status, cursor: undefined }),
+    ];
+    if (filter.cursor) {
+      conditions.push(sql`(${ticketLabels.lastMessageAt}, ${ticketLabels.ticketId}) < (${filter.cursor.lastMessageAt}, ${filter.cursor.id})`);
+    }
+    return sql`SELECT ${ticketLabels.ticketId} AS id, ${ticketLabels.lastMessageAt} AS at
+      FROM ${ticketLabels} JOIN ${tickets} ON ${tickets.id} = ${ticketLabels.ticketId} WHERE ${and(...conditions)}`;
+  });
+  return sql`${sql.join(ranges, sql` UNION ALL `)} ORDER BY at DESC, id DESC LIMIT ${limit}`;
+}
+
+async function listLabelled(database: Db, filter: TicketFilter & { label: string }) {
+  const found = await database.all<{ id: string; at: string }>(labelledQuery(filter, filter.limit + 1));
+  const page = found.slice(0, filter.limit);
+  const rows = page.length === 0 ? [] : await database.select().from(tickets).where(inArray(tickets.id, page.map((row) => row.id)));
+  const byId = new Map(rows.map((row) => [row.id, ticketFromRow(row)]));
+  const last = page.at(-1);
+  return {
+    tickets: page.flatMap((row) => byId.get(row.id) ?? []),
+    nextCursor: found.length > filter.limit && last ? encodeCursor({ lastMessageAt: last.at, id: last.id }) : null,
+  };
+}
+
 export async function listTickets(database: Db, filter: TicketFilter) {
+  if (filter.label !== undefined) return listLabelled(database, { ...filter, label: filter.label });
   const rows = await database
     .select()
     .from(tickets)

@@ -5,6 +5,7 @@ import { audience } from "../audience";
 import { aiRoutes } from "./ai";
 import { credentialRoutes } from "./credentials";
 import { inboxRoutes } from "./inbox";
+import { labelRoutes } from "./labels";
 import { listsRoutes } from "./lists";
 import { meRoutes } from "./me";
 import { noteRoutes } from "./notes";
@@ -20,6 +21,7 @@ export const agentApi = audience(requireAgent, [
   ...ticketRoutes,
   ...noteRoutes,
   ...inboxRoutes,
+  ...labelRoutes,
   ...settingsRoutes,
   ...listsRoutes,
   ...aiRoutes,

@@ -22,6 +22,7 @@ import { forwardUpgrade, refusal } from "../../lib/conversations";
 import { recentEvents } from "../../lib/events";
 import { ApiError, notFound } from "../../lib/errors";
 import { agentAuth, errors, json, jsonBody } from "../../lib/openapi";
+import { labelNamed, resolveLabelNames } from "../../lib/labels";
 import { getProfile } from "../../lib/profiles";
 import { conversationStub, inboxStub } from "../../lib/stubs";
 import { decodeCursor, listTickets, recentTicketsOf } from "../../lib/tickets";
@@ -64,6 +65,7 @@ export const ticketRoutes = [
       if (cursor === null) throw new ApiError(400, "invalid_request", "cursor: not a cursor this API returned.");
       const assigneeId =
         query.assignee === undefined ? undefined : query.assignee === "me" ? c.var.agent.id : query.assignee === "unassigned" ? null : query.assignee;
+      const label = query.label === undefined ? undefined : await labelNamed(db(c.env.DB), query.label, "label");
       return c.json(
         await listTickets(db(c.env.DB), {
           handledByAi,
@@ -71,6 +73,7 @@ export const ticketRoutes = [
           channel: query.channel,
           assigneeId,
           mentionedAgentId,
+          label,
           limit: query.limit,
           cursor,
         }),
@@ -176,7 +179,7 @@ export const ticketRoutes = [
       method: "patch",
       path: "/api/tickets/{id}",
       tags,
-      summary: "Change status (open, snoozed with snoozeUntil, closed) or assignee",
+      summary: "Change status (open, snoozed with snoozeUntil, closed), assignee or labels",
       security: agentAuth,
       request: { params: IdParam, body: jsonBody(TicketPatch, "The changes") },
       responses: { 200: json(TicketResponse, "The ticket"), 400: errors[400], 401: errors[401], 404: errors[404], 409: errors[409] },
@@ -187,7 +190,9 @@ export const ticketRoutes = [
       if (patch.assigneeId && !(await agentExists(db(c.env.DB), patch.assigneeId))) {
         throw new ApiError(400, "invalid_request", "assigneeId: no agent has that id.");
       }
-      const result = await stub.update(patch);
+      const labels = patch.labels && (await resolveLabelNames(db(c.env.DB), patch.labels));
+      if (labels && "unknown" in labels) throw new ApiError(400, "invalid_request", `labels: no label is named ${labels.unknown.map((name) => `"${name}"`).join(", ")}.`);
+      const result = await stub.update({ ...patch, labels: labels?.names });
       if (!result.ok) throw refusal(result);
       return c.json({ ticket: result.ticket }, 200);
     },
