@@ -5,5 +5,6 @@ export * from "./agent-api";
 export * from "./widget-api";
 export * from "./machine-api";
 export * from "./settings";
+export * from "./search";
 export * from "./notes";
 export * from "./labels";

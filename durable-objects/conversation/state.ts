@@ -40,8 +40,11 @@ export type StoredState = TicketFields & {
   reads: Record<SideT, number>;
   /** The closed period that already got its closed-hours reply. */
   closedReplyPeriod: string | null;
-  /** The newest version D1 holds, failed attempts since, and when the last write landed (ms). */
-  sync: { version: number; attempts: number; at: number };
+  /**
+   * The newest version D1 holds, failed attempts since, and when the last write landed (ms);
+   * `indexedSeq`: the search index holds the messages up to it (absent: none yet).
+   */
+  sync: { version: number; attempts: number; at: number; indexedSeq?: number };
   /** The Worker's origin as the newest request reached it: links in emails, Twilio's callbacks. */
   origin: string | null;
   /** SMS tickets: the customer's number, which replies go to. */

@@ -9,6 +9,7 @@ import { countTickets, type TicketRecord } from "../../worker/lib/tickets";
 import { conversationStub } from "../../worker/lib/stubs";
 import { ADMIN_TAG, answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity, sendFrame } from "../sockets";
 import { AGENT_SOCKETS } from "../conversation/rpc";
+import type { IndexedMessage } from "../../worker/lib/search";
 import { IndexWriter } from "./index-writer";
 
 /** How many revisions of changes are kept for catching up; older clients reload the list. */
@@ -49,15 +50,16 @@ export class Inbox extends DurableObject<Env> {
   }
 
   /**
-   * A ticket's object hands over its newest record: the answer comes once D1 holds it (written
-   * together with other tickets' changes) and the agents have heard, or D1 refused it. A refusal
-   * is an answer, not an exception: the ticket's object keeps the write owed, logs it and retries,
-   * while a rejected RPC would also end this object's call as an uncaught exception (workerd logs
-   * every rejected promise an RPC method returns), reporting one handled failure twice.
+   * A ticket's object hands over its newest record, and the messages the search index lacks: the
+   * answer comes once D1 holds them (written together with other tickets' changes) and the
+   * agents have heard, or D1 refused it. A refusal is an answer, not an exception: the ticket's
+   * object keeps the write owed, logs it and retries, while a rejected RPC would also end this
+   * object's call as an uncaught exception (workerd logs every rejected promise an RPC method
+   * returns), reporting one handled failure twice.
    */
-  async ticketChanged(record: TicketRecord): Promise<TicketChangedOutcome> {
+  async ticketChanged(record: TicketRecord, messages: IndexedMessage[] = []): Promise<TicketChangedOutcome> {
     try {
-      await this.index.write(record);
+      await this.index.write(record, messages);
       return { written: true };
     } catch (error) {
       return { written: false, error: error instanceof Error ? error.message : String(error) };

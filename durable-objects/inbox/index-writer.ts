@@ -1,8 +1,10 @@
 // D1's tickets table (the inbox index) is written here for every ticket: the changes that arrive
-// while one write is on its way go together in the next, as one D1 batch. A D1 call has a cost of
+// while one write is on its way go together in the next, as one D1 batch (and the messages they
+// carry for the search index in one more, before it). A D1 call has a cost of
 // its own, whatever it does (locally about a millisecond of CPU; in production a round trip), and
 // D1 is one database for all tickets: forty tickets that change together make one call, not forty.
 import type { Db } from "../../worker/db/client";
+import { indexMessages, type IndexedMessage } from "../../worker/lib/search";
 import { writeTicketRecord, writeTicketRecords, type TicketRecord } from "../../worker/lib/tickets";
 
 /** Records per D1 batch. */
@@ -14,7 +16,8 @@ const BATCH_SIZE = 50;
 const GATHER_MS = 20;
 
 type Caller = { resolve: () => void; reject: (error: unknown) => void };
-type Owed = { record: TicketRecord; callers: Caller[] };
+/** A ticket's newest record, and every message owed to the search index by its callers, by seq. */
+type Owed = { record: TicketRecord; messages: Map<number, IndexedMessage>; callers: Caller[] };
 
 export class IndexWriter {
   private owed = new Map<string, Owed>();
@@ -26,15 +29,17 @@ export class IndexWriter {
     private readonly written: (records: TicketRecord[]) => void,
   ) {}
 
-  /** Resolves once D1 holds this version of the ticket or a newer one; rejects when D1 refused it. */
-  write(record: TicketRecord): Promise<void> {
+  /**
+   * Resolves once D1 holds this version of the ticket or a newer one, and these messages in the
+   * search index; rejects when D1 refused it.
+   */
+  write(record: TicketRecord, messages: IndexedMessage[] = []): Promise<void> {
     return new Promise((resolve, reject) => {
-      const owed = this.owed.get(record.id);
-      if (!owed) this.owed.set(record.id, { record, callers: [{ resolve, reject }] });
-      else {
-        if (record.version > owed.record.version) owed.record = record;
-        owed.callers.push({ resolve, reject });
-      }
+      let owed = this.owed.get(record.id);
+      if (!owed) this.owed.set(record.id, (owed = { record, messages: new Map(), callers: [] }));
+      else if (record.version > owed.record.version) owed.record = record;
+      for (const message of messages) owed.messages.set(message.seq, message);
+      owed.callers.push({ resolve, reject });
       this.writing ??= this.drain();
     });
   }
@@ -56,6 +61,7 @@ export class IndexWriter {
     const records = batch.map((owed) => owed.record) as [TicketRecord, ...TicketRecord[]];
     let refused = new Map<Owed, unknown>();
     try {
+      await this.indexMessagesOf(batch);
       await writeTicketRecords(this.database(), records);
     } catch (error) {
       // One record D1 refuses must not hold up the others: each is tried on its own.
@@ -77,11 +83,22 @@ export class IndexWriter {
     }
   }
 
+  /**
+   * The batch's messages into the search index, first: a ticket written without them would be
+   * reported written, and its object would not send them again.
+   */
+  private async indexMessagesOf(batch: Owed[]): Promise<void> {
+    const owed = batch.filter((one) => one.messages.size > 0).map((one) => ({ ticketId: one.record.id, messages: [...one.messages.values()] }));
+    // Each insert is idempotent: one that lands before a later one fails is no harm on the retry.
+    for (const insert of indexMessages(owed)) await this.database().run(insert);
+  }
+
   /** The records D1 refused, each with its error. */
   private async writeOneByOne(batch: Owed[]): Promise<Map<Owed, unknown>> {
     const refused = new Map<Owed, unknown>();
     for (const owed of batch) {
       try {
+        await this.indexMessagesOf([owed]);
         await writeTicketRecord(this.database(), owed.record);
       } catch (error) {
         refused.set(owed, error);

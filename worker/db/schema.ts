@@ -130,6 +130,30 @@ export const notes = sqliteTable(
   (t) => [uniqueIndex("notes_client_idx").on(t.ticketId, t.clientId), index("notes_ticket_idx").on(t.ticketId, t.createdAt)],
 );
 
+/**
+ * What agents search (spec v2 "Search"): one row per message, note, customer profile (per
+ * ticket) and ticket id, each tied to its ticket. The FTS5 index over `body` (search_index) and the
+ * triggers that fill this table from notes, profiles and tickets are SQL in migration 0008, which
+ * drizzle cannot express; messages come from each ticket's object with its D1 sync.
+ */
+export const searchDocuments = sqliteTable(
+  "search_documents",
+  {
+    id: integer("id").primaryKey(),
+    ticketId: text("ticket_id").notNull(),
+    kind: text("kind", { enum: ["message", "note", "profile", "ticket"] }).notNull(),
+    /** The message's seq, the note's id, the profile's id or the ticket's id. */
+    ref: text("ref").notNull(),
+    /** A message's author kind; null for the other kinds. */
+    authorKind: text("author_kind"),
+    body: text("body").notNull(),
+    /** When the message or note was written; null for profiles and tickets (their ticket's activity counts). */
+    createdAt: text("created_at"),
+  },
+  // A ticket's documents (a repeated message is stored once; a note or a profile is found to update).
+  (t) => [uniqueIndex("search_documents_ref_idx").on(t.ticketId, t.kind, t.ref)],
+);
+
 /** An agent mentioned in a note (`@Name` or `@email`): their Mentions view, newest first. */
 export const mentions = sqliteTable(
   "mentions",

@@ -10,6 +10,7 @@ import { listsRoutes } from "./lists";
 import { meRoutes } from "./me";
 import { noteRoutes } from "./notes";
 import { notificationRoutes } from "./notifications";
+import { searchRoutes } from "./search";
 import { settingsRoutes } from "./settings";
 import { teamRoutes } from "./team";
 import { ticketRoutes } from "./tickets";
@@ -21,6 +22,7 @@ export const agentApi = audience(requireAgent, [
   ...ticketRoutes,
   ...noteRoutes,
   ...inboxRoutes,
+  ...searchRoutes,
   ...labelRoutes,
   ...settingsRoutes,
   ...listsRoutes,
