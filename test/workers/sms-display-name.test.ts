@@ -21,7 +21,10 @@ async function firstText(phone: string, body: string) {
   const params = inbound(phone, body);
   await text(params);
   const ticketId = (await ticketOfSid(params.MessageSid))!;
-  const detail = await json<{ ticket: TicketT; profile: { name: string | null; phone: string } }>(await call(`/api/tickets/${ticketId}`, { cookie: admin }), 200);
+  const detail = await json<{ ticket: TicketT; profile: { name: string | null; phone: string } }>(
+    await call(`/api/tickets/${ticketId}`, { cookie: admin }),
+    200,
+  );
   return { ...detail, messages: await history(ticketId) };
 }
 
@@ -42,7 +45,11 @@ describe("an SMS customer's name", () => {
     const { phone } = swedishMobile();
     const externalId = `cust-${crypto.randomUUID()}`;
     await json(
-      await call("/api/events", { method: "POST", token: env.API_KEY, json: { profile: { externalId, phone, name: "Ada Phone" }, event: { name: "Signed Up" } } }),
+      await call("/api/events", {
+        method: "POST",
+        token: env.API_KEY,
+        json: { profile: { externalId, phone, name: "Ada Phone" }, event: { name: "Signed Up" } },
+      }),
       202,
     );
     const named = await firstText(phone, "Texting from a known number");

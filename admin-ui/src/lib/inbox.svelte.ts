@@ -2,6 +2,7 @@
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
 import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../contract";
+import { SvelteMap } from "svelte/reactivity";
 import { connect, type Connection } from "../../../client/connection";
 import { api, socketUrl } from "./api";
 import { saved } from "./storage";
@@ -39,6 +40,11 @@ export class InboxStore {
   private pending: TicketT[] | null = null;
   /** The activity time last seen per ticket, to tell a new customer message from other changes. */
   private readonly seenActivity = new Map<string, string | null>();
+  /**
+   * Each ticket's newest state the socket has told of, whatever the filters: fresher than any
+   * page read from D1, which follows the conversation objects a moment later.
+   */
+  private readonly heard = new SvelteMap<string, TicketT>();
 
   constructor(
     private readonly agent: AgentT,
@@ -69,6 +75,17 @@ export class InboxStore {
     this.filters = { ...this.filters, ...change };
     saved.write("filters", this.filters);
     void this.load();
+  }
+
+  /**
+   * A customer's tickets as a ticket's page loaded them (newest first), each as the socket last
+   * told of it, with any the customer has opened since: the customer panel stays as live as the list.
+   */
+  customerTickets(loaded: TicketT[]): TicketT[] {
+    const profileId = loaded[0]?.profileId;
+    const known = new Set(loaded.map((ticket) => ticket.id));
+    const opened = [...this.heard.values()].filter((ticket) => ticket.profileId === profileId && !known.has(ticket.id));
+    return [...opened, ...loaded.map((ticket) => this.heard.get(ticket.id) ?? ticket)].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   /** The ticket `offset` places away from `id` in the list (j/k), or the first one. */
@@ -137,6 +154,7 @@ export class InboxStore {
         return;
       case "ticket":
         this.rev = frame.rev;
+        this.heard.set(frame.ticket.id, frame.ticket);
         this.noticeArrival(frame.ticket);
         if (this.pending) this.pending.push(frame.ticket);
         else this.place(frame.ticket);
