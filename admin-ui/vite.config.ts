@@ -6,9 +6,10 @@ import { sizeBudget } from "../scripts/size-budget.ts";
  * The inbox's first load (JavaScript and CSS, gzipped) may not pass this. The goal is at most
  * 60 KB with search, notes and labels (issue 17); the budget sits just above today's size, so
  * that growth is a decision, not an accident. 46 → 47 KiB: the AI's suggestions in the thread
- * and the knowledge's translations in Settings.
+ * and the knowledge's translations in Settings. 47 → 49 KiB: search (the header's search box with
+ * its results and snippets, `/` to focus it, the thread's scroll to a found message; about 1 KiB).
  */
-const FIRST_LOAD_BUDGET_BYTES = 47 * 1024;
+const FIRST_LOAD_BUDGET_BYTES = 49 * 1024;
 
 // The inbox is the Worker's static site: built into dist/, served at /.
 export default defineConfig({

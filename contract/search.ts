@@ -6,8 +6,6 @@ import { AuthorKind, Channel, Profile, Ticket, TicketStatus } from "./models";
 /** Longer questions are not searches: they would only make the index work harder. */
 export const MAX_SEARCH_CHARS = 200;
 export const SEARCH_KINDS = ["message", "note", "profile", "ticket"] as const;
-/** The snippet's marks around each hit; everything else in a snippet is HTML-escaped text. */
-export const SNIPPET_MARK = { open: "<mark>", close: "</mark>" } as const;
 
 /** `?status=` (empty, as the contract writes it) means no filter, as in the ticket list. */
 const optionalFilter = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());

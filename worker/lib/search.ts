@@ -3,7 +3,7 @@
 // SQLite triggers; messages live in their tickets' objects and arrive here with the D1 sync.
 import { sql, type SQL } from "drizzle-orm";
 import type { AuthorT, ChannelT, SearchMatchT, SearchPageT, SearchResultT, TicketStatusT } from "../../contract";
-import { SNIPPET_MARK } from "../../contract/search";
+import { SNIPPET_MARK } from "../../contract/snippet";
 import type { Db } from "../db/client";
 import { profiles, searchDocuments, tickets } from "../db/schema";
 import { toProfile } from "./profiles";

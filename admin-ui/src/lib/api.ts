@@ -28,6 +28,8 @@ import type {
   MessageListT,
   MessageResponseT,
   NewAgentT,
+  SearchPageT,
+  SearchQueryT,
   SettingsPatchT,
   SettingsT,
   SignInT,
@@ -87,6 +89,7 @@ export const api = {
   /** Sends a failed SMS again (409 unless it failed). */
   retrySms: (id: string, seq: number) => send<MessageResponseT>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
+  search: (params: Partial<SearchQueryT> & { q: string }) => call<SearchPageT>(`/api/search${query(params)}`),
 
   upload: (file: File) => {
     const form = new FormData();
