@@ -28,6 +28,9 @@ import type {
   MessageListT,
   MessageResponseT,
   NewAgentT,
+  NoteInputT,
+  NoteListT,
+  NoteResponseT,
   SearchPageT,
   SearchQueryT,
   SettingsPatchT,
@@ -87,6 +90,8 @@ export const api = {
     call<MessageListT>(`/api/tickets/${encodeURIComponent(id)}/messages${query({ before, limit })}`).then((r) => r.messages),
   updateTicket: (id: string, patch: TicketPatchT) => send<TicketResponseT>("PATCH", `/api/tickets/${encodeURIComponent(id)}`, patch).then((r) => r.ticket),
   /** Sends a failed SMS again (409 unless it failed). */
+  notes: (id: string) => call<NoteListT>(`/api/tickets/${encodeURIComponent(id)}/notes`).then((r) => r.notes),
+  addNote: (id: string, note: NoteInputT) => send<NoteResponseT>("POST", `/api/tickets/${encodeURIComponent(id)}/notes`, note).then((r) => r.note),
   retrySms: (id: string, seq: number) => send<MessageResponseT>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
   search: (params: Partial<SearchQueryT> & { q: string }) => call<SearchPageT>(`/api/search${query(params)}`),

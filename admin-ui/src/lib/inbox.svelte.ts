@@ -1,14 +1,19 @@
 // The inbox list and counts, kept true live. The inbox socket comes first: once it reports the
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
-import type { AgentT, ChannelT, CountsT, InboxFrame, TicketStatusT, TicketT } from "../../../contract";
+import type { AgentT, ChannelT, CountsT, InboxFrame, MentionFrame, TicketStatusT, TicketT } from "../../../contract";
 import { SvelteMap } from "svelte/reactivity";
 import { connect, type Connection } from "../../../client/connection";
 import { api, socketUrl } from "./api";
+import { notifier } from "./notify.svelte";
+import { router, ticketPath } from "./router.svelte";
 import { saved } from "./storage";
 
-/** `view: "ai"` is the admins' view of the conversations the AI agent handles without the team. */
-export type Filters = { view: "inbox" | "ai"; status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
+/**
+ * `view: "ai"` is the admins' view of the conversations the AI agent handles without the team;
+ * `"mentions"` the tickets whose notes mention the agent (any status).
+ */
+export type Filters = { view: "inbox" | "ai" | "mentions"; status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
 export type Arrival = { ticket: TicketT; isNew: boolean };
 
 const PAGE_SIZE = 50;
@@ -31,6 +36,8 @@ export class InboxStore {
   error = $state<string | null>(null);
   counts = $state<CountsT | null>(null);
   connected = $state(false);
+  /** Mentions heard live since the agent last opened the Mentions view. */
+  unseenMentions = $state(0);
 
   private rev: number | null = null;
   private connection: Connection | null = null;
@@ -52,7 +59,7 @@ export class InboxStore {
   ) {
     const remembered = { ...DEFAULT_FILTERS, ...saved.read<Partial<Filters>>("filters") };
     // Filters remembered in this browser from an admin's session do not give an agent the AI view.
-    this.filters = agent.role === "admin" ? remembered : { ...remembered, view: "inbox" };
+    this.filters = agent.role === "admin" || remembered.view !== "ai" ? remembered : { ...remembered, view: "inbox" };
   }
 
   start(): void {
@@ -73,6 +80,7 @@ export class InboxStore {
 
   setFilters(change: Partial<Filters>): void {
     this.filters = { ...this.filters, ...change };
+    if (this.filters.view === "mentions") this.unseenMentions = 0;
     saved.write("filters", this.filters);
     void this.load();
   }
@@ -139,6 +147,7 @@ export class InboxStore {
     const { view, status, assignee, channel } = this.filters;
     const byChannel = channel === "all" ? undefined : channel;
     if (view === "ai") return { view, channel: byChannel };
+    if (view === "mentions") return { mentioned: "me" as const, channel: byChannel };
     return { status, assignee: assignee === "all" ? undefined : assignee, channel: byChannel };
   }
 
@@ -159,6 +168,9 @@ export class InboxStore {
         if (this.pending) this.pending.push(frame.ticket);
         else this.place(frame.ticket);
         return;
+      case "mention":
+        this.noticeMention(frame);
+        return;
       case "resync":
         this.rev = frame.rev;
         void this.load();
@@ -172,6 +184,8 @@ export class InboxStore {
   private matches(ticket: TicketT): boolean {
     const { view, status, assignee, channel } = this.filters;
     if (channel !== "all" && ticket.channel !== channel) return false;
+    // Whether a note mentions the agent is not in the frame: the list (reloaded on each mention) knows.
+    if (view === "mentions") return this.tickets.some((listed) => listed.id === ticket.id);
     if (view === "ai" || ticket.handledByAi) return view === "ai" && ticket.handledByAi;
     if (ticket.status !== status) return false;
     if (assignee === "me") return ticket.assigneeId === this.agent.id;
@@ -192,6 +206,19 @@ export class InboxStore {
       rest.splice(at === -1 ? rest.length : at, 0, ticket);
     }
     this.tickets = rest;
+  }
+
+  /** A teammate mentioned this agent in a note: the Mentions view shows it, and the notifications tell. */
+  private noticeMention({ ticketId }: MentionFrame): void {
+    if (this.filters.view === "mentions") void this.load();
+    else this.unseenMentions++;
+    const customer = this.tickets.find((ticket) => ticket.id === ticketId)?.customerName;
+    notifier.notify({
+      title: "You were mentioned in a note",
+      body: customer ? `In the conversation with ${customer}` : "A teammate mentioned you",
+      tag: `mention:${ticketId}`,
+      onOpen: () => router.go(ticketPath(ticketId)),
+    });
   }
 
   /** A new ticket or a new customer message: the notifications hear of it. */

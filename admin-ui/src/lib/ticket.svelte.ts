@@ -2,14 +2,17 @@
 // the thread's pages of history, and how its SMS went out. The conversation itself (live frames,
 // the agent's outbox, read marks both ways, the customer's typing) is the shared conversation
 // client's: history pages go into it, and it resumes the socket after the newest message it holds.
+// The team's private notes are this store's alone: the shared client (and so the widget) never
+// holds one.
 import type {
+  AgentTicketFrame,
   AttachmentT,
   DeliveryT,
   ErrorFrame,
   FrameErrorCodeT,
   MessageT,
+  NoteT,
   ProfileT,
-  ServerFrame,
   StoreEventT,
   TicketPatchT,
   TicketT,
@@ -26,6 +29,22 @@ export type Refusal = { code: FrameErrorCodeT; message: string; body: string; at
 /** Refusals that no resend can change: the agent has to act (or wait for the customer) first. */
 const SMS_REFUSALS: ReadonlySet<FrameErrorCodeT> = new Set(["sms_opted_out", "sms_unavailable"]);
 const PAGE_SIZE = 50;
+
+/** A thread entry: a message or a note, in the order they were written. */
+export type TimelineEntry = { key: string; message: MessageT; note?: never } | { key: string; note: NoteT; message?: never };
+
+/** The thread's messages and notes by time; notes older than the loaded history wait for its page. */
+function timeline(messages: MessageT[], notes: NoteT[], hasOlder: boolean): TimelineEntry[] {
+  const from = hasOlder ? (messages[0]?.createdAt ?? "") : "";
+  const entries: TimelineEntry[] = messages.map((message) => ({ key: `m${message.seq}`, message }));
+  let at = 0;
+  for (const note of notes) {
+    if (note.createdAt < from) continue;
+    while (at < entries.length && (entries[at]!.message?.createdAt ?? entries[at]!.note!.createdAt) <= note.createdAt) at++;
+    entries.splice(at++, 0, { key: `n${note.id}`, note });
+  }
+  return entries;
+}
 
 /** A frame and a retry's answer can cross: the newer state wins. */
 const newer = (known: DeliveryT | undefined, heard: DeliveryT) => (known && known.updatedAt > heard.updatedAt ? known : heard);
@@ -44,9 +63,14 @@ export class TicketStore {
   hasOlder = $state(false);
   loadingOlder = $state(false);
   refusal = $state<Refusal | null>(null);
+  /** The team's notes on this ticket, oldest first. */
+  notes = $state<NoteT[]>([]);
+  readonly timeline = $derived(timeline(this.chat.messages, this.notes, this.hasOlder));
 
   private readonly conversation: Conversation;
   private stopped = false;
+  /** A reconnect's hello: notes written while the socket was down are fetched again. */
+  private connectedOnce = false;
 
   constructor(
     readonly id: string,
@@ -60,7 +84,8 @@ export class TicketStore {
       // Opening a ticket reads it, while the tab is visible.
       canRead: () => document.visibilityState === "visible",
       onChange: (state) => (this.chat = state),
-      onFrame: (frame) => this.onFrame(frame),
+      // An agent's socket carries notes too, which the shared client passes on untouched.
+      onFrame: (frame) => this.onFrame(frame as AgentTicketFrame),
       // A refused upgrade, or a socket ended as `unauthorized`, says nothing more: ask, and an ended session is noticed.
       onDown: () => void api.me().catch(() => undefined),
     });
@@ -83,8 +108,9 @@ export class TicketStore {
 
   async open(): Promise<void> {
     try {
-      const [detail, messages] = await Promise.all([api.ticket(this.id), api.messages(this.id, null, PAGE_SIZE)]);
+      const [detail, messages, notes] = await Promise.all([api.ticket(this.id), api.messages(this.id, null, PAGE_SIZE), api.notes(this.id)]);
       if (this.stopped) return;
+      this.addNotes(notes);
       this.ticket = detail.ticket;
       this.profile = detail.profile;
       this.events = detail.events;
@@ -128,6 +154,11 @@ export class TicketStore {
     this.conversation.send(body, attachments);
   }
 
+  /** Writes a note (any status, closed too); a retry of the same note passes the same clientId. */
+  async addNote(clientId: string, body: string): Promise<void> {
+    this.addNotes([await api.addNote(this.id, { clientId, body })]);
+  }
+
   retry(clientId: string): void {
     this.conversation.retry(clientId);
   }
@@ -155,10 +186,15 @@ export class TicketStore {
   }
 
   /** What only the inbox makes of a frame: the ticket's own fields. */
-  private onFrame(frame: ServerFrame): void {
+  private onFrame(frame: AgentTicketFrame): void {
     switch (frame.type) {
       case "hello":
         if (this.ticket && this.ticket.status !== frame.status) void this.refreshTicket();
+        if (this.connectedOnce) void this.refreshNotes();
+        this.connectedOnce = true;
+        return;
+      case "note":
+        this.addNotes([frame.note]);
         return;
       case "delivery":
         this.updateDelivery(frame.seq, frame.delivery);
@@ -191,6 +227,20 @@ export class TicketStore {
     if (!refused) return;
     this.conversation.discard(refused.clientId);
     this.refusal = { code, message, body: refused.body, attachments: refused.attachments };
+  }
+
+  private addNotes(notes: NoteT[]): void {
+    const known = new Set(this.notes.map((note) => note.id));
+    const fresh = notes.filter((note) => !known.has(note.id));
+    if (fresh.length) this.notes = [...this.notes, ...fresh].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  private async refreshNotes(): Promise<void> {
+    try {
+      this.addNotes(await api.notes(this.id));
+    } catch {
+      // The next reconnect asks again.
+    }
   }
 
   private updateDelivery(seq: number, delivery: DeliveryT): void {

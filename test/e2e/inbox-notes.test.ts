@@ -1,0 +1,55 @@
+// Private notes and mentions in a real Chromium: agent A writes a note that agent B sees live in
+// the thread, and the customer's socket never carries; A mentions B through the @ picker, and B
+// hears of it live and finds the ticket in the Mentions view.
+import { describe, expect, it } from "vitest";
+import { http, ok } from "./client";
+import { inbox, inboxReady } from "./inbox-fixtures";
+import { adminCookie, agentOnTicket, composer, customerWrites, useInboxBrowser } from "./inbox-setup";
+
+useInboxBrowser();
+
+describe("notes and mentions in the inbox", { timeout: 60_000 }, () => {
+  it("a note reaches the other agent live and never the customer; a mention reaches the mentioned agent's Mentions view", async () => {
+    const customer = await customerWrites("My parcel says delivered, but it is not here");
+    const a = await agentOnTicket(customer.ticketId, "noter");
+    const b = await agentOnTicket(customer.ticketId, "mentioned");
+    await inboxReady(b.page);
+
+    // A writes a note: it shows in A's thread and, live, in B's, as a note.
+    await a.page.getByTestId("composer-note-toggle").click();
+    expect(await a.page.getByTestId("composer").getAttribute("data-mode")).toBe("note");
+    await composer(a.page).fill("Courier says it went to the neighbour at 12");
+    await composer(a.page).press("Enter");
+    for (const page of [a.page, b.page]) {
+      await page.getByTestId("note-body").getByText("Courier says it went to the neighbour at 12", { exact: true }).waitFor({ timeout: 10_000 });
+    }
+    // In order with the messages: after the customer's first message.
+    const order = await b.page.locator('[data-testid="thread"] > li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.testid));
+    expect(order).toEqual(["message", "note"]);
+
+    // A mentions B: "@" and the start of B's name suggests B, and picking B writes the name.
+    await composer(a.page).fill(`Can you call them, @${b.agent.name.slice(0, 4)}`);
+    const option = a.page.locator(`[data-testid="mention-option"][data-agent-id="${b.agent.id}"]`);
+    await option.waitFor();
+    await option.click();
+    expect(await composer(a.page).inputValue()).toBe(`Can you call them, @${b.agent.name} `);
+    await composer(a.page).press("End");
+    await composer(a.page).pressSequentially("please?");
+    await composer(a.page).press("Enter");
+    await b.page.getByTestId("note-body").getByText(`Can you call them, @${b.agent.name} please?`, { exact: true }).waitFor({ timeout: 10_000 });
+
+    // B hears of the mention live, and the Mentions view lists the ticket.
+    await b.page.getByTestId("mentions-unseen").waitFor({ timeout: 10_000 });
+    await b.page.getByTestId("view-mentions").click();
+    await inbox(b.page).row(customer.ticketId).waitFor({ timeout: 10_000 });
+    expect(await b.page.getByTestId("mentions-unseen").count()).toBe(0);
+    const { notes } = await ok(await http(`/api/tickets/${customer.ticketId}/notes`, { cookie: adminCookie }));
+    expect(notes.map((note: { mentions: string[] }) => note.mentions)).toEqual([[], [b.agent.id]]);
+
+    // The customer never got a note, and their seq goes on without a gap.
+    expect(await customer.say("Hello? Anyone?")).toBe(2);
+    expect(customer.socket.frames.filter((frame) => frame.type === "note")).toEqual([]);
+    expect(JSON.stringify(customer.socket.frames)).not.toContain("neighbour");
+    expect(JSON.stringify(customer.socket.frames)).not.toContain("call them");
+  });
+});
