@@ -28,7 +28,10 @@ export type AiState = {
 
 export type AiOffer = { seq: number; options: { source: AiSourceT; answer: string }[] };
 
-type TicketFields = Pick<TicketT, "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt" | "labels">;
+type TicketFields = Pick<
+  TicketT,
+  "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt" | "labels"
+>;
 
 export type StoredState = TicketFields & {
   /** Whether agents see the ticket: from the customer's first message, unless the AI has it. */

@@ -116,6 +116,7 @@ describe("GET /api/tickets filters and pagination", () => {
         createdAt: stamp(0),
         closedAt: null,
         handledByAi: false,
+        labels: [],
         visible: true,
         version: 2,
         ...fields,

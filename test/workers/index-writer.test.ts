@@ -46,6 +46,7 @@ async function seedTickets(count: number, tag: string): Promise<TicketRecord[]> 
       createdAt: stamp(),
       closedAt: null,
       handledByAi: false,
+      labels: [],
       visible: true,
       version: 1,
     };

@@ -24,7 +24,8 @@ async function visibleTicket(): Promise<TicketT> {
 }
 
 const patch = (id: string, body: unknown, cookie = agent) => call(`/api/tickets/${id}`, { method: "PATCH", cookie, json: body });
-const list = async (query: string, cookie = agent) => json<{ tickets: TicketT[]; nextCursor: string | null }>(await call(`/api/tickets?${query}`, { cookie }), 200);
+const list = async (query: string, cookie = agent) =>
+  json<{ tickets: TicketT[]; nextCursor: string | null }>(await call(`/api/tickets?${query}`, { cookie }), 200);
 const detail = async (id: string) => (await json<{ ticket: TicketT }>(await call(`/api/tickets/${id}`, { cookie: agent }), 200)).ticket;
 const labelRows = (ticketId: string) =>
   env.DB.prepare("SELECT label, visible, status, last_message_at FROM ticket_labels WHERE ticket_id = ? ORDER BY label").bind(ticketId).all();
@@ -92,7 +93,11 @@ describe("labels", () => {
 
   it("refuses an unknown label with a 400 naming labels, and changes nothing", async () => {
     const [first] = tickets;
-    const error = await expectError(await patch(first!.id, { labels: ["VIP", "Nope"], status: "snoozed", snoozeUntil: "2099-01-01T00:00:00.000Z" }), 400, "invalid_request");
+    const error = await expectError(
+      await patch(first!.id, { labels: ["VIP", "Nope"], status: "snoozed", snoozeUntil: "2099-01-01T00:00:00.000Z" }),
+      400,
+      "invalid_request",
+    );
     expect(error.message).toContain("labels");
     expect(error.message).toContain("Nope");
     const now = await detail(first!.id);

@@ -208,16 +208,21 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
         const rows = await plan(query);
         const timing = await timeIt(query);
         const text = rows.map((r) => r.detail).join("\n");
-        console.log(`--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${text}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`);
+        console.log(
+          `--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${text}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`,
+        );
         if (filter.label === "vip") expect(timing.rows).toBe(PAGE);
         const labelSteps = rows.filter((row) => /\b(SCAN|SEARCH) ticket_labels\b/.test(row.detail));
         // One range of the index per status asked for.
         expect(labelSteps, `${name}: reads ticket_labels by its index\n${text}`).toHaveLength(filter.status ? 1 : 3);
         for (const step of labelSteps) {
-          expect(step.detail, `${name}\n${text}`).toMatch(/^SEARCH ticket_labels USING COVERING INDEX ticket_labels_activity_idx \(label=\? AND visible=\? AND status=\?/);
+          expect(step.detail, `${name}\n${text}`).toMatch(
+            /^SEARCH ticket_labels USING COVERING INDEX ticket_labels_activity_idx \(label=\? AND visible=\? AND status=\?/,
+          );
         }
         // Each ticket is read by its id, never by a walk of tickets.
-        for (const step of rows.filter(onTickets)) expect(step.detail, `${name}\n${text}`).toMatch(/^SEARCH tickets USING INDEX sqlite_autoindex_tickets_1 \(id=\?\)$/);
+        for (const step of rows.filter(onTickets))
+          expect(step.detail, `${name}\n${text}`).toMatch(/^SEARCH tickets USING INDEX sqlite_autoindex_tickets_1 \(id=\?\)$/);
         expect(text, `${name}: sorts instead of walking the index in order\n${text}`).not.toMatch(/USE TEMP B-TREE/);
       });
     }

@@ -239,6 +239,7 @@ describe("D1 sync of a ticket's changes", () => {
       createdAt: now,
       closedAt: null,
       handledByAi: false,
+      labels: [],
       visible: false,
       version: 1,
     };

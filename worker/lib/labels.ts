@@ -26,7 +26,7 @@ export async function createLabel(database: Db, input: { name: string; color: st
     .onConflictDoNothing()
     .returning()
     .get();
-  if (!row) throw new ApiError(409, "already_exists", `name: a label named "${input.name}" already exists (names are unique in any case).`);
+  if (!row) throw new ApiError(409, "already_exists", `A label named "${input.name}" already exists (names are unique in any case).`);
   return toLabel(row);
 }
 

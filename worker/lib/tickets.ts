@@ -48,11 +48,8 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
  * writeTicketRecord does, with their ticket_labels rows.
  */
 export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
-  await database.batch([
-    upsertRecord(database, first),
-    ...rest.map((record) => upsertRecord(database, record)),
-    ...syncTicketLabels(database, [first, ...rest].map((record) => record.id)),
-  ]);
+  const ids = [first.id, ...rest.map((record) => record.id)];
+  await database.batch([upsertRecord(database, first), ...rest.map((record) => upsertRecord(database, record)), ...syncTicketLabels(database, ids)]);
 }
 
 /** The open ticket D1 knows of, with its index fields, so it can seed its object exactly. */
@@ -165,7 +162,8 @@ export function labelledQuery(filter: Omit<TicketFilter, "limit"> & { label: str
 async function listLabelled(database: Db, filter: TicketFilter & { label: string }) {
   const found = await database.all<{ id: string; at: string }>(labelledQuery(filter, filter.limit + 1));
   const page = found.slice(0, filter.limit);
-  const rows = page.length === 0 ? [] : await database.select().from(tickets).where(inArray(tickets.id, page.map((row) => row.id)));
+  const ids = page.map((row) => row.id);
+  const rows = ids.length === 0 ? [] : await database.select().from(tickets).where(inArray(tickets.id, ids));
   const byId = new Map(rows.map((row) => [row.id, ticketFromRow(row)]));
   const last = page.at(-1);
   return {

@@ -20,6 +20,9 @@ import type {
   FaqListT,
   FaqPatchT,
   FaqT,
+  LabelInputT,
+  LabelListT,
+  LabelResponseT,
   MacroInputT,
   MacroListT,
   MacroPatchT,
@@ -112,6 +115,10 @@ export const api = {
   addFaq: (faq: FaqInputT) => send<FaqT>("POST", "/api/faqs", faq),
   updateFaq: (id: string, patch: FaqPatchT) => send<FaqT>("PATCH", `/api/faqs/${encodeURIComponent(id)}`, patch),
   deleteFaq: (id: string) => send<void>("DELETE", `/api/faqs/${encodeURIComponent(id)}`),
+
+  labels: () => call<LabelListT>("/api/labels").then((r) => r.labels),
+  addLabel: (label: LabelInputT) => send<LabelResponseT>("POST", "/api/labels", label).then((r) => r.label),
+  deleteLabel: (id: string) => send<void>("DELETE", `/api/labels/${encodeURIComponent(id)}`),
 
   macros: () => call<MacroListT>("/api/macros").then((r) => r.macros),
   addMacro: (macro: MacroInputT) => send<MacroT>("POST", "/api/macros", macro),

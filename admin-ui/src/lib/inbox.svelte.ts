@@ -1,7 +1,7 @@
 // The inbox list and counts, kept true live. The inbox socket comes first: once it reports the
 // revision it starts from, the list is loaded, so no change can fall between the two. After a
 // drop it reconnects with `since=<rev>` and gets exactly what changed; a `resync` reloads.
-import type { AgentT, ChannelT, CountsT, InboxFrame, MentionFrame, TicketStatusT, TicketT } from "../../../contract";
+import type { AgentT, ChannelT, CountsT, InboxFrame, LabelT, MentionFrame, TicketStatusT, TicketT } from "../../../contract";
 import { SvelteMap } from "svelte/reactivity";
 import { connect, type Connection } from "../../../client/connection";
 import { api, socketUrl } from "./api";
@@ -13,11 +13,21 @@ import { saved } from "./storage";
  * `view: "ai"` is the admins' view of the conversations the AI agent handles without the team;
  * `"mentions"` the tickets whose notes mention the agent (any status).
  */
-export type Filters = { view: "inbox" | "ai" | "mentions"; status: TicketStatusT; assignee: "all" | "me" | "unassigned"; channel: "all" | ChannelT };
+export type Filters = {
+  view: "inbox" | "ai" | "mentions";
+  status: TicketStatusT;
+  assignee: "all" | "me" | "unassigned";
+  channel: "all" | ChannelT;
+  label: LabelFilter;
+};
+/** A label's name, or "" for every ticket. */
+type LabelFilter = string;
 export type Arrival = { ticket: TicketT; isNew: boolean };
 
 const PAGE_SIZE = 50;
-const DEFAULT_FILTERS: Filters = { view: "inbox", status: "open", assignee: "all", channel: "all" };
+const DEFAULT_FILTERS: Filters = { view: "inbox", status: "open", assignee: "all", channel: "all", label: "" };
+/** Shown for a label name no label has (one deleted since the ticket was read). */
+const UNKNOWN_LABEL_COLOR = "#9ca3af";
 
 /** The list's order: newest activity first, then id, exactly as the server pages it. */
 export function listOrder(a: TicketT, b: TicketT): number {
@@ -36,6 +46,8 @@ export class InboxStore {
   error = $state<string | null>(null);
   counts = $state<CountsT | null>(null);
   connected = $state(false);
+  /** The team's labels, by name: the list's filter, the rows' colours and the ticket's picker. */
+  labels = $state<LabelT[]>([]);
   /** Mentions heard live since the agent last opened the Mentions view. */
   unseenMentions = $state(0);
 
@@ -63,6 +75,7 @@ export class InboxStore {
   }
 
   start(): void {
+    void this.refreshLabels();
     this.connection = connect<InboxFrame>(() => socketUrl(`/api/inbox/ws${this.rev === null ? "" : `?since=${this.rev}`}`), {
       onOpen: () => (this.connected = true),
       onFrame: (frame) => this.onFrame(frame),
@@ -76,6 +89,17 @@ export class InboxStore {
 
   stop(): void {
     this.connection?.stop();
+  }
+
+  async refreshLabels(): Promise<void> {
+    this.labels = await api.labels().catch(() => this.labels);
+    // A label deleted since this browser filtered by it: the list shows every ticket again.
+    const { label } = this.filters;
+    if (label && !this.labels.some((known) => known.name.toLowerCase() === label.toLowerCase())) this.setFilters({ label: "" });
+  }
+
+  labelColor(name: string): string {
+    return this.labels.find((label) => label.name === name)?.color ?? UNKNOWN_LABEL_COLOR;
   }
 
   setFilters(change: Partial<Filters>): void {
@@ -146,9 +170,10 @@ export class InboxStore {
   private query() {
     const { view, status, assignee, channel } = this.filters;
     const byChannel = channel === "all" ? undefined : channel;
-    if (view === "ai") return { view, channel: byChannel };
-    if (view === "mentions") return { mentioned: "me" as const, channel: byChannel };
-    return { status, assignee: assignee === "all" ? undefined : assignee, channel: byChannel };
+    const label = this.filters.label || undefined;
+    if (view === "ai") return { view, channel: byChannel, label };
+    if (view === "mentions") return { mentioned: "me" as const, channel: byChannel, label };
+    return { status, assignee: assignee === "all" ? undefined : assignee, channel: byChannel, label };
   }
 
   private onFrame(frame: InboxFrame): void {
@@ -184,6 +209,7 @@ export class InboxStore {
   private matches(ticket: TicketT): boolean {
     const { view, status, assignee, channel } = this.filters;
     if (channel !== "all" && ticket.channel !== channel) return false;
+    if (this.filters.label && !hasLabel(ticket, this.filters.label)) return false;
     // Whether a note mentions the agent is not in the frame: the list (reloaded on each mention) knows.
     if (view === "mentions") return this.tickets.some((listed) => listed.id === ticket.id);
     if (view === "ai" || ticket.handledByAi) return view === "ai" && ticket.handledByAi;
@@ -229,3 +255,5 @@ export class InboxStore {
     if (ticket.unread && !ticket.handledByAi && ticket.lastMessageAt !== before) this.onArrival({ ticket, isNew: before === undefined });
   }
 }
+
+const hasLabel = (ticket: TicketT, name: string) => ticket.labels.some((label) => label.toLowerCase() === name.toLowerCase());

@@ -1,5 +1,5 @@
 // The inbox's keyboard shortcuts: one list, for the handler and for the `?` help sheet.
-export type Command = "next" | "previous" | "close" | "snooze" | "reply" | "macros" | "search" | "help";
+export type Command = "next" | "previous" | "close" | "snooze" | "reply" | "macros" | "labels" | "search" | "help";
 
 export const SHORTCUTS: Array<{ key: string; keys: string; command: Command; does: string }> = [
   { key: "j", keys: "j", command: "next", does: "Next ticket" },
@@ -8,6 +8,7 @@ export const SHORTCUTS: Array<{ key: string; keys: string; command: Command; doe
   { key: "m", keys: "m", command: "macros", does: "Insert a macro" },
   { key: "s", keys: "s", command: "snooze", does: "Snooze the ticket" },
   { key: "c", keys: "c", command: "close", does: "Close the ticket" },
+  { key: "l", keys: "l", command: "labels", does: "Label the ticket" },
   { key: "/", keys: "/", command: "search", does: "Search tickets" },
   { key: "?", keys: "?", command: "help", does: "Show this help" },
 ];

@@ -191,7 +191,8 @@ export const ticketRoutes = [
         throw new ApiError(400, "invalid_request", "assigneeId: no agent has that id.");
       }
       const labels = patch.labels && (await resolveLabelNames(db(c.env.DB), patch.labels));
-      if (labels && "unknown" in labels) throw new ApiError(400, "invalid_request", `labels: no label is named ${labels.unknown.map((name) => `"${name}"`).join(", ")}.`);
+      if (labels && "unknown" in labels)
+        throw new ApiError(400, "invalid_request", `labels: no label is named ${labels.unknown.map((name) => `"${name}"`).join(", ")}.`);
       const result = await stub.update({ ...patch, labels: labels?.names });
       if (!result.ok) throw refusal(result);
       return c.json({ ticket: result.ticket }, 200);
