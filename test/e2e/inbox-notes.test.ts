@@ -1,10 +1,12 @@
 // Private notes and mentions in a real Chromium: agent A writes a note that agent B sees live in
 // the thread, and the customer's socket never carries; A mentions B through the @ picker, and B
-// hears of it live and finds the ticket in the Mentions view.
+// hears of it live and finds the ticket in the Mentions view; with the tab hidden, a mention is
+// a desktop notification.
 import { describe, expect, it } from "vitest";
 import { http, ok } from "./client";
-import { inbox, inboxReady } from "./inbox-fixtures";
-import { adminCookie, agentOnTicket, composer, customerWrites, useInboxBrowser } from "./inbox-setup";
+import { inbox, inboxReady, signInPage } from "./inbox-fixtures";
+import { adminCookie, agentOnTicket, composer, context, customerWrites, newAgent, useInboxBrowser } from "./inbox-setup";
+import { base } from "./widget-fixtures";
 
 useInboxBrowser();
 
@@ -51,5 +53,40 @@ describe("notes and mentions in the inbox", { timeout: 60_000 }, () => {
     expect(customer.socket.frames.filter((frame) => frame.type === "note")).toEqual([]);
     expect(JSON.stringify(customer.socket.frames)).not.toContain("neighbour");
     expect(JSON.stringify(customer.socket.frames)).not.toContain("call them");
+  });
+
+  it("a mention while the tab is hidden shows a desktop notification (when allowed) that opens the ticket", async () => {
+    const customer = await customerWrites("Can I change the delivery address?");
+    const mentioned = await newAgent("hidden");
+    const browserContext = await context();
+    await browserContext.grantPermissions(["notifications"], { origin: base() });
+    // The browser's own Notification, wrapped to record what the inbox shows; the tab reports itself hidden.
+    await browserContext.addInitScript(() => {
+      const w = window as any;
+      w.__shown = [];
+      Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => "hidden" });
+      const Real = window.Notification;
+      w.Notification = class extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          w.__shown.push({ title, tag: options?.tag ?? "", notification: this });
+        }
+      };
+    });
+    const page = await signInPage(browserContext, mentioned);
+    await inboxReady(page);
+
+    await ok(
+      await http(`/api/tickets/${customer.ticketId}/notes`, {
+        method: "POST",
+        cookie: adminCookie,
+        json: { clientId: `e2e-${customer.ticketId}`, body: `@${mentioned.name}, this one is yours` },
+      }),
+      201,
+    );
+    const shown = () => page.evaluate(() => (window as any).__shown.map(({ title, tag }: { title: string; tag: string }) => ({ title, tag })));
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: "You were mentioned in a note", tag: `mention:${customer.ticketId}` }]);
+    await page.evaluate(() => (window as any).__shown[0].notification.onclick());
+    await page.locator(`[data-testid="ticket-view"][data-ticket-id="${customer.ticketId}"]`).waitFor({ timeout: 10_000 });
   });
 });
