@@ -16,7 +16,9 @@ export const SearchQuery = z.object({
     .trim()
     .min(1, "must not be empty")
     .max(MAX_SEARCH_CHARS)
-    .openapi({ description: "Words; each also finds words it begins (`refun` finds `refund`). Case and accents are ignored; punctuation is text, not syntax." }),
+    .openapi({
+      description: "Words; each also finds words it begins (`refun` finds `refund`). Case and accents are ignored; punctuation is text, not syntax.",
+    }),
   status: optionalFilter(TicketStatus),
   channel: optionalFilter(Channel),
   limit: z.coerce.number().int().min(1).max(50).default(20),

@@ -47,6 +47,10 @@ describe("agent inbox in a browser", { timeout: 60_000 }, () => {
         }),
       )
       .toBe(true);
-    expect(await inbox(page).message(LATER_MESSAGES + 1).evaluate((element) => element.getBoundingClientRect().top > innerHeight)).toBe(true);
+    expect(
+      await inbox(page)
+        .message(LATER_MESSAGES + 1)
+        .evaluate((element) => element.getBoundingClientRect().top > innerHeight),
+    ).toBe(true);
   });
 });

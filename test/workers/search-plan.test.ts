@@ -77,7 +77,10 @@ function expectIndexed(name: string, steps: string[]) {
   expect(text, `${name}: profiles by id\n${text}`).toMatch(/SEARCH profiles USING INDEX sqlite_autoindex_profiles_1 \(id=\?\)/);
   expect(text, `${name}: a table scanned\n${text}`).not.toMatch(/SCAN (search_documents|tickets|profiles)\b/);
   // The page is the outer loop of the last step: the index is not walked a second time.
-  expect(steps.filter((step) => step.startsWith("SCAN search_index")), `${name}\n${text}`).toHaveLength(1);
+  expect(
+    steps.filter((step) => step.startsWith("SCAN search_index")),
+    `${name}\n${text}`,
+  ).toHaveLength(1);
 }
 
 describe(`the search query plan at ${(TICKETS * MESSAGES_PER_TICKET).toLocaleString("en")} messages`, () => {
@@ -90,7 +93,9 @@ describe(`the search query plan at ${(TICKETS * MESSAGES_PER_TICKET).toLocaleStr
         const { results } = await env.DB.prepare(sql)
           .bind(...params)
           .all();
-        console.log(`--- ${stage}: ${name} (${JSON.stringify(question)})\n${steps.join("\n")}\n${results.length} rows in ${Math.round(performance.now() - started)} ms`);
+        console.log(
+          `--- ${stage}: ${name} (${JSON.stringify(question)})\n${steps.join("\n")}\n${results.length} rows in ${Math.round(performance.now() - started)} ms`,
+        );
         expectIndexed(`${stage}: ${name}`, steps);
         expect(results.length).toBeGreaterThan(0);
       });

@@ -13,8 +13,7 @@ beforeAll(async () => {
 });
 
 /** A word no other test uses (letters only, as a customer might type one). */
-const word = (stem: string) =>
-  `${stem}${Array.from(crypto.getRandomValues(new Uint8Array(6)), (byte) => String.fromCharCode(97 + (byte % 26))).join("")}`;
+const word = (stem: string) => `${stem}${Array.from(crypto.getRandomValues(new Uint8Array(6)), (byte) => String.fromCharCode(97 + (byte % 26))).join("")}`;
 
 async function searchFor(query: Record<string, string>, cookie = admin): Promise<SearchPageT> {
   return json<SearchPageT>(await call(`/api/search?${new URLSearchParams(query)}`, { cookie }), 200);
@@ -64,7 +63,11 @@ describe("GET /api/search finds", () => {
   it("the team's messages too, by word prefix, ignoring case and accents", async () => {
     const town = word("borås");
     const { ticket, socket } = await chat([`Hi`]);
-    const reply = await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, json: { clientId: "r1", body: `We ship to ${town.toUpperCase()} tomorrow` } });
+    const reply = await call(`/api/tickets/${ticket.id}/messages`, {
+      method: "POST",
+      cookie: admin,
+      json: { clientId: "r1", body: `We ship to ${town.toUpperCase()} tomorrow` },
+    });
     await json(reply, 201);
     const plain = town.replace("å", "a");
     for (const q of [town, plain, plain.slice(0, 5), town.toUpperCase()]) {
@@ -113,7 +116,9 @@ describe("GET /api/search finds", () => {
     await socket.nextOfType("status");
     await eventually(async () => expect((await searchFor({ q: old, status: "closed" })).results).toHaveLength(1));
     // A year older, as D1 keeps it.
-    await env.DB.prepare("UPDATE tickets SET created_at = '2025-01-02T00:00:00.000Z', last_message_at = '2025-01-02T00:01:00.000Z' WHERE id = ?").bind(ticket.id).run();
+    await env.DB.prepare("UPDATE tickets SET created_at = '2025-01-02T00:00:00.000Z', last_message_at = '2025-01-02T00:01:00.000Z' WHERE id = ?")
+      .bind(ticket.id)
+      .run();
     const [hit] = await found({ q: old });
     expect(hit!.ticket).toMatchObject({ id: ticket.id, status: "closed", lastMessageAt: "2025-01-02T00:01:00.000Z" });
 
@@ -142,7 +147,14 @@ describe("GET /api/search ranks, filters and pages", () => {
     const chats: Awaited<ReturnType<typeof chat>>[] = [];
     for (let i = 0; i < 3; i++) chats.push(await chat([`${fruit} number ${i}`]));
     await found({ q: fruit }, 3);
-    await json(await call(`/api/tickets/${chats[0]!.ticket.id}`, { method: "PATCH", cookie: admin, json: { status: "snoozed", snoozeUntil: "2099-01-01T00:00:00.000Z" } }), 200);
+    await json(
+      await call(`/api/tickets/${chats[0]!.ticket.id}`, {
+        method: "PATCH",
+        cookie: admin,
+        json: { status: "snoozed", snoozeUntil: "2099-01-01T00:00:00.000Z" },
+      }),
+      200,
+    );
     await eventually(async () => expect((await searchFor({ q: fruit, status: "snoozed" })).results.map((r) => r.ticket.id)).toEqual([chats[0]!.ticket.id]));
     expect((await searchFor({ q: fruit, status: "open" })).results).toHaveLength(2);
     expect((await searchFor({ q: fruit, status: "", channel: "webchat" })).results).toHaveLength(3);

@@ -32,7 +32,10 @@ export function indexMessages(owed: TicketMessages[]): SQL[] {
   for (const { ticketId, messages } of owed) {
     for (const { seq, authorKind, body, createdAt } of messages) {
       const row = JSON.stringify([ticketId, seq, authorKind, body, createdAt]);
-      if (size + row.length > MAX_INSERT_CHARS) chunks.push([]), (size = 0);
+      if (size + row.length > MAX_INSERT_CHARS) {
+        chunks.push([]);
+        size = 0;
+      }
       chunks.at(-1)!.push(row);
       size += row.length + 1;
     }
@@ -212,7 +215,10 @@ export async function search(database: Db, question: string, filter: SearchFilte
   const rows = await database.all<Row>(searchSql(match, { ...filter, limit: filter.limit + 1 }));
   const next = filter.offset + filter.limit;
   const terms = searchWords(question).flatMap((word) => [...word.matchAll(TOKEN)].map(([token]) => fold(token)));
-  return { results: rows.slice(0, filter.limit).map((row) => resultOf(row, terms)), nextCursor: rows.length > filter.limit && next <= MAX_OFFSET ? encodeSearchCursor(next) : null };
+  return {
+    results: rows.slice(0, filter.limit).map((row) => resultOf(row, terms)),
+    nextCursor: rows.length > filter.limit && next <= MAX_OFFSET ? encodeSearchCursor(next) : null,
+  };
 }
 
 // ---- the snippet ------------------------------------------------------------------------------
@@ -228,8 +234,7 @@ const SNIPPET_BEFORE = 5;
 /** As the index compares: no accents (remove_diacritics 2), no case. */
 const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 
 /**
  * The text around the first hit, HTML-escaped, each token that begins with a searched term inside
@@ -248,9 +253,15 @@ export function snippetOf(body: string, terms: string[]): string {
   let open = false;
   for (const token of tokens.slice(from, to)) {
     const gap = body.slice(at, token.start);
-    if (open && (!token.hit || /\s/.test(gap))) (out += SNIPPET_MARK.close), (open = false);
+    if (open && (!token.hit || /\s/.test(gap))) {
+      out += SNIPPET_MARK.close;
+      open = false;
+    }
     out += escapeHtml(gap);
-    if (token.hit && !open) (out += SNIPPET_MARK.open), (open = true);
+    if (token.hit && !open) {
+      out += SNIPPET_MARK.open;
+      open = true;
+    }
     out += escapeHtml(body.slice(token.start, token.end));
     at = token.end;
   }
