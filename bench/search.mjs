@@ -58,8 +58,8 @@ function seedSql(messages) {
     // random() for each word (n.i keeps the subquery per row: one not naming it would run once).
     `(SELECT w FROM bench_words WHERE i = CAST(${VOCABULARY.length} * pow((abs(random()) % 1000003 + 0 * n.i) / 1000003.0, 3) AS INTEGER))`;
   const length = `6 + (n.i * 31 % 9)`;
-  const sentence = Array.from({ length: 14 }, (_, k) => (k < 6 ? word() : `CASE WHEN ${length} > ${k} THEN ' ' || ${word()} ELSE '' END`)).reduce(
-    (a, b, k) => (k < 6 ? `${a} || ' ' || ${b}` : `${a} || ${b}`),
+  const sentence = Array.from({ length: 14 }, (_, k) => (k < 6 ? word() : `CASE WHEN ${length} > ${k} THEN ' ' || ${word()} ELSE '' END`)).reduce((a, b, k) =>
+    k < 6 ? `${a} || ' ' || ${b}` : `${a} || ${b}`,
   );
   const numbers = (count) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`;
   return `CREATE TABLE bench_words (i INTEGER PRIMARY KEY, w TEXT NOT NULL);
