@@ -1,9 +1,11 @@
 // GET /api/search (spec v2 "Search"): every kind of hit, prefixes and accents, ranking then
 // recency, filters, cursor paging, bad input, and a message findable within 5 s of its ack. The
 // messages go the real way: a customer's socket, the ticket's object, its D1 sync, the inbox.
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SearchPageT, SearchResultT } from "../../contract";
+import { MAX_INDEXED_PER_SYNC } from "../../durable-objects/conversation/d1-sync";
 import { call, customer, customerSocket, eventually, expectError, json, login, sendAndWait, sleep, startChat } from "./helpers";
 
 let admin: string;
@@ -127,6 +129,38 @@ describe("GET /api/search finds", () => {
     expect((await searchFor({ q: silent.id })).results).toEqual([]);
     socket.close();
   });
+});
+
+describe("the index's feed from the D1 sync", () => {
+  it("takes a long history 200 messages a sync, the rest with the next ones, and never twice", async () => {
+    const rare = word("backlog");
+    const { ticket, socket } = await chat(["Hello"]);
+    await found({ q: ticket.id });
+    socket.close();
+    // A conversation with a long history the index has not seen (as one from before search):
+    // messages 2…301 written into the object's own log, then the object restarts to read it.
+    const stub = env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticket.id));
+    const older = MAX_INDEXED_PER_SYNC + 100;
+    await runInDurableObject(stub, (_instance, ctx) => {
+      for (let seq = 2; seq <= older + 1; seq++)
+        ctx.storage.sql.exec(
+          "INSERT INTO messages (seq, id, client_id, author_kind, author_id, author_name, body, attachments, created_at) VALUES (?, ?, NULL, 'customer', NULL, NULL, ?, '[]', ?)",
+          seq,
+          `msg_backlog_${seq}`,
+          seq === older + 1 ? `the last old one: ${rare}` : `old message ${seq}`,
+          new Date(Date.now() - 60_000 + seq).toISOString(),
+        );
+    });
+    await evictDurableObject(stub, { webSockets: "close" });
+    // A new message makes a sync owed: it carries the first 200 unindexed, the next sync the rest.
+    await json(await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, json: { clientId: "nudge", body: `nudge ${rare}` } }), 201);
+    const hits = await found({ q: rare }, 2);
+    expect(hits.map((hit) => hit.match.seq).sort((a, b) => a! - b!)).toEqual([older + 1, older + 2]);
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM search_documents WHERE ticket_id = ? AND kind = 'message'")
+      .bind(ticket.id)
+      .first<{ n: number }>())!;
+    expect(n).toBe(older + 2);
+  }, 20_000);
 });
 
 describe("GET /api/search ranks, filters and pages", () => {
