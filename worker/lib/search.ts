@@ -68,15 +68,58 @@ function searchWords(question: string): string[] {
     .slice(0, MAX_TERMS);
 }
 
+/** Words this long or longer are matched as the index's words they begin (see expansions()). */
+const MIN_EXPANDED_CHARS = 4;
+/** A word that begins more of the index's words than this is searched as an FTS5 prefix. */
+const MAX_EXPANSION = 8;
+/** Above every character: the end of the range of terms that begin with a word. */
+const LAST_CHAR = "\u{10FFFF}";
+
+/** A word as the index stores it (unicode61, remove_diacritics 2): no case, no accents. */
+const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
 /**
- * The question as an FTS5 query that cannot be a syntax error: each word becomes a quoted string
- * (so `"`, `*`, `:`, `^`, `-`, parentheses, NEAR, AND, OR and NOT are text) that also matches as
- * a prefix, and the words must all appear. Null when there is nothing to search for.
+ * For each word: the index's words it begins, when it is one token of 4 letters or more and begins
+ * at most MAX_EXPANSION of them (most words); else null (searched as an FTS5 prefix). One D1 query
+ * for all the words, read from search_terms (fts5vocab), by range of terms.
  */
-export function ftsQuery(question: string): string | null {
-  const words = searchWords(question);
-  return words.length ? words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(" ") : null;
+async function expansions(database: Db, words: string[]): Promise<(string[] | null)[]> {
+  const expandable = words.map((word) => /^[\p{L}\p{N}]+$/u.test(word) && word.length >= MIN_EXPANDED_CHARS);
+  const lookups = words.flatMap((word, i) => (expandable[i] ? [termsBeginning(fold(word), i)] : []));
+  if (lookups.length === 0) return words.map(() => null);
+  const rows = await database.all<{ word: number; term: string }>(sql.join(lookups, sql` UNION ALL `));
+  return words.map((_, i) => {
+    if (!expandable[i]) return null;
+    const terms = rows.filter((row) => row.word === i).map((row) => row.term);
+    return terms.length <= MAX_EXPANSION ? terms : null;
+  });
 }
+
+/** The index's words that begin with `prefix` (MAX_EXPANSION + 1 at most: enough to know there are more), tagged `tag`. */
+export const termsBeginning = (prefix: string, tag: number) =>
+  sql`SELECT ${tag} AS word, term FROM (SELECT term FROM search_terms WHERE term >= ${prefix} AND term < ${prefix + LAST_CHAR} LIMIT ${MAX_EXPANSION + 1})`;
+
+const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+/**
+ * The question as an FTS5 query that cannot be a syntax error: each word becomes quoted strings
+ * (so `"`, `*`, `:`, `^`, `-`, parentheses, NEAR, AND, OR and NOT are text), and the words must all
+ * appear. A word also finds the words it begins: as the index's words it begins when they are
+ * known (`expanded`; a word the index lacks then finds nothing), else as an FTS5 prefix; a word of
+ * one character is matched whole (no prefix index covers one). Null when there is nothing to search for.
+ */
+export function ftsQuery(question: string, expanded: (string[] | null)[] = []): string | null {
+  const words = searchWords(question);
+  const match = words.map((word, i) => {
+    const terms = expanded[i];
+    if (terms) return terms.length === 0 ? quoted(word) : `(${terms.map(quoted).join(" OR ")})`;
+    return word.replace(/[^\p{L}\p{N}]/gu, "").length > 1 ? `${quoted(word)}*` : quoted(word);
+  });
+  return match.length ? match.join(" AND ") : null;
+}
+
+/** The FTS5 query for a question, its words expanded as the index stands now. */
+export const matchFor = async (database: Db, question: string) => ftsQuery(question, await expansions(database, searchWords(question)));
 
 export type SearchFilter = { status?: TicketStatusT; channel?: ChannelT; limit: number; offset: number };
 
@@ -210,11 +253,12 @@ export function decodeSearchCursor(cursor: string): number | null {
 
 /** A page of search results from `offset` on. */
 export async function search(database: Db, question: string, filter: SearchFilter): Promise<SearchPageT> {
-  const match = ftsQuery(question);
+  const words = searchWords(question);
+  const match = await matchFor(database, question);
   if (match === null) return { results: [], nextCursor: null };
   const rows = await database.all<Row>(searchSql(match, { ...filter, limit: filter.limit + 1 }));
   const next = filter.offset + filter.limit;
-  const terms = searchWords(question).flatMap((word) => [...word.matchAll(TOKEN)].map(([token]) => fold(token)));
+  const terms = words.flatMap((word) => [...word.matchAll(TOKEN)].map(([token]) => fold(token)));
   return {
     results: rows.slice(0, filter.limit).map((row) => resultOf(row, terms)),
     nextCursor: rows.length > filter.limit && next <= MAX_OFFSET ? encodeSearchCursor(next) : null,
@@ -230,9 +274,6 @@ const TOKEN = /[\p{L}\p{N}\p{M}]+/gu;
 /** Tokens in a snippet, and how many of them come before the first hit. */
 const SNIPPET_TOKENS = 16;
 const SNIPPET_BEFORE = 5;
-
-/** As the index compares: no accents (remove_diacritics 2), no case. */
-const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 
