@@ -11,14 +11,9 @@ export const SEARCH_KINDS = ["message", "note", "profile", "ticket"] as const;
 const optionalFilter = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 export const SearchQuery = z.object({
-  q: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(MAX_SEARCH_CHARS)
-    .openapi({
-      description: "Words; each also finds words it begins (`refun` finds `refund`). Case and accents are ignored; punctuation is text, not syntax.",
-    }),
+  q: z.string().trim().min(1, "must not be empty").max(MAX_SEARCH_CHARS).openapi({
+    description: "Words; each also finds words it begins (`refun` finds `refund`). Case and accents are ignored; punctuation is text, not syntax.",
+  }),
   status: optionalFilter(TicketStatus),
   channel: optionalFilter(Channel),
   limit: z.coerce.number().int().min(1).max(50).default(20),
