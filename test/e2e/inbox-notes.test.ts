@@ -55,6 +55,20 @@ describe("notes and mentions in the inbox", { timeout: 60_000 }, () => {
     expect(JSON.stringify(customer.socket.frames)).not.toContain("call them");
   });
 
+  it("a closed ticket still takes notes from the team, in a composer that only writes notes", async () => {
+    const customer = await customerWrites("Thanks, all sorted!");
+    await ok(await http(`/api/tickets/${customer.ticketId}`, { method: "PATCH", cookie: adminCookie, json: { status: "closed" } }));
+    const a = await agentOnTicket(customer.ticketId, "closer");
+    await a.page.getByTestId("closed-note").waitFor();
+    expect(await a.page.getByTestId("composer").getAttribute("data-mode")).toBe("note");
+    expect(await a.page.getByTestId("composer-note-toggle").count()).toBe(0);
+    await composer(a.page).fill("Refund done in Klarna, nothing more to do");
+    await composer(a.page).press("Enter");
+    await a.page.getByTestId("note-body").getByText("Refund done in Klarna, nothing more to do", { exact: true }).waitFor({ timeout: 10_000 });
+    const { notes } = await ok(await http(`/api/tickets/${customer.ticketId}/notes`, { cookie: adminCookie }));
+    expect(notes.map((note: { body: string }) => note.body)).toEqual(["Refund done in Klarna, nothing more to do"]);
+  });
+
   it("a mention while the tab is hidden shows a desktop notification (when allowed) that opens the ticket", async () => {
     const customer = await customerWrites("Can I change the delivery address?");
     const mentioned = await newAgent("hidden");
