@@ -71,7 +71,7 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       expect(await stillSamePage(page)).toBe(true);
     });
 
-    it("closes through the dialog (also opened with c): no composer, a closed note, and a closed frame", async () => {
+    it("closes through the dialog (also opened with c): no reply composer (notes only), a closed note, and a closed frame", async () => {
       const customer = await customerWrites("That's everything, thank you!", "close");
       const { ticketId } = customer;
       const { page } = await agentOnTicket(ticketId, "closer");
@@ -90,7 +90,9 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
       await page.getByTestId("close-confirm").click();
       await dialog.waitFor({ state: "hidden" });
       await visible(page.getByTestId("closed-note"));
-      await count(page.getByTestId("composer"), 0);
+      // No reply can go to the customer any more: the only composer left writes the team's notes.
+      await attribute(page.getByTestId("composer"), "data-mode", "note");
+      await count(page.getByTestId("composer-note-toggle"), 0);
       await text(page.getByTestId("status-badge"), "closed");
       await count(page.getByTestId("close-button"), 0);
       expect(await customer.socket.next((f) => f.type === "status" && f.status === "closed")).toMatchObject({ type: "status", status: "closed" });
