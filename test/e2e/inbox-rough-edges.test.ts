@@ -4,57 +4,15 @@
 // counts no segments, the Install snippet stays inside its box and copies, and the notification
 // sender's hint names the product that sends the email.
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useChromium } from "./browser";
-import { http, ok, signIn } from "./client";
-import {
-  agentContext,
-  createAgent,
-  inbox,
-  inboxReady,
-  markPage,
-  openSmsTicket,
-  ScriptedCustomer,
-  signInPage,
-  stillSamePage,
-  ticketReady,
-  type Agent,
-} from "./inbox-fixtures";
-import { LocalTwilio } from "./twilio";
+import { http, ok } from "./client";
+import { agentContext, inbox, inboxReady, markPage, ScriptedCustomer, signInPage, stillSamePage, ticketReady } from "./inbox-fixtures";
+import { useSmsInbox } from "./sms-setup";
 import { attribute, base, count, freshCustomer, text } from "./widget-fixtures";
 
 const chromium = useChromium();
-const twilio = new LocalTwilio();
-const customers: ScriptedCustomer[] = [];
-let cookie: string;
-let smsBefore: unknown;
-// Each browser signs in as an agent of this file, not as its admin: the admin's sign-ins across
-// the e2e files would meet the login limit (10 a minute per account).
-let agent: Agent;
-
-beforeAll(async () => {
-  [cookie] = await Promise.all([signIn(), twilio.start()]);
-  agent = await createAgent(cookie, "admin", "rough");
-  smsBefore = (await ok(await http("/api/settings", { cookie }))).sms;
-  await ok(
-    await http("/api/settings", {
-      method: "PATCH",
-      cookie,
-      json: { sms: { enabled: true, accountSid: twilio.accountSid, fromNumber: twilio.number, apiBaseUrl: twilio.apiBaseUrl } },
-    }),
-  );
-  await ok(await http("/api/credentials/twilio", { method: "PUT", cookie, json: { value: twilio.authToken } }), 204);
-});
-
-afterAll(async () => {
-  await http("/api/credentials/twilio", { method: "DELETE", cookie });
-  if (smsBefore) await ok(await http("/api/settings", { method: "PATCH", cookie, json: { sms: smsBefore } }));
-  await twilio.stop();
-});
-
-afterEach(() => {
-  for (const customer of customers.splice(0)) customer.close();
-});
+const { customers, session, smsTicketOf } = useSmsInbox("admin", "rough");
 
 /** A Swedish mobile number nobody has used, and how the inbox should show it. */
 function swedishMobile(): { phone: string; shown: string } {
@@ -62,16 +20,10 @@ function swedishMobile(): { phone: string; shown: string } {
   return { phone: `+4670${digits}`, shown: `+46 70 ${digits.slice(0, 3)} ${digits.slice(3, 5)} ${digits.slice(5)}` };
 }
 
-/** The open SMS ticket of `phone`, once its first text has arrived through Twilio's webhook. */
-async function smsTicketOf(phone: string, firstText: string): Promise<string> {
-  expect((await twilio.text(phone, firstText)).status).toBe(200);
-  return openSmsTicket(cookie, (ticket) => ticket.preview === firstText, `an open SMS ticket previewing "${firstText}"`);
-}
-
 async function agentPage(path: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<Page> {
   const context = await chromium.keep(agentContext(chromium.browser));
   await prepare?.(context);
-  return signInPage(context, agent, path);
+  return signInPage(context, session.agent, path);
 }
 
 /** Records the desktop notifications the inbox shows, and lets the test hide the tab. */
@@ -139,7 +91,7 @@ describe("the inbox's rough edges", { timeout: 60_000 }, () => {
     await ok(
       await http(`/api/tickets/${chat.ticketId}`, {
         method: "PATCH",
-        cookie,
+        cookie: session.cookie,
         json: { status: "snoozed", snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() },
       }),
     );
@@ -149,7 +101,7 @@ describe("the inbox's rough edges", { timeout: 60_000 }, () => {
     await attribute(recent(chat.ticketId), "data-status", "open");
     await text(recent(chat.ticketId).getByTestId("recent-ticket-preview"), "Are you there?");
     // This ticket's own change shows there too.
-    await ok(await http(`/api/tickets/${smsTicket}`, { method: "PATCH", cookie, json: { status: "closed" } }));
+    await ok(await http(`/api/tickets/${smsTicket}`, { method: "PATCH", cookie: session.cookie, json: { status: "closed" } }));
     await attribute(recent(smsTicket), "data-status", "closed");
     expect(await stillSamePage(page)).toBe(true);
   });
@@ -174,7 +126,7 @@ describe("the inbox's rough edges", { timeout: 60_000 }, () => {
     it(`shows the whole Install snippet inside its box at ${viewport.width} px, and copies it`, async () => {
       const context = await chromium.keep(agentContext(chromium.browser, viewport));
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base() });
-      const page = await signInPage(context, agent, "/settings/install");
+      const page = await signInPage(context, session.agent, "/settings/install");
       const snippet = page.getByTestId("embed-snippet");
       await snippet.waitFor();
       const box = await snippet.evaluate((code) => {

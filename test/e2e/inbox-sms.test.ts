@@ -3,68 +3,20 @@
 // composer's segment count, delivery statuses that follow Twilio's callbacks live, Retry on a
 // failed text, and a reply to a number that texted STOP refused in the composer with the draft kept.
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useChromium } from "./browser";
-import { http, ok, signIn } from "./client";
-import {
-  agentContext,
-  createAgent,
-  inbox,
-  markPage,
-  openSmsTicket,
-  ScriptedCustomer,
-  signInPage,
-  stillSamePage,
-  ticketReady,
-  type Agent,
-} from "./inbox-fixtures";
-import { LocalTwilio } from "./twilio";
+import { agentContext, inbox, markPage, ScriptedCustomer, signInPage, stillSamePage, ticketReady } from "./inbox-fixtures";
+import { useSmsInbox } from "./sms-setup";
 import { attribute, count, freshCustomer, text } from "./widget-fixtures";
 
 const chromium = useChromium();
-const twilio = new LocalTwilio();
-const customers: ScriptedCustomer[] = [];
-let cookie: string;
-let smsBefore: unknown;
-// The replies come from an agent, not the admin: each browser signs in, and the admin's sign-ins
-// across the e2e files would otherwise meet the login limit (10 a minute per account).
-let agent: Agent;
-
-beforeAll(async () => {
-  [cookie] = await Promise.all([signIn(), twilio.start()]);
-  agent = await createAgent(cookie, "agent", "sms");
-  smsBefore = (await ok(await http("/api/settings", { cookie }))).sms;
-  await ok(
-    await http("/api/settings", {
-      method: "PATCH",
-      cookie,
-      json: { sms: { enabled: true, accountSid: twilio.accountSid, fromNumber: twilio.number, apiBaseUrl: twilio.apiBaseUrl } },
-    }),
-  );
-  await ok(await http("/api/credentials/twilio", { method: "PUT", cookie, json: { value: twilio.authToken } }), 204);
-});
-
-afterAll(async () => {
-  await http("/api/credentials/twilio", { method: "DELETE", cookie });
-  if (smsBefore) await ok(await http("/api/settings", { method: "PATCH", cookie, json: { sms: smsBefore } }));
-  await twilio.stop();
-});
-
-afterEach(() => {
-  for (const customer of customers.splice(0)) customer.close();
-});
+const { twilio, customers, session, smsTicketOf } = useSmsInbox("agent", "sms");
 
 const newPhone = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 
-/** The open SMS ticket of the customer with `phone`, once their first text has arrived. */
-async function smsTicketOf(phone: string, firstText: string): Promise<string> {
-  expect((await twilio.text(phone, firstText)).status).toBe(200);
-  return openSmsTicket(cookie, (ticket) => ticket.preview === firstText, `an open SMS ticket previewing "${firstText}"`);
-}
-
 async function openTicket(ticketId: string): Promise<Page> {
   const context = await chromium.keep(agentContext(chromium.browser));
-  const page = await signInPage(context, agent, `/tickets/${ticketId}`);
+  const page = await signInPage(context, session.agent, `/tickets/${ticketId}`);
   await ticketReady(page, ticketId);
   return page;
 }
