@@ -1,5 +1,5 @@
-// What the admin's Settings tests share (inbox-settings-general and inbox-settings-lists
-// .test.ts). They run in the inbox in a real browser (Debian's Chromium via playwright-core)
+// What the admin's Settings tests share (inbox-settings-general, inbox-settings-lists and
+// knowledge-translations .test.ts). They run in the inbox in a real browser (Debian's Chromium via playwright-core)
 // against `npm start`: every change is made through the page and checked where it counts (the
 // widget's public config, the admin API, a sign-in, a store page). The e2e files share one server
 // and its settings, so each test puts back what it changed and names things uniquely.
@@ -38,6 +38,9 @@ export function useSettingsPage() {
     }
     for (const macro of (await ok(await http("/api/macros", { cookie }))).macros) {
       if (macro.name.includes(run)) await http(`/api/macros/${macro.id}`, { method: "DELETE", cookie });
+    }
+    for (const article of (await ok(await http("/api/articles", { cookie }))).articles) {
+      if (article.title.includes(run)) await http(`/api/articles/${article.id}`, { method: "DELETE", cookie });
     }
   });
 }

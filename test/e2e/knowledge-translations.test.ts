@@ -2,38 +2,15 @@
 // (Debian's Chromium via playwright-core) against `npm start`, and checked where they count: the
 // admin API, the widget's FAQs in that language, and the AI agent's "try it" in it. The e2e files
 // share one server, so everything here is named with this run's mark and deleted afterwards.
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Locator } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { ArticleT, FaqT } from "../../contract";
-import { connectChromium } from "./browser";
-import { http, ok, signIn } from "./client";
-import { agentContext, signInPage } from "./inbox-fixtures";
+import { http, ok } from "./client";
+import { cookie, id, page, run, useSettingsPage } from "./inbox-settings-setup";
 import { base } from "./widget-fixtures";
 
-let browser: Browser;
-let cookie: string;
-let context: BrowserContext;
-let page: Page;
-const run = Date.now().toString(36);
+useSettingsPage();
 
-beforeAll(async () => {
-  [browser, cookie] = await Promise.all([connectChromium(), signIn()]);
-  context = await agentContext(browser);
-  page = await signInPage(context, undefined, "/settings/faqs");
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  for (const faq of (await ok(await http("/api/faqs", { cookie }))).faqs as FaqT[]) {
-    if (faq.question.includes(run)) await http(`/api/faqs/${faq.id}`, { method: "DELETE", cookie });
-  }
-  for (const article of (await ok(await http("/api/articles", { cookie }))).articles as ArticleT[]) {
-    if (article.title.includes(run)) await http(`/api/articles/${article.id}`, { method: "DELETE", cookie });
-  }
-});
-
-const id = (name: string) => page.getByTestId(name);
 const listed = async <T extends { id: string }>(plural: "faqs" | "articles", itemId: string) =>
   ((await ok(await http(`/api/${plural}`, { cookie })))[plural] as T[]).find((item) => item.id === itemId);
 const widgetFaq = async (faqId: string, query = "") => ((await ok(await http(`/api/widget/config${query}`))).faqs as FaqT[]).find((faq) => faq.id === faqId);
