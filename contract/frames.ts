@@ -2,7 +2,7 @@
 // inside the ticket's Durable Object; server frames are typed for the widget and the inbox.
 import { z } from "@hono/zod-openapi";
 import { AttachmentRef, ClientId, MessageBody } from "./models";
-import type { CountsT, DeliveryT, MessageT, SideT, TicketStatusT, TicketT } from "./models";
+import type { CountsT, DeliveryT, MessageT, RatingT, SideT, TicketStatusT, TicketT } from "./models";
 import type { NoteT } from "./notes";
 
 /**
@@ -59,6 +59,8 @@ export type HelloFrame = {
   lastSeq: number;
   reads: { customer: number; agent: number };
   aiMode: AiModeT;
+  /** Parley extension: the customer's rating of the closed ticket, once given. */
+  rating: RatingT | null;
 };
 /** Parley extension: the AI mode changed (see AiModeT). */
 export type AiFrame = { type: "ai"; mode: AiModeT };
@@ -71,7 +73,9 @@ export type TypingFrame = { type: "typing"; by: SideT; name: string | null };
 export type StatusFrame = { type: "status"; status: TicketStatusT; assigneeId: string | null };
 export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string; clientId?: string };
 export type PongFrame = { type: "pong" };
-export type ServerFrame = HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | ErrorFrame | PongFrame;
+/** Parley extension: the customer rated the closed ticket. */
+export type RatingFrame = { type: "rating"; rating: RatingT };
+export type ServerFrame = HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | RatingFrame | ErrorFrame | PongFrame;
 /** A private note, on agents' ticket sockets only: never part of ServerFrame, which customers get too. */
 export type NoteFrame = { type: "note"; note: NoteT };
 /** What an agent's ticket socket carries: the conversation's frames and the team's notes. */

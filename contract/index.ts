@@ -8,3 +8,6 @@ export * from "./settings";
 export * from "./search";
 export * from "./notes";
 export * from "./labels";
+export * from "./csat";
+export * from "./reports";
+export * from "./time-zone";

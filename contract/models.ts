@@ -46,6 +46,15 @@ export const Profile = z
   })
   .openapi("Profile");
 
+/** How the customer rated a closed ticket (spec v2 "Customer satisfaction"): 1 to 5, with an optional comment. */
+export const Rating = z
+  .object({
+    score: z.number().int().min(1).max(5),
+    comment: z.string().nullable(),
+    createdAt: isoTime,
+  })
+  .openapi("Rating");
+
 export const Ticket = z
   .object({
     id: z.string(),
@@ -62,6 +71,8 @@ export const Ticket = z
     closedAt: isoTime.nullable(),
     handledByAi: z.boolean().openapi({ description: "The AI agent has this conversation and it has not been handed to the team (Parley extension)." }),
     labels: z.array(z.string()).openapi({ description: "The names of the ticket's labels, in the labels' own case" }),
+    // A union rather than Rating.nullable(): the OpenAPI generator drops the null of a nullable named schema.
+    rating: z.union([Rating, z.null()]).openapi({ description: "The customer's rating, once they gave one after the ticket closed." }),
   })
   .openapi("Ticket");
 
@@ -199,6 +210,7 @@ export const ErrorCode = z.enum([
   "chat_disabled",
   "not_found",
   "already_exists",
+  "not_closed",
   "conversation_closed",
   "too_large",
   "unsupported_media_type",
@@ -223,6 +235,7 @@ export type SideT = z.infer<typeof Side>;
 export type RoleT = z.infer<typeof Role>;
 export type ProfileT = z.infer<typeof Profile>;
 export type TicketT = z.infer<typeof Ticket>;
+export type RatingT = z.infer<typeof Rating>;
 export type AttachmentT = z.infer<typeof Attachment>;
 export type AuthorT = z.infer<typeof Author>;
 export type MessageT = z.infer<typeof Message>;

@@ -7,17 +7,12 @@ import { HandoffTarget, LoginStatus, messageText, serviceUrl, webUrl } from "./m
 import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
 import { perLocale } from "./per-locale";
 import { textProblem } from "./text";
+import { isTimeZone } from "./time-zone";
+import { CsatSettings } from "./csat";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
 
-const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be an IANA time zone such as Europe/Stockholm");
+const timezone = z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Stockholm");
 
 const origin = z.string().refine((value) => {
   try {
@@ -164,6 +159,7 @@ export const Settings = z
     ai: AiSettings,
     sms: SmsSettings,
     translations: Translations,
+    csat: CsatSettings,
   })
   .openapi("Settings");
 
@@ -179,6 +175,7 @@ export const SettingsPatch = z
     notifyEmails: Settings.shape.notifyEmails,
     notifyFrom: Settings.shape.notifyFrom,
     sms: z.object(SmsSettings.shape).partial().strict(),
+    csat: CsatSettings.partial().strict(),
     translations: perLocale(TranslatedTextsPatch).openapi({
       description: "Locales merge one by one and texts field by field; an empty string or null removes a text, null a whole locale.",
     }),
@@ -208,6 +205,7 @@ export const WidgetConfig = z
     links: z.object({ privacy: z.string().nullable(), terms: z.string().nullable() }),
     officeHours: z.object({ open: z.boolean(), message: z.string().nullable() }),
     ai: z.object({ enabled: z.boolean() }),
+    csat: z.object({ enabled: z.boolean(), question: z.string() }).openapi({ description: "The rating question, in the shopper's language where the store has it." }),
   })
   .openapi("WidgetConfig");
 

@@ -3,7 +3,7 @@
 // and owes D1 (the inbox index) a coalesced, retried write of every change. This is its shell:
 // the object's entry points, each handed to the part that owns the concern.
 import { DurableObject } from "cloudflare:workers";
-import type { Locale, MessageT, NoteFrame, NoteT, TicketT } from "../../contract";
+import type { Locale, MessageT, NoteFrame, NoteT, RatingRequestT, TicketT } from "../../contract";
 import { errorBody } from "../../worker/lib/errors";
 import type { TicketRecord } from "../../worker/lib/tickets";
 import { answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity } from "../sockets";
@@ -22,12 +22,14 @@ import {
   type InboundSms,
   type Participant,
   type PostResult,
+  type RateResult,
   type Refusal,
   type SendInput,
   type SmsStatusReport,
   type TicketPatch,
   type UpdateResult,
 } from "./rpc";
+import { Satisfaction } from "./satisfaction";
 import { SmsChannel } from "./sms";
 import { initialAiState, migrateMessages, SCHEMA, ticketRecord } from "./state";
 import { TicketUpdates } from "./ticket-updates";
@@ -44,6 +46,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly sms: SmsChannel;
   private readonly sync: D1Sync;
   private readonly protocol: SocketProtocol;
+  private readonly satisfaction: Satisfaction;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +70,7 @@ export class Conversation extends DurableObject<Env> {
       gateSmsReply: (input, store) => this.sms.gateReply(input, store),
     };
     this.updates = new TicketUpdates(core, this.ai);
+    this.satisfaction = new Satisfaction(core, this.log, this.outbox);
     this.sync = new D1Sync(core);
     this.protocol = new SocketProtocol(core, this.messaging, this.updates, this.ai);
     this.outbox.serve({
@@ -74,6 +78,7 @@ export class Conversation extends DurableObject<Env> {
       email: (job) => emails.send(job),
       fanout: (job) => webhooks.fanOut(job),
       webhook: (job) => webhooks.deliver(job),
+      csat: (job) => this.satisfaction.askBySms(job),
     });
   }
 
@@ -91,9 +96,9 @@ export class Conversation extends DurableObject<Env> {
       this.core.saveQuietly();
     }
     if (!state) {
-      const { id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels } = record;
+      const { id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels, rating } = record;
       this.core.create({
-        ...{ id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels },
+        ...{ id, channel, status, snoozeUntil, assigneeId, profileId, customerName, createdAt, closedAt, visible, version, labels, rating },
         ai: initialAiState(null),
         reads: { customer: 0, agent: 0 },
         closedReplyPeriod: null,
@@ -103,6 +108,7 @@ export class Conversation extends DurableObject<Env> {
         announced: false,
         notify: { lastEmailAt: null, emailedSeq: 0 },
         locale: locale ?? null,
+        ratingAskedAt: null,
       });
     }
     return this.core.ticket();
@@ -123,6 +129,16 @@ export class Conversation extends DurableObject<Env> {
 
   async update(patch: TicketPatch): Promise<UpdateResult> {
     return this.updates.update(patch);
+  }
+
+  /** The customer rates the closed ticket. */
+  async rate(customerId: string, input: RatingRequestT): Promise<RateResult> {
+    return this.satisfaction.rate(customerId, input);
+  }
+
+  /** A text from the customer that may answer the rating question (a number from 1 to 5). */
+  async rateBySms(score: number): Promise<RateResult> {
+    return this.satisfaction.rateBySms(score);
   }
 
   /** A text from the customer's phone (Twilio's webhook, checked by the Worker). */
@@ -178,6 +194,7 @@ export class Conversation extends DurableObject<Env> {
       lastSeq: log.lastSeq,
       reads: { customer: state.reads.customer, agent: Math.max(state.reads.agent, log.lastAgentSeq) },
       aiMode: state.ai.mode,
+      rating: state.rating,
     });
     for (const message of this.log.after(after)) this.core.send(server, { type: "message", ...message });
     return new Response(null, { status: 101, webSocket: client });

@@ -9,6 +9,7 @@
 import type { IndexedMessage } from "../../worker/lib/search";
 import { inboxStub } from "../../worker/lib/stubs";
 import { MIN_SYNC_INTERVAL_MS, type ConversationCore } from "./core";
+import { ReportFactsOfLog } from "./report-facts";
 import { ticketRecord, type MessageRow } from "./state";
 
 const MAX_BACKOFF_MS = 60_000;
@@ -16,7 +17,10 @@ const MAX_BACKOFF_MS = 60_000;
 export const MAX_INDEXED_PER_SYNC = 200;
 
 export class D1Sync {
+  private readonly facts: ReportFactsOfLog;
+
   constructor(private readonly core: ConversationCore) {
+    this.facts = new ReportFactsOfLog(core);
     // Messages left for the index are owed even when the ticket itself is up to date (also after a wake-up).
     core.wantsAlarm(() => (core.syncDueAt === null ? this.indexOwedAt() : null));
   }
@@ -27,7 +31,7 @@ export class D1Sync {
     core.syncDueAt ??= this.indexOwedAt();
     if (core.syncDueAt === null || core.syncDueAt > Date.now()) return;
     const state = core.state!;
-    const record = ticketRecord(state, core.log);
+    const record = { ...ticketRecord(state, core.log), facts: this.facts.current() };
     const messages = this.unindexed();
     try {
       const outcome = await inboxStub(core.env).ticketChanged(record, messages);

@@ -18,7 +18,9 @@ export type JobPayload =
   | { kind: "email"; email: EmailKind; sent: string[]; claimed?: boolean }
   /** An event waiting to be copied to the endpoints subscribed to it. */
   | { kind: "fanout"; event: WebhookEventTypeT; body: string }
-  | { kind: "webhook"; deliveryId: string; webhookId: string; event: WebhookEventTypeT; body: string };
+  | { kind: "webhook"; deliveryId: string; webhookId: string; event: WebhookEventTypeT; body: string }
+  /** An SMS ticket closed: its customer is asked for a rating, if CSAT is on. */
+  | { kind: "csat" };
 
 export type JobKind = JobPayload["kind"];
 
@@ -42,7 +44,7 @@ type JobRow = { id: number; lane: string; kind: JobKind; payload: string; attemp
 /** Longer than any outside request may take (the clients time out sooner). */
 const LEASE_MS = 60_000;
 /** The longest wait between two attempts, by kind. */
-const MAX_BACKOFF_MS: Record<JobKind, number> = { sms: 5 * 60_000, email: 10 * 60_000, fanout: 60_000, webhook: 60 * 60_000 };
+const MAX_BACKOFF_MS: Record<JobKind, number> = { sms: 5 * 60_000, email: 10 * 60_000, fanout: 60_000, webhook: 60 * 60_000, csat: 5 * 60_000 };
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -181,6 +183,8 @@ export class Outbox {
         return runners.fanout({ ...job, payload });
       case "webhook":
         return runners.webhook({ ...job, payload });
+      case "csat":
+        return runners.csat({ ...job, payload });
       default:
         return payload satisfies never;
     }

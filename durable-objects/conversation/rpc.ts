@@ -1,7 +1,7 @@
 // What the Worker and a ticket's object say to each other: the RPC methods' arguments and
 // answers, and the identity the Worker proves before forwarding a socket. The one module of the
 // objects that worker code imports.
-import type { DeliveryStatusT, FrameErrorCodeT, MessageT, SideT, SmsKeyword, TicketPatchT, TicketT } from "../../contract";
+import type { DeliveryStatusT, FrameErrorCodeT, MessageT, RatingT, SideT, SmsKeyword, TicketPatchT, TicketT } from "../../contract";
 
 /** The identity the Worker proved before forwarding an upgrade travels in this header, which only the Worker sets. */
 export const PARTICIPANT_HEADER = "x-parley-participant";
@@ -25,8 +25,11 @@ export type SocketIdentity = Participant & {
 
 export type SendInput = { clientId: string; body: string; attachments?: Array<{ key: string }> };
 export type Refusal = { ok: false; code: FrameErrorCodeT | "not_found" | "invalid_request"; message: string };
+/** A rating refused (spec v2 "Customer satisfaction"). */
+export type RatingRefusal = { ok: false; code: "not_found" | "invalid_request" | "forbidden" | "not_closed" | "already_exists"; message: string };
 export type PostResult = { ok: true; message: MessageT; duplicate: boolean } | Refusal;
 export type UpdateResult = { ok: true; ticket: TicketT } | Refusal;
+export type RateResult = { ok: true; rating: RatingT } | RatingRefusal;
 export type TicketPatch = Pick<TicketPatchT, "status" | "snoozeUntil" | "assigneeId" | "labels"> & {
   /** A deleted label leaves the ticket (DELETE /api/labels/:id): its name as stored. */
   dropLabel?: string;
@@ -49,4 +52,4 @@ export type HandoffJob = {
   createdAt: string;
 };
 
-export const refuse = (code: Refusal["code"], message: string): Refusal => ({ ok: false, code, message });
+export const refuse = <C extends Refusal["code"] | RatingRefusal["code"]>(code: C, message: string) => ({ ok: false as const, code, message });

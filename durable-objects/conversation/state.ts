@@ -30,7 +30,7 @@ export type AiOffer = { seq: number; options: { source: AiSourceT; answer: strin
 
 type TicketFields = Pick<
   TicketT,
-  "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt" | "labels"
+  "id" | "channel" | "status" | "snoozeUntil" | "assigneeId" | "profileId" | "customerName" | "createdAt" | "closedAt" | "labels" | "rating"
 >;
 
 export type StoredState = TicketFields & {
@@ -58,6 +58,8 @@ export type StoredState = TicketFields & {
   notify: { lastEmailAt: number | null; emailedSeq: number };
   /** The shopper's language, as the widget gave it when starting the chat: automatic replies use it; null is the default texts. */
   locale: Locale | null;
+  /** SMS tickets: when the rating question went out by text (ms), so that a reply 1–5 within a day is taken as the rating. */
+  ratingAskedAt: number | null;
 };
 
 /** What the message log says, kept in memory: derived at wake-up, moved on by each message. */
@@ -133,6 +135,8 @@ export function readStoredState(data: string): StoredState {
   // Conversations from before the shopper's language have the default texts.
   stored.locale ??= null;
   stored.labels ??= [];
+  stored.rating ??= null;
+  stored.ratingAskedAt ??= null;
   return stored;
 }
 
@@ -197,6 +201,7 @@ export function publicTicket(state: StoredState, log: LogSummary): TicketT {
     // A customer who wrote makes a ticket visible unless the AI has it.
     handledByAi: !state.visible && log.lastCustomerSeq > 0,
     labels: state.labels,
+    rating: state.rating,
   };
 }
 

@@ -69,7 +69,7 @@ export class Inbox extends DurableObject<Env> {
   /** Records D1 now holds: each becomes the ticket's newest change, and the agents hear of it. */
   private announce(records: TicketRecord[]): void {
     let counted = false;
-    for (const { visible, version: _, ...ticket } of records) {
+    for (const { visible, version: _, facts: _facts, ...ticket } of records) {
       if (!visible && !ticket.handledByAi) continue;
       // REPLACE deletes the ticket's previous change, so the new one takes the next revision.
       const { rev } = this.sql

@@ -117,6 +117,7 @@ describe("GET /api/tickets filters and pagination", () => {
         closedAt: null,
         handledByAi: false,
         labels: [],
+        rating: null,
         visible: true,
         version: 2,
         ...fields,

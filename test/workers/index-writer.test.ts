@@ -47,6 +47,7 @@ async function seedTickets(count: number, tag: string): Promise<TicketRecord[]> 
       closedAt: null,
       handledByAi: false,
       labels: [],
+      rating: null,
       visible: true,
       version: 1,
     };

@@ -240,6 +240,7 @@ describe("D1 sync of a ticket's changes", () => {
       closedAt: null,
       handledByAi: false,
       labels: [],
+      rating: null,
       visible: false,
       version: 1,
     };

@@ -62,6 +62,19 @@ export const tickets = sqliteTable(
     handledByAi: integer("handled_by_ai", { mode: "boolean" }).notNull().default(false),
     /** The ticket's label names, as the list shows them (ticket_labels is what filters by them). */
     labels: text("labels", { mode: "json" }).notNull().default([]),
+    // Facts for reports (spec v2 "Reports"), recorded by the ticket's object as they happen.
+    /** The customer's first message (epoch seconds): when the conversation began for reports. */
+    startedAt: integer("started_at"),
+    /** Seconds from then to the first agent reply after it (bot and automatic replies don't count), and who gave it. */
+    firstResponseSeconds: integer("first_response_s"),
+    firstResponderId: text("first_responder_id"),
+    /** Seconds from the customer's first message to the close. */
+    resolutionSeconds: integer("resolution_s"),
+    /** Replies per agent id; ticket_replies is what reports read. */
+    agentReplies: text("agent_replies", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
+    ratingScore: integer("rating_score"),
+    ratingComment: text("rating_comment"),
+    ratedAt: text("rated_at"),
   },
   (t) => [
     // Inbox list: newest activity first, by status, optionally by assignee or channel.
@@ -81,7 +94,22 @@ export const tickets = sqliteTable(
     index("tickets_profile_idx").on(t.profileId, t.createdAt),
     // The admins' AI view: conversations the AI handles without the team, newest first.
     index("tickets_ai_activity_idx").on(t.handledByAi, t.lastMessageAt, t.id),
+    // Reports: a range of start times, covering every fact they read, so a range never touches the table.
+    index("tickets_reports_idx").on(t.startedAt, t.channel, t.status, t.firstResponseSeconds, t.resolutionSeconds, t.ratingScore, t.firstResponderId, t.id),
   ],
+);
+
+/** Each agent's replies in a ticket (reports' by-agent figures), as the ticket's object counted them. */
+export const ticketReplies = sqliteTable(
+  "ticket_replies",
+  {
+    ticketId: text("ticket_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    replies: integer("replies").notNull(),
+    /** The ticket's start (epoch seconds), so an agent's range is one walk of their index. */
+    startedAt: integer("started_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.agentId] }), index("ticket_replies_agent_idx").on(t.agentId, t.startedAt, t.ticketId, t.replies)],
 );
 
 /** Labels admins define (spec v2 "Notes, mentions, labels"); tickets carry them by name. */

@@ -1,6 +1,6 @@
 // Opening tickets and reaching their conversation objects from the Worker.
 import { MAX_NEW_TICKETS_PER_HOUR, type ChannelT, type Locale, type TicketT } from "../../contract";
-import { PARTICIPANT_HEADER, type Participant, type Refusal, type SocketIdentity } from "../../durable-objects/conversation/rpc";
+import { PARTICIPANT_HEADER, type Participant, type RatingRefusal, type Refusal, type SocketIdentity } from "../../durable-objects/conversation/rpc";
 import type { Db } from "../db/client";
 import { tickets } from "../db/schema";
 import { ApiError } from "./errors";
@@ -74,6 +74,7 @@ export async function openTicket(
       visible: false,
       handledByAi: false,
       labels: [],
+      rating: null,
       version: 1,
     };
     // The partial unique index admits one open ticket per profile and channel: a concurrent
@@ -112,10 +113,13 @@ const REFUSAL_STATUS = {
   sms_opted_out: 409,
   sms_unavailable: 409,
   chat_disabled: 403,
+  forbidden: 403,
+  not_closed: 409,
+  already_exists: 409,
 } as const;
 
 /** A conversation object's refusal as the REST error it stands for. */
-export function refusal(result: Refusal): ApiError {
+export function refusal(result: Refusal | RatingRefusal): ApiError {
   const code = result.code === "invalid_frame" ? "invalid_request" : result.code;
   return new ApiError(REFUSAL_STATUS[result.code], code, result.message);
 }

@@ -184,6 +184,9 @@ type Row = {
   version: number;
   handled_by_ai: number;
   labels: string;
+  rating_score: number | null;
+  rating_comment: string | null;
+  rated_at: string | null;
   p_id: string | null;
   p_external_id: string | null;
   p_email: string | null;
@@ -217,6 +220,9 @@ function resultOf(row: Row, terms: string[]): SearchResultT {
     version: row.version,
     handledByAi: row.handled_by_ai === 1,
     labels: JSON.parse(row.labels) as string[],
+    ratingScore: row.rating_score,
+    ratingComment: row.rating_comment,
+    ratedAt: row.rated_at,
   });
   const profile =
     row.p_id === null

@@ -45,6 +45,7 @@ export const DEFAULT_SETTINGS: SettingsT = {
     helpMessage: "Reply to this number to reach our support team. Msg&data rates may apply. Reply STOP to opt out.",
   },
   translations: {},
+  csat: { enabled: false, question: "How would you rate our help?" },
 };
 
 type Plain = Record<string, unknown>;
@@ -112,12 +113,16 @@ export async function patchSettings(database: Db, patch: SettingsPatchT): Promis
  * The texts a shopper of `locale` reads: the store's version in that language where it has one,
  * else the default (spec v2 "Shopper language").
  */
-export function textsIn(settings: SettingsT, locale: Locale | null): { welcomeMessage: string; closedMessage: string; handoffMessage: string } {
+export function textsIn(
+  settings: SettingsT,
+  locale: Locale | null,
+): { welcomeMessage: string; closedMessage: string; handoffMessage: string; csatQuestion: string } {
   const translated = locale ? settings.translations[locale] : undefined;
   return {
     welcomeMessage: translated?.welcomeMessage ?? settings.welcomeMessage,
     closedMessage: translated?.closedMessage ?? settings.officeHours.closedMessage,
     handoffMessage: translated?.handoffMessage ?? settings.ai.handoffMessage,
+    csatQuestion: translated?.csatQuestion ?? settings.csat.question,
   };
 }
 

@@ -1,16 +1,36 @@
 // The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
 import { and, desc, eq, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
-import type { ChannelT, CountsT, TicketStatusT, TicketT } from "../../contract";
+import type { BatchItem } from "drizzle-orm/batch";
+import { RATING_WINDOW_DAYS, type ChannelT, type CountsT, type TicketStatusT, type TicketT } from "../../contract";
 import type { Db } from "../db/client";
-import { mentions, ticketLabels, tickets } from "../db/schema";
+import { mentions, ticketLabels, ticketReplies, tickets } from "../db/schema";
 import { syncTicketLabels } from "./labels";
 
-/** What the ticket's object owes D1: the public ticket plus inbox visibility and a version. */
-export type TicketRecord = TicketT & { visible: boolean; version: number };
+/**
+ * What reports read of a ticket (spec v2 "Reports"), as its object derives them from its log:
+ * when the customer first wrote (epoch seconds), the first agent reply after that and whose,
+ * the close, and each agent's replies.
+ */
+export type ReportFacts = {
+  startedAt: number | null;
+  firstResponseSeconds: number | null;
+  firstResponderId: string | null;
+  resolutionSeconds: number | null;
+  agentReplies: Record<string, number>;
+};
+
+/**
+ * What the ticket's object owes D1: the public ticket plus inbox visibility and a version, and
+ * its report facts (absent from records that did not come from the object: D1's are kept).
+ */
+export type TicketRecord = TicketT & { visible: boolean; version: number; facts?: ReportFacts };
 
 type Row = typeof tickets.$inferSelect;
 
-export function ticketFromRow(row: Row): TicketT {
+/** A row as the inbox reads it: reports' facts aside. */
+type TicketRow = Omit<Row, "startedAt" | "firstResponseSeconds" | "firstResponderId" | "resolutionSeconds" | "agentReplies">;
+
+export function ticketFromRow(row: TicketRow): TicketT {
   return {
     id: row.id,
     channel: row.channel,
@@ -26,15 +46,23 @@ export function ticketFromRow(row: Row): TicketT {
     closedAt: row.closedAt,
     handledByAi: row.handledByAi,
     labels: row.labels as string[],
+    rating: row.ratingScore === null ? null : { score: row.ratingScore, comment: row.ratingComment, createdAt: row.ratedAt! },
   };
 }
 
 /** The upsert of one record, which leaves alone a row that holds the same or a newer version. */
 function upsertRecord(database: Db, record: TicketRecord) {
-  const { id: _id, ...fields } = record;
+  const { id: _id, rating, facts, ...ticket } = record;
+  const fields = {
+    ...ticket,
+    ratingScore: rating?.score ?? null,
+    ratingComment: rating?.comment ?? null,
+    ratedAt: rating?.createdAt ?? null,
+    ...facts,
+  };
   return database
     .insert(tickets)
-    .values(record)
+    .values({ id: record.id, ...fields })
     .onConflictDoUpdate({ target: tickets.id, set: fields, setWhere: sql`excluded.version > ${tickets.version}` });
 }
 
@@ -49,7 +77,34 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
  */
 export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
   const ids = [first.id, ...rest.map((record) => record.id)];
-  await database.batch([upsertRecord(database, first), ...rest.map((record) => upsertRecord(database, record)), ...syncTicketLabels(database, ids)]);
+  await database.batch([
+    upsertRecord(database, first),
+    ...rest.map((record) => upsertRecord(database, record)),
+    ...syncTicketLabels(database, ids),
+    ...syncTicketReplies(database, ids),
+  ]);
+}
+
+/**
+ * Brings the tickets' ticket_replies rows in line with their `agent_replies` as D1 now holds them
+ * (after the upserts, in the same batch), so that a record older than D1's changes nothing here
+ * either. A ticket without a customer message has no start, and no rows.
+ */
+function syncTicketReplies(database: Db, ticketIds: string[]): [BatchItem<"sqlite">, BatchItem<"sqlite">] {
+  const replied = sql`FROM ${tickets} t, json_each(t.agent_replies) j WHERE t.id IN ${ticketIds} AND t.started_at IS NOT NULL`;
+  return [
+    database
+      .delete(ticketReplies)
+      .where(and(inArray(ticketReplies.ticketId, ticketIds), sql`(${ticketReplies.ticketId}, ${ticketReplies.agentId}) NOT IN (SELECT t.id, j.key ${replied})`)),
+    database
+      .insert(ticketReplies)
+      .select(sql`SELECT t.id, j.key, j.value, t.started_at ${replied}`)
+      .onConflictDoUpdate({
+        target: [ticketReplies.ticketId, ticketReplies.agentId],
+        set: { replies: sql`excluded.replies`, startedAt: sql`excluded.started_at` },
+        setWhere: sql`${ticketReplies.replies} IS NOT excluded.replies OR ${ticketReplies.startedAt} IS NOT excluded.started_at`,
+      }),
+  ];
 }
 
 /** The open ticket D1 knows of, with its index fields, so it can seed its object exactly. */
@@ -74,6 +129,34 @@ export async function recentOpenings(database: Db, profileId: string, windowMs: 
     .orderBy(desc(tickets.createdAt))
     .limit(limit);
   return rows.map((row) => row.createdAt);
+}
+
+/**
+ * The profile's newest web chat, when it closed within the rating window and has no rating yet
+ * (the profile's index, newest first, reads one row).
+ */
+export async function unratedTicket(database: Db, profileId: string, now: number): Promise<TicketT | null> {
+  const row = await database
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, "webchat")))
+    .orderBy(desc(tickets.createdAt))
+    .limit(1)
+    .get();
+  const closedWithin = row?.closedAt && now - Date.parse(row.closedAt) <= RATING_WINDOW_DAYS * 86_400_000;
+  return row && row.status === "closed" && closedWithin && row.ratingScore === null ? ticketFromRow(row) : null;
+}
+
+/** The newest SMS ticket of the profile: a text answering the rating question rates it. */
+export async function newestSmsTicket(database: Db, profileId: string): Promise<TicketT | null> {
+  const row = await database
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, "sms")))
+    .orderBy(desc(tickets.createdAt))
+    .limit(1)
+    .get();
+  return row ? ticketFromRow(row) : null;
 }
 
 /** The profile's newest tickets the team can see, of every channel (the profile panel's history). */

@@ -9,6 +9,7 @@ import { labelRoutes } from "./labels";
 import { listsRoutes } from "./lists";
 import { meRoutes } from "./me";
 import { noteRoutes } from "./notes";
+import { reportRoutes } from "./reports";
 import { notificationRoutes } from "./notifications";
 import { searchRoutes } from "./search";
 import { settingsRoutes } from "./settings";
@@ -23,6 +24,7 @@ export const agentApi = audience(requireAgent, [
   ...noteRoutes,
   ...inboxRoutes,
   ...searchRoutes,
+  ...reportRoutes,
   ...labelRoutes,
   ...settingsRoutes,
   ...listsRoutes,

@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { smsKeyword, TwilioInboundSms, TwilioSignatureHeader, TwilioStatusCallback, TwilioStatusQuery, type SmsKeyword } from "../../../contract";
 import { formatPhone } from "../../../contract/phone";
 import type { AppEnv } from "../../env";
-import { db } from "../../db/client";
+import { db, type Db } from "../../db/client";
 import { currentOpenTicket, openTicket, refusal } from "../../lib/conversations";
 import { ApiError } from "../../lib/errors";
 import { errors } from "../../lib/openapi";
@@ -23,6 +23,7 @@ import {
 import { optIn, optOut } from "../../lib/sms/opt-outs";
 import { deliveryStatusOf, twilioConfig, verifyTwilioSignature } from "../../lib/sms/twilio";
 import { conversationStub } from "../../lib/stubs";
+import { newestSmsTicket } from "../../lib/tickets";
 import { audience, defineRoute } from "../audience";
 
 const decoder = new TextDecoder();
@@ -82,6 +83,19 @@ function deliveryError(form: z.infer<typeof TwilioStatusCallback>): string {
   return form.ErrorCode ? `Twilio error ${form.ErrorCode}: ${text}` : text;
 }
 
+const RATING_REPLY = /^\s*([1-5])\s*[.!]?\s*$/;
+
+/** The ticket a text rated, when it is a score answering the question its last SMS ticket asked within the day. */
+async function rateBySms(env: Env, database: Db, phone: string, body: string): Promise<string | null> {
+  const score = RATING_REPLY.exec(body)?.[1];
+  if (!score) return null;
+  const profile = await findProfileByPhone(database, phone);
+  const ticket = profile && (await newestSmsTicket(database, profile.id));
+  if (ticket?.status !== "closed") return null;
+  const result = await conversationStub(env, ticket.id).rateBySms(Number(score));
+  return result.ok ? ticket.id : null;
+}
+
 const twilioRoutes = [
   defineRoute(
     {
@@ -108,6 +122,13 @@ const twilioRoutes = [
         // A keyword is a conversation's business only when there is one: it never opens a ticket.
         const known = await findProfileByPhone(database, phone);
         if (!known || !(await currentOpenTicket(c.env, database, known.id, "sms"))) return twiml(reply);
+      }
+
+      // A bare 1 to 5 answering the rating question of the number's last SMS ticket rates it; it opens no ticket.
+      const rated = keyword === null && inboundMedia(c.var.twilioParams).length === 0 ? await rateBySms(c.env, database, phone, form.Body) : null;
+      if (rated) {
+        await recordInboundSid(database, form.MessageSid, rated);
+        return twiml(null);
       }
 
       const profile = await findOrCreateProfileByPhone(database, phone);

@@ -37,6 +37,7 @@ export const configRoutes = [
           links: settings.links,
           officeHours: { open, message: open ? null : texts.closedMessage },
           ai: { enabled: settings.ai.enabled },
+          csat: { enabled: settings.csat.enabled, question: texts.csatQuestion },
         },
         200,
       );

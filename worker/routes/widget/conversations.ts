@@ -1,14 +1,25 @@
 // The shopper's conversations: the open web chat, starting one, and its socket.
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { ActiveTicketQuery, ActiveTicketResponse, CustomerSocketQuery, shippedLocale, StartConversationRequest, TicketResponse } from "../../../contract";
+import {
+  ActiveTicketQuery,
+  ActiveTicketResponse,
+  CustomerSocketQuery,
+  RatingRequest,
+  RatingResponse,
+  shippedLocale,
+  StartConversationRequest,
+  TicketResponse,
+  UnratedTicketResponse,
+} from "../../../contract";
 import type { WidgetIdentity } from "../../env";
 import { db } from "../../db/client";
 import { requireWidgetToken, widgetFromToken } from "../../middleware/auth";
-import { currentOpenTicket, forwardUpgrade, openTicket } from "../../lib/conversations";
+import { currentOpenTicket, forwardUpgrade, openTicket, refusal } from "../../lib/conversations";
 import { ApiError } from "../../lib/errors";
 import { errors, json, jsonBody, widgetAuth } from "../../lib/openapi";
 import { conversationStub } from "../../lib/stubs";
+import { unratedTicket } from "../../lib/tickets";
 import { defineRoute, defineSocketRoute } from "../audience";
 
 /**
@@ -83,6 +94,51 @@ export const conversationRoutes = [
         locale: locale === undefined ? undefined : shippedLocale(locale),
       });
       return created ? c.json({ ticket }, 201) : c.json({ ticket }, 200);
+    },
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/api/widget/conversations/unrated",
+      tags: ["widget"],
+      summary: "The web chat the widget may still ask the customer to rate (Parley extension)",
+      description:
+        "With CSAT on: the customer's newest web chat, if it closed within the past 7 days and has no rating, so that a shopper who left comes back to the question. Otherwise `{ticket: null}`.",
+      security: widgetAuth,
+      middleware: [requireWidgetToken] as const,
+      responses: { 200: json(UnratedTicketResponse, "The ticket to ask about, or null"), 401: errors[401] },
+    },
+    async (c) => {
+      const identity = c.var.widget;
+      if (identity.kind !== "customer" || !c.var.settings.csat.enabled) return c.json({ ticket: null }, 200);
+      return c.json({ ticket: await unratedTicket(db(c.env.DB), identity.profileId, Date.now()) }, 200);
+    },
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/api/widget/conversations/{ticketId}/rating",
+      tags: ["widget"],
+      summary: "The customer rates their closed chat, once: 1 to 5, with an optional comment",
+      description:
+        "Only the ticket's own customer (`403 forbidden`), once it has closed (`409 not_closed`), within 7 days of the close (`403 forbidden`), and once (`409 already_exists`).",
+      security: widgetAuth,
+      middleware: [requireWidgetToken] as const,
+      request: { params: z.object({ ticketId: z.string().min(1).max(100) }), body: jsonBody(RatingRequest, "The score and an optional comment") },
+      responses: {
+        201: json(RatingResponse, "The rating"),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+        409: errors[409],
+      },
+    },
+    async (c) => {
+      const customer = customerOf(c.var.widget);
+      const result = await conversationStub(c.env, c.req.valid("param").ticketId).rate(customer.profileId, c.req.valid("json"));
+      if (!result.ok) throw refusal(result);
+      return c.json({ rating: result.rating }, 201);
     },
   ),
   defineSocketRoute(
