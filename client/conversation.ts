@@ -4,7 +4,7 @@
 // once), read marks both ways, the other side's typing, the ticket's status and AI mode. The widget
 // speaks for the customer with it and the inbox for an agent; each keeps its own view state and
 // hears of this one's through `onChange`.
-import type { AiModeT, AttachmentT, ClientFrameT, MessageT, ServerFrame, SideT, TicketStatusT, TypingFrame } from "../contract";
+import type { AiModeT, AttachmentT, ClientFrameT, MessageT, RatingT, ServerFrame, SideT, TicketStatusT, TypingFrame } from "../contract";
 import { connect as openSocket, type Connection, type SocketFactory } from "./connection";
 import type { KeyValueStore } from "./storage";
 
@@ -23,6 +23,8 @@ export type ConversationState = {
   status: TicketStatusT | null;
   /** Who answers the customer (the AI agent, or people); see AiModeT. */
   aiMode: AiModeT;
+  /** The customer's rating of the closed ticket, once given (CSAT). */
+  rating: RatingT | null;
 };
 
 export type ConversationOptions = {
@@ -53,6 +55,7 @@ export const emptyConversation: ConversationState = {
   connected: false,
   status: null,
   aiMode: null,
+  rating: null,
 };
 
 /** Which side wrote a message: bots speak for the team, system notes for nobody. */
@@ -135,7 +138,7 @@ export function createConversation({ side, storage, outboxKey, canRead, onChange
       case "hello":
         readUpTo("customer", frame.reads.customer);
         readUpTo("agent", frame.reads.agent);
-        update({ status: frame.status, aiMode: frame.aiMode });
+        update({ status: frame.status, aiMode: frame.aiMode, rating: frame.rating });
         break;
       case "message": {
         const { type: _, ...message } = frame;
@@ -158,6 +161,9 @@ export function createConversation({ side, storage, outboxKey, canRead, onChange
         break;
       case "ai":
         update({ aiMode: frame.mode });
+        break;
+      case "rating":
+        update({ rating: frame.rating });
         break;
       case "error":
         if (frame.code === "conversation_closed") update({ status: "closed" });

@@ -330,6 +330,31 @@ describe("the browser conversation client", () => {
     expect(bodies(stored).sort()).toEqual([...burst].sort());
   });
 
+  it("keeps the rating: live from the rating frame on both sides, and from the hello on a later connect", async () => {
+    const { ticketId, token, cookie } = await conversationStart("rating");
+    const customer = client(ticketId, { side: "customer", token });
+    await customer.connect();
+    customer.conversation.send("Where is my parcel?");
+    await customer.until((state) => state.messages.length === 1, "stored");
+    const agent = client(ticketId, { side: "agent", cookie });
+    await agent.connect();
+    expect([customer.state.rating, agent.state.rating]).toEqual([null, null]);
+    customer.conversation.sendFrame({ type: "end" });
+    await agent.until((state) => state.status === "closed", "closed");
+
+    const { rating } = await ok(
+      await http(`/api/widget/conversations/${ticketId}/rating`, { method: "POST", token, ip: uniqueIp(), json: { score: 4, comment: "Quick and kind" } }),
+      201,
+    );
+    expect(rating).toEqual({ score: 4, comment: "Quick and kind", createdAt: expect.any(String) });
+    await Promise.all([customer.until((state) => state.rating !== null, "rated"), agent.until((state) => state.rating !== null, "rated")]);
+    expect(agent.state.rating).toEqual(rating);
+
+    const later = client(ticketId, { side: "agent", cookie });
+    await later.connect();
+    expect(later.state.rating).toEqual(rating);
+  });
+
   it("shows a refusal on the message instead of sending it again and again", async () => {
     const { ticketId, token, cookie } = await conversationStart("refusal");
     const customer = client(ticketId, { side: "customer", token });
