@@ -6,8 +6,8 @@
 // report's time zone. Local time is computed in SQL as the start plus the zone's UTC offset, whose
 // changes within the range (daylight saving) are found here and passed in as a CASE.
 import { sql, type SQL } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { ReportQueryT, ReportT } from "../../contract";
-import type { Db } from "../db/client";
 import { agents, ticketReplies, tickets } from "../db/schema";
 
 const HOUR_S = 3600;
@@ -126,24 +126,55 @@ type HourRow = { weekday: number; hour: number; n: number };
 
 const rounded = (value: number | null, places = 0) => (value === null ? null : Math.round(value * 10 ** places) / 10 ** places);
 
-export async function buildReport(database: Db, query: ReportQueryT & { timezone: string }): Promise<ReportT> {
-  const range = reportRange(query.from, query.to, query.timezone);
-  const base = inRange(range, query);
-  const statement = <T>(body: SQL) => database.all<T>(sql`WITH ${base} ${body}`);
-  const [totals, responses, resolutions, days, dayResponses, agentRows, agentResponses, hours] = await database.batch([
-    statement<TotalsRow>(sql`SELECT count(*) AS conversations, sum(status = 'closed') AS closed, count(score) AS responses,
+/**
+ * The report's statements, in the order buildReport runs them in one batch (each is the range's
+ * conversations and a query of them). Exported for the query-plan test.
+ */
+export function reportStatements(range: ReportRange, filter: Filter) {
+  const base = inRange(range, filter);
+  const statement = (body: SQL) => sql`WITH ${base} ${body}`;
+  return {
+    totals: statement(sql`SELECT count(*) AS conversations, sum(status = 'closed') AS closed, count(score) AS responses,
       avg(score) AS average, avg(CASE WHEN score IS NOT NULL THEN score >= 4 END) AS satisfied FROM conversations`),
-    statement<PercentileRow>(percentiles("response", sql`0`)),
-    statement<PercentileRow>(percentiles("resolution", sql`0`)),
-    statement<DayRow>(sql`SELECT ${localDay} AS day, count(*) AS conversations, avg(score) AS average FROM conversations GROUP BY day`),
-    statement<PercentileRow>(percentiles("response", localDay)),
-    statement<AgentRow>(sql`SELECT r.agent_id, a.name, count(*) AS conversations, sum(r.replies) AS replies, avg(c.score) AS average
+    responses: statement(percentiles("response", sql`0`)),
+    resolutions: statement(percentiles("resolution", sql`0`)),
+    days: statement(sql`SELECT ${localDay} AS day, count(*) AS conversations, avg(score) AS average FROM conversations GROUP BY day`),
+    dayResponses: statement(percentiles("response", localDay)),
+    agentRows: statement(sql`SELECT r.agent_id, a.name, count(*) AS conversations, sum(r.replies) AS replies, avg(c.score) AS average
       FROM conversations c JOIN ${ticketReplies} r ON r.ticket_id = c.id LEFT JOIN ${agents} a ON a.id = r.agent_id
       GROUP BY r.agent_id ORDER BY replies DESC, r.agent_id`),
-    statement<PercentileRow>(percentiles("response", sql`responder`)),
-    statement<HourRow>(sql`SELECT CAST(strftime('%w', local, 'unixepoch') AS INTEGER) AS weekday, CAST(strftime('%H', local, 'unixepoch') AS INTEGER) AS hour,
+    agentResponses: statement(percentiles("response", sql`responder`)),
+    hours: statement(sql`SELECT CAST(strftime('%w', local, 'unixepoch') AS INTEGER) AS weekday, CAST(strftime('%H', local, 'unixepoch') AS INTEGER) AS hour,
       count(*) AS n FROM conversations GROUP BY weekday, hour`),
-  ]);
+  };
+}
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * The report, from one D1 batch of its statements. (Drizzle's batch does not take raw `all`
+ * queries on D1: the statements go to D1 as drizzle renders them.)
+ */
+export async function buildReport(database: D1Database, query: ReportQueryT & { timezone: string }): Promise<ReportT> {
+  const range = reportRange(query.from, query.to, query.timezone);
+  const s = reportStatements(range, query);
+  const ordered = [s.totals, s.responses, s.resolutions, s.days, s.dayResponses, s.agentRows, s.agentResponses, s.hours];
+  const results = await database.batch(
+    ordered.map((statement) => {
+      const { sql: text, params } = dialect.sqlToQuery(statement);
+      return database.prepare(text).bind(...params);
+    }),
+  );
+  const [totals, responses, resolutions, days, dayResponses, agentRows, agentResponses, hours] = results.map((result) => result.results) as [
+    TotalsRow[],
+    PercentileRow[],
+    PercentileRow[],
+    DayRow[],
+    PercentileRow[],
+    AgentRow[],
+    PercentileRow[],
+    HourRow[],
+  ];
   const total = totals[0]!;
   const byGroup = (rows: PercentileRow[]) => new Map(rows.map((row) => [String(row.grp), row]));
   const dayMedians = byGroup(dayResponses);
