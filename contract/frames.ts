@@ -75,7 +75,8 @@ export type ErrorFrame = { type: "error"; code: FrameErrorCodeT; message: string
 export type PongFrame = { type: "pong" };
 /** Parley extension: the customer rated the closed ticket. */
 export type RatingFrame = { type: "rating"; rating: RatingT };
-export type ServerFrame = HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | RatingFrame | ErrorFrame | PongFrame;
+export type ServerFrame =
+  HelloFrame | MessageFrame | DeliveryFrame | AckFrame | ReadFrame | TypingFrame | StatusFrame | AiFrame | RatingFrame | ErrorFrame | PongFrame;
 /** A private note, on agents' ticket sockets only: never part of ServerFrame, which customers get too. */
 export type NoteFrame = { type: "note"; note: NoteT };
 /** What an agent's ticket socket carries: the conversation's frames and the team's notes. */

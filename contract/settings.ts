@@ -205,7 +205,9 @@ export const WidgetConfig = z
     links: z.object({ privacy: z.string().nullable(), terms: z.string().nullable() }),
     officeHours: z.object({ open: z.boolean(), message: z.string().nullable() }),
     ai: z.object({ enabled: z.boolean() }),
-    csat: z.object({ enabled: z.boolean(), question: z.string() }).openapi({ description: "The rating question, in the shopper's language where the store has it." }),
+    csat: z
+      .object({ enabled: z.boolean(), question: z.string() })
+      .openapi({ description: "The rating question, in the shopper's language where the store has it." }),
   })
   .openapi("WidgetConfig");
 

@@ -95,7 +95,9 @@ function syncTicketReplies(database: Db, ticketIds: string[]): [BatchItem<"sqlit
   return [
     database
       .delete(ticketReplies)
-      .where(and(inArray(ticketReplies.ticketId, ticketIds), sql`(${ticketReplies.ticketId}, ${ticketReplies.agentId}) NOT IN (SELECT t.id, j.key ${replied})`)),
+      .where(
+        and(inArray(ticketReplies.ticketId, ticketIds), sql`(${ticketReplies.ticketId}, ${ticketReplies.agentId}) NOT IN (SELECT t.id, j.key ${replied})`),
+      ),
     database
       .insert(ticketReplies)
       .select(sql`SELECT t.id, j.key, j.value, t.started_at ${replied}`)

@@ -2,15 +2,16 @@
 // over a range of days in the team's time zone, as JSON for the Reports page and as CSV.
 import { Report, ReportQuery, type ReportQueryT } from "../../../contract";
 import type { AppEnv } from "../../env";
-import { db } from "../../db/client";
 import { agentAuth, errors, json } from "../../lib/openapi";
 import { buildReport, reportCsv } from "../../lib/reports";
+import { recentSettings } from "../../lib/settings";
 import { defineRoute } from "../audience";
 import type { Context } from "hono";
 
 /** The query's report, in its time zone or else the office hours'. */
-function reportFor(c: Context<AppEnv>, query: ReportQueryT) {
-  return buildReport(db(c.env.DB), { ...query, timezone: query.timezone ?? c.var.settings.officeHours.timezone });
+async function reportFor(c: Context<AppEnv>, query: ReportQueryT) {
+  const timezone = query.timezone ?? (await recentSettings(c.env)).officeHours.timezone;
+  return buildReport(c.env.DB, { ...query, timezone });
 }
 
 export const reportRoutes = [
