@@ -22,6 +22,7 @@ describe("settings", () => {
       [
         "ai",
         "allowedOrigins",
+        "csat",
         "links",
         "loginStatus",
         "notifyEmails",
@@ -138,7 +139,7 @@ describe("GET /api/widget/config reflects settings at once", () => {
       welcomeMessage: "Hej! Questions about sizing?",
       links: { privacy: "https://shop.example/p", terms: "https://shop.example/t" },
     });
-    expect(Object.keys(config).sort()).toEqual(["ai", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
+    expect(Object.keys(config).sort()).toEqual(["ai", "csat", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
 
     // A client revalidating with the old ETag must get the new config, not 304.
     const first = await call("/api/widget/config");

@@ -16,6 +16,7 @@ describe("a chat both ways", () => {
       lastSeq: 0,
       reads: { customer: 0, agent: 0 },
       aiMode: null,
+      rating: null,
     });
 
     c.send({ type: "send", clientId: "c-1", body: "  Where is my order?  " });

@@ -249,6 +249,7 @@ describe("components.schemas", () => {
       [
         "ai",
         "allowedOrigins",
+        "csat",
         "links",
         "loginStatus",
         "notifyEmails",
@@ -291,7 +292,7 @@ describe("components.schemas", () => {
   });
 
   it("WidgetConfig and Profile have the contract's fields", () => {
-    expect(props("WidgetConfig")).toEqual(["ai", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
+    expect(props("WidgetConfig")).toEqual(["ai", "csat", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
     expect(props("Profile")).toEqual(["createdAt", "email", "externalId", "id", "name", "phone"]);
   });
 });

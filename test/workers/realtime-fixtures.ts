@@ -56,6 +56,7 @@ export async function chat() {
     lastSeq: 0,
     reads: { customer: 0, agent: 0 },
     aiMode: null,
+    rating: null,
   });
   return { shopper, ticket, c };
 }

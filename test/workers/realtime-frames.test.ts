@@ -174,7 +174,15 @@ describe("read receipts", () => {
 
     // A new socket's hello carries both sides' reads.
     const late = await customerSocket(ticket.id, shopper.token, 2);
-    expect(await late.next()).toEqual({ type: "hello", ticketId: ticket.id, status: "open", lastSeq: 2, reads: { customer: 2, agent: 2 }, aiMode: "off" });
+    expect(await late.next()).toEqual({
+      type: "hello",
+      ticketId: ticket.id,
+      status: "open",
+      lastSeq: 2,
+      reads: { customer: 2, agent: 2 },
+      aiMode: "off",
+      rating: null,
+    });
     for (const s of [c, a, late]) s.close();
   });
 });

@@ -26,7 +26,7 @@ describe("connecting", () => {
       const s = await customerSocket(ticket.id, shopper.token, after);
       await barrier(s);
       const expected = [
-        { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off" },
+        { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off", rating: null },
         ...log.filter((m) => m.seq > after).map((m) => ({ type: "message", ...m })),
         { type: "pong" },
       ];
@@ -36,7 +36,7 @@ describe("connecting", () => {
     const agentLate = await agentSocket(ticket.id, admin, 2);
     await barrier(agentLate);
     expect(agentLate.frames).toEqual([
-      { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off" },
+      { type: "hello", ticketId: ticket.id, status: "open", lastSeq: 4, reads, aiMode: "off", rating: null },
       ...log.slice(2).map((m) => ({ type: "message", ...m })),
       { type: "pong" },
     ]);

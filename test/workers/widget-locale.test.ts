@@ -168,7 +168,7 @@ describe("GET /api/widget/config?locale=", () => {
     const english = await call("/api/widget/config?locale=en");
     const body = await json(swedish, 200);
     await english.text();
-    expect(Object.keys(body).sort()).toEqual(["ai", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
+    expect(Object.keys(body).sort()).toEqual(["ai", "csat", "enabled", "faqs", "links", "loginStatus", "officeHours", "welcomeMessage"]);
     expect(swedish.headers.get("Cache-Control")).toBe("public, no-cache");
     expect(swedish.headers.get("ETag")).toBeTruthy();
     expect(swedish.headers.get("ETag")).not.toBe(english.headers.get("ETag"));
