@@ -1,5 +1,5 @@
-// The inbox's address bar: `/` (the list), `/tickets/<id>` (a ticket beside the list) and
-// `/settings/<section>`. The Worker serves index.html for all of them (single-page fallback).
+// The inbox's address bar: `/` (the list), `/tickets/<id>` (a ticket beside the list),
+// `/settings/<section>` and `/reports`. The Worker serves index.html for all of them (single-page fallback).
 class Router {
   path = $state(location.pathname);
 
@@ -15,6 +15,10 @@ class Router {
   get settingsSection(): string | null {
     const match = this.path.match(/^\/settings(?:\/([\w-]+))?\/?$/);
     return match ? (match[1] ?? "") : null;
+  }
+
+  get reports(): boolean {
+    return /^\/reports\/?$/.test(this.path);
   }
 
   go(path: string, replace = false): void {
