@@ -198,6 +198,46 @@ describe("rating an SMS ticket by text", () => {
     expect((await ticketOf(opened!)).rating).toBeNull();
   });
 
+  it("records an SMS ticket's report facts, and a text after the close starts a ticket with facts of its own", async () => {
+    const { phone, ticketId } = await conversation("Is the blue one back in stock?");
+    await json(
+      await call(`/api/tickets/${ticketId}/messages`, { method: "POST", cookie: admin, json: { clientId: crypto.randomUUID(), body: "Yes, since Monday" } }),
+      201,
+    );
+    await json(await call(`/api/tickets/${ticketId}`, { method: "PATCH", cookie: admin, json: { status: "closed" } }), 200);
+    const factsOf = (id: string) =>
+      env.DB.prepare("SELECT started_at, first_response_s, first_responder_id, resolution_s, agent_replies FROM tickets WHERE id = ?")
+        .bind(id)
+        .first<{
+          started_at: number | null;
+          first_response_s: number | null;
+          first_responder_id: string | null;
+          resolution_s: number | null;
+          agent_replies: string;
+        }>();
+    const me = (await json(await call("/api/me", { cookie: admin }), 200)).agent;
+    const first = await eventually(async () => {
+      const row = await factsOf(ticketId);
+      expect(row?.resolution_s).not.toBeNull();
+      return row!;
+    });
+    expect(first).toMatchObject({ first_responder_id: me.id, agent_replies: JSON.stringify({ [me.id]: 1 }) });
+    expect(first.first_response_s).toBeGreaterThanOrEqual(0);
+
+    const later = inbound(phone, "One more thing: do you ship to Norway?");
+    await text(later);
+    const next = (await ticketOfSid(later.MessageSid))!;
+    expect(next).not.toBe(ticketId);
+    const second = await eventually(async () => {
+      const row = await factsOf(next);
+      expect(row?.started_at).not.toBeNull();
+      return row!;
+    });
+    expect(second).toMatchObject({ first_response_s: null, first_responder_id: null, resolution_s: null, agent_replies: "{}" });
+    expect(second.started_at).toBeGreaterThanOrEqual(first.started_at!);
+    expect(await factsOf(ticketId)).toEqual(first);
+  });
+
   it("asks nothing when CSAT is off", async () => {
     await json(await setCsat({ enabled: false }), 200);
     try {
