@@ -62,5 +62,12 @@ export const Report = z
   })
   .openapi("Report");
 
+export const BackfillQuery = z.object({
+  after: z.string().min(1).max(100).optional().openapi({ description: "The `nextCursor` of the previous call" }),
+});
+export const BackfillResult = z
+  .object({ refreshed: z.number().int(), nextCursor: z.string().nullable() })
+  .openapi("ReportBackfill", { description: "How many tickets were asked to write their facts; null `nextCursor` when none are left." });
+
 export type ReportQueryT = z.infer<typeof ReportQuery>;
 export type ReportT = z.infer<typeof Report>;

@@ -136,6 +136,16 @@ export class Conversation extends DurableObject<Env> {
     return this.satisfaction.rate(customerId, input);
   }
 
+  /**
+   * Writes the ticket to D1 again, with the report facts of its log: a ticket from before
+   * reports (POST /api/reports/backfill). The version moves on, so D1 takes the write.
+   */
+  async refreshReportFacts(): Promise<void> {
+    if (!this.core.state) return;
+    this.core.commit(this.core.snapshot());
+    await this.core.schedule();
+  }
+
   /** A text from the customer that may answer the rating question (a number from 1 to 5). */
   async rateBySms(score: number): Promise<RateResult> {
     return this.satisfaction.rateBySms(score);

@@ -219,3 +219,49 @@ describe("the facts a conversation records", () => {
     }
   });
 });
+
+describe("POST /api/reports/backfill", () => {
+  it("brings a ticket from before reports into them, 50 at a time, for admins only", async () => {
+    const shopper = await customer();
+    const ticket = await startChat(shopper.token);
+    const socket = await customerSocket(ticket.id, shopper.token);
+    await socket.nextOfType("hello");
+    await sendAndWait(socket, crypto.randomUUID(), "Do you have it in green?");
+    await json(
+      await call(`/api/tickets/${ticket.id}/messages`, { method: "POST", cookie: admin, json: { clientId: crypto.randomUUID(), body: "We do" } }),
+      201,
+    );
+    const startedOf = async () =>
+      (await env.DB.prepare("SELECT started_at FROM tickets WHERE id = ?").bind(ticket.id).first<{ started_at: number | null }>())?.started_at;
+    await eventually(async () => expect(await startedOf()).not.toBeNull());
+    // As D1 held it before migration 0010: no facts.
+    await env.DB.batch([
+      env.DB.prepare("UPDATE tickets SET started_at = NULL, first_response_s = NULL, first_responder_id = NULL, agent_replies = '{}' WHERE id = ?").bind(
+        ticket.id,
+      ),
+      env.DB.prepare("DELETE FROM ticket_replies WHERE ticket_id = ?").bind(ticket.id),
+    ]);
+
+    const agent = await addAgent(admin);
+    await expectError(await call("/api/reports/backfill", { method: "POST", cookie: agent.cookie }), 403, "forbidden");
+    await expectError(await call("/api/reports/backfill?after=", { method: "POST", cookie: admin }), 400, "invalid_request");
+
+    let cursor: string | null = null;
+    let refreshed = 0;
+    do {
+      const page: { refreshed: number; nextCursor: string | null } = await json(
+        await call(`/api/reports/backfill${cursor ? `?after=${cursor}` : ""}`, { method: "POST", cookie: admin }),
+        200,
+      );
+      expect(page.refreshed).toBeLessThanOrEqual(50);
+      refreshed += page.refreshed;
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(refreshed).toBeGreaterThanOrEqual(1);
+    await eventually(async () => expect(await startedOf()).not.toBeNull());
+    const me = (await json(await call("/api/me", { cookie: admin }), 200)).agent;
+    const replies = await env.DB.prepare("SELECT agent_id, replies FROM ticket_replies WHERE ticket_id = ?").bind(ticket.id).all();
+    expect(replies.results).toEqual([{ agent_id: me.id, replies: 1 }]);
+    socket.close();
+  });
+});

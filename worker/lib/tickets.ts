@@ -1,5 +1,5 @@
 // The D1 side of tickets: the inbox index that each ticket's Durable Object keeps up to date.
-import { and, desc, eq, gt, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { RATING_WINDOW_DAYS, type ChannelT, type CountsT, type TicketStatusT, type TicketT } from "../../contract";
 import type { Db } from "../db/client";
@@ -147,6 +147,20 @@ export async function unratedTicket(database: Db, profileId: string, now: number
     .get();
   const closedWithin = row?.closedAt && now - Date.parse(row.closedAt) <= RATING_WINDOW_DAYS * 86_400_000;
   return row && row.status === "closed" && closedWithin && row.ratingScore === null ? ticketFromRow(row) : null;
+}
+
+/**
+ * Tickets with messages but no report facts, by id after `after`: those from before reports
+ * (docs/reports.md), and those whose customer never wrote (asked again, harmlessly).
+ */
+export async function ticketsWithoutFacts(database: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await database
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(isNull(tickets.startedAt), isNotNull(tickets.lastMessageAt), gt(tickets.id, after)))
+    .orderBy(tickets.id)
+    .limit(limit);
+  return rows.map((row) => row.id);
 }
 
 /** The newest SMS ticket of the profile: a text answering the rating question rates it. */
