@@ -13,7 +13,7 @@ export type PanelContext = {
   session: WidgetSessionT;
   /** Who the page says the shopper is; the panel renews the session with it. */
   identity: WidgetSessionRequestT;
-  /** The shopper's open chat, if any. */
+  /** The shopper's open chat, if any; else a closed one they may still rate (CSAT). */
   ticket: TicketT | null;
   loginUrl: string;
   open: boolean;

@@ -1,7 +1,9 @@
 // The widget's state, in one place: who the shopper is, what the panel shows, and the chat. The
 // chat itself (thread, outbox, reads, typing) is the shared conversation client's; this store
 // decides when it exists: once the shopper is known, with a ticket started by the first message.
-import type { AttachmentT, FaqT, MessageT, ServerFrame, TicketT, WidgetConfigT, WidgetSessionRequestT } from "../../contract";
+// An ended chat asks for a rating (CSAT) when the store wants one, also when the loader brings
+// back a closed chat that the shopper left unrated.
+import type { AttachmentT, FaqT, MessageT, RatingT, ServerFrame, TicketT, WidgetConfigT, WidgetSessionRequestT } from "../../contract";
 import { ApiError } from "../../client/api";
 import { createConversation, emptyConversation, sideOf, type Conversation, type ConversationState } from "../../client/conversation";
 import { createApi, type Api } from "./api";
@@ -30,6 +32,13 @@ export class WidgetStore {
   notice = $state.raw<string | null>(null);
   /** The store switched web chat off: the open chat keeps what the shopper writes, unsent. */
   chatOff = $state.raw(false);
+  /** The rating this panel sent (the ended chat's socket is gone by then, so no frame brings it). */
+  private rated = $state.raw<RatingT | null>(null);
+  /** Why the rating could not be sent, shown under the question. */
+  ratingNotice = $state.raw<string | null>(null);
+  ratingBusy = $state.raw(false);
+  /** The server takes no rating of this chat (rated already elsewhere, or too late): the question goes. */
+  private ratingRefused = $state.raw(false);
 
   private readonly api: Api;
   /** Who the page says the shopper is: the session is renewed with it. */
@@ -41,6 +50,8 @@ export class WidgetStore {
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private startAttempts = 0;
   private stopped = false;
+  /** The newest message when the socket said hello: an ended chat's socket stays until its history is in. */
+  private helloSeq = 0;
 
   constructor(context: PanelContext) {
     this.config = context.config;
@@ -64,6 +75,16 @@ export class WidgetStore {
   get away(): boolean {
     // The closed-hours reply is a bot message without the AI agent's note.
     return this.config.officeHours.open === false || this.chat.messages.some((m) => m.author.kind === "bot" && !m.ai);
+  }
+
+  /** The shopper's rating of this (ended) chat, once given. */
+  get rating(): RatingT | null {
+    return this.chat.rating ?? this.rated;
+  }
+
+  /** The ended chat still waits for the shopper's rating. */
+  get asksRating(): boolean {
+    return this.config.csat.enabled && this.ended && !!this.ticket && !this.rating && !this.ratingRefused;
   }
 
   /** The AI agent answers (or will answer) this chat, so the shopper is offered a person. */
@@ -131,6 +152,10 @@ export class WidgetStore {
     this.ticket = null;
     this.notice = null;
     this.personRequested = false;
+    this.rated = null;
+    this.ratingNotice = null;
+    this.ratingRefused = false;
+    this.helloSeq = 0;
   }
 
   /** The shopper's chat, with the outbox they left (per shopper: nobody else's leftovers are sent). */
@@ -151,7 +176,7 @@ export class WidgetStore {
     return this.conversation;
   }
 
-  /** Brings back the open chat (after a reload or on another store page), and the view this tab left. */
+  /** Brings back the open chat (after a reload or on another store page), and the view this tab left; or a closed one to rate. */
   private resume(ticket: TicketT | null): void {
     this.startConversation();
     this.ticket = ticket;
@@ -219,6 +244,27 @@ export class WidgetStore {
     this.notice = this.conversation?.sendFrame({ type: "end" }) ? null : this.t.text.offline;
   }
 
+  /** Rates the ended chat, once: the score, with the comment if one was written. */
+  async rate(score: number, comment: string): Promise<void> {
+    const ticket = this.ticket;
+    if (!ticket || this.ratingBusy) return;
+    this.ratingBusy = true;
+    this.ratingNotice = null;
+    try {
+      const rating = await this.api.rate(ticket.id, { score, comment: comment.trim() || null });
+      if (this.ticket === ticket) this.rated = rating;
+    } catch (error) {
+      if (this.ticket !== ticket) return;
+      const code = error instanceof ApiError ? error.code : "network";
+      const text = this.t.text;
+      this.ratingRefused = code === "already_exists" || code === "forbidden";
+      this.ratingNotice =
+        code === "network" ? text.offline : code === "already_exists" ? text.ratingAlready : code === "forbidden" ? text.ratingTooLate : text.ratingFailed;
+    } finally {
+      this.ratingBusy = false;
+    }
+  }
+
   /** A new ticket; messages the ended chat never received go into it. */
   newChat(): void {
     this.teardown();
@@ -272,6 +318,7 @@ export class WidgetStore {
   private onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case "hello":
+        this.helloSeq = frame.lastSeq;
         this.notice = null;
         // Asked for before the chat existed: ahead of the first message, so people answer it.
         if (this.personRequested) this.talkToPerson();
@@ -289,8 +336,9 @@ export class WidgetStore {
         break;
       }
     }
-    // An ended chat takes nothing more: its socket can go, and what it never received waits for the next chat.
-    if (!this.ended) return;
+    // An ended chat takes nothing more: its socket can go (once a closed chat brought back has its
+    // history in), and what it never received waits for the next chat.
+    if (!this.ended || (this.chat.messages.at(-1)?.seq ?? 0) < this.helloSeq) return;
     this.conversation?.stop();
     this.conversation?.failUnsent(this.t.text.ended);
   }

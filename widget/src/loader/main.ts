@@ -1,8 +1,8 @@
 // widget.js, the storefront loader: the `Parley(...)` queue, the launcher and its badge, and the
 // start-up calls (session, config, the open chat). The panel, its strings aside, loads only when
 // it is needed: on the first open (prefetched on hover or focus), or at once when the shopper
-// has an open chat (its replies and unread count arrive live) or left the panel open on the
-// previous page of this tab.
+// has an open chat (its replies and unread count arrive live), a closed one still to rate, or
+// left the panel open on the previous page of this tab.
 import type { TicketT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../../contract";
 import { ApiError } from "../../../client/api";
 import { shippedLocale, type Locale } from "../../../contract/locales";
@@ -124,7 +124,9 @@ async function boot(options: BootOptions = {}): Promise<void> {
   ]);
   if (generationNow !== generation) return;
   token = session.token;
-  const ticket = session.profileId ? await api.activeTicket() : null;
+  // The open chat; else, with CSAT on, a closed one the shopper left unrated: the panel asks again.
+  let ticket = session.profileId ? await api.activeTicket() : null;
+  if (!ticket && session.profileId && config.csat.enabled) ticket = await api.unratedTicket().catch(() => null);
   if (generationNow !== generation) return;
   const t = translator(locale, messages);
   booted = { t, config, session, identity, ticket, loginUrl: webAddress(options.loginUrl) ?? DEFAULT_LOGIN_URL };

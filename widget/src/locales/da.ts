@@ -51,4 +51,10 @@ export default {
   reconnecting: "Forbinder igen…",
   offline: "Du er offline. Prøv igen, når du har forbindelse.",
   notSentReason: "Beskeden kunne ikke sendes.",
+  ratingScore: "{score} ud af 5",
+  ratingComment: "Tilføj en kommentar (valgfrit)",
+  ratingThanks: "Tak! Du gav chatten {score} ud af 5.",
+  ratingAlready: "Denne chat er allerede blevet bedømt.",
+  ratingTooLate: "Denne chat kan ikke længere bedømmes.",
+  ratingFailed: "Din bedømmelse kunne ikke sendes. Prøv igen.",
 } satisfies Messages;

@@ -51,4 +51,10 @@ export default {
   reconnecting: "Verbindung wird wiederhergestellt…",
   offline: "Du bist offline. Versuch es noch einmal, sobald du wieder verbunden bist.",
   notSentReason: "Diese Nachricht konnte nicht gesendet werden.",
+  ratingScore: "{score} von 5",
+  ratingComment: "Kommentar hinzufügen (optional)",
+  ratingThanks: "Vielen Dank! Sie haben diesen Chat mit {score} von 5 bewertet.",
+  ratingAlready: "Dieser Chat wurde bereits bewertet.",
+  ratingTooLate: "Dieser Chat kann nicht mehr bewertet werden.",
+  ratingFailed: "Ihre Bewertung konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
 } satisfies Messages;

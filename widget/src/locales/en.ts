@@ -51,4 +51,10 @@ export default {
   reconnecting: "Reconnecting…",
   offline: "You're offline. Try again once you're connected.",
   notSentReason: "This message couldn't be sent.",
+  ratingScore: "{score} out of 5",
+  ratingComment: "Add a comment (optional)",
+  ratingThanks: "Thank you! You rated this chat {score} out of 5.",
+  ratingAlready: "This chat has already been rated.",
+  ratingTooLate: "This chat can no longer be rated.",
+  ratingFailed: "Your rating couldn't be sent. Please try again.",
 } satisfies Messages;

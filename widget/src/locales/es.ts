@@ -51,4 +51,10 @@ export default {
   reconnecting: "Reconectando…",
   offline: "Estás sin conexión. Inténtalo de nuevo cuando recuperes la conexión.",
   notSentReason: "No se pudo enviar este mensaje.",
+  ratingScore: "{score} de 5",
+  ratingComment: "Añadir un comentario (opcional)",
+  ratingThanks: "¡Gracias! Has valorado este chat con {score} de 5.",
+  ratingAlready: "Este chat ya ha sido valorado.",
+  ratingTooLate: "Este chat ya no se puede valorar.",
+  ratingFailed: "No se ha podido enviar tu valoración. Inténtalo de nuevo.",
 } satisfies Messages;

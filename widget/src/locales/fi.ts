@@ -51,4 +51,10 @@ export default {
   reconnecting: "Yhdistetään uudelleen…",
   offline: "Olet offline-tilassa. Yritä uudelleen, kun yhteys palaa.",
   notSentReason: "Viestiä ei voitu lähettää.",
+  ratingScore: "{score} viidestä",
+  ratingComment: "Lisää kommentti (valinnainen)",
+  ratingThanks: "Kiitos! Annoit chatille arvosanan {score}/5.",
+  ratingAlready: "Tämä chat on jo arvioitu.",
+  ratingTooLate: "Tätä chatia ei voi enää arvioida.",
+  ratingFailed: "Arviota ei voitu lähettää. Yritä uudelleen.",
 } satisfies Messages;

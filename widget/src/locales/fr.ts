@@ -51,4 +51,10 @@ export default {
   reconnecting: "Reconnexion…",
   offline: "Vous êtes hors ligne. Réessayez une fois la connexion rétablie.",
   notSentReason: "Ce message n’a pas pu être envoyé.",
+  ratingScore: "{score} sur 5",
+  ratingComment: "Ajouter un commentaire (facultatif)",
+  ratingThanks: "Merci\u202f! Vous avez donné la note de {score} sur 5 à ce chat.",
+  ratingAlready: "Ce chat a déjà été noté.",
+  ratingTooLate: "Ce chat ne peut plus être noté.",
+  ratingFailed: "Votre note n’a pas pu être envoyée. Veuillez réessayer.",
 } satisfies Messages;

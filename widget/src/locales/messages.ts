@@ -84,4 +84,16 @@ export interface Messages {
   offline: string;
   /** A message that could not be stored or sent (the server's reason is for developers). */
   notSentReason: string;
+  /** A star's accessible label under the rating question (the question is the store's): "{score} out of 5". */
+  ratingScore: string;
+  /** The optional comment box after a score is picked (its label and placeholder). */
+  ratingComment: string;
+  /** After the rating was sent; {score} is 1 to 5. */
+  ratingThanks: string;
+  /** The chat was rated already (in another tab, say). */
+  ratingAlready: string;
+  /** The chat can no longer be rated (a week after it ended). */
+  ratingTooLate: string;
+  /** Any other failure to send the rating. */
+  ratingFailed: string;
 }

@@ -51,4 +51,10 @@ export default {
   reconnecting: "Kobler til igjen…",
   offline: "Du er frakoblet. Prøv igjen når du er på nett.",
   notSentReason: "Meldingen kunne ikke sendes.",
+  ratingScore: "{score} av 5",
+  ratingComment: "Legg til en kommentar (valgfritt)",
+  ratingThanks: "Takk! Du ga chatten {score} av 5.",
+  ratingAlready: "Denne chatten er allerede vurdert.",
+  ratingTooLate: "Denne chatten kan ikke lenger vurderes.",
+  ratingFailed: "Vurderingen din kunne ikke sendes. Prøv igjen.",
 } satisfies Messages;

@@ -51,4 +51,10 @@ export default {
   reconnecting: "Opnieuw verbinden…",
   offline: "Je bent offline. Probeer het opnieuw zodra je weer verbinding hebt.",
   notSentReason: "Dit bericht kon niet worden verstuurd.",
+  ratingScore: "{score} van 5",
+  ratingComment: "Voeg een opmerking toe (optioneel)",
+  ratingThanks: "Bedankt! Je gaf deze chat {score} van 5.",
+  ratingAlready: "Deze chat is al beoordeeld.",
+  ratingTooLate: "Deze chat kan niet meer worden beoordeeld.",
+  ratingFailed: "Je beoordeling kon niet worden verzonden. Probeer het opnieuw.",
 } satisfies Messages;

@@ -51,4 +51,10 @@ export default {
   reconnecting: "Återansluter…",
   offline: "Du är offline. Försök igen när du är ansluten.",
   notSentReason: "Meddelandet kunde inte skickas.",
+  ratingScore: "{score} av 5",
+  ratingComment: "Lägg till en kommentar (valfritt)",
+  ratingThanks: "Tack! Du gav chatten {score} av 5.",
+  ratingAlready: "Den här chatten har redan betygsatts.",
+  ratingTooLate: "Den här chatten kan inte längre betygsättas.",
+  ratingFailed: "Ditt betyg kunde inte skickas. Försök igen.",
 } satisfies Messages;
