@@ -13,6 +13,7 @@ import type {
   MessageT,
   NoteT,
   ProfileT,
+  RatingT,
   StoreEventT,
   TicketPatchT,
   TicketT,
@@ -89,6 +90,11 @@ export class TicketStore {
       // A refused upgrade, or a socket ended as `unauthorized`, says nothing more: ask, and an ended session is noticed.
       onDown: () => void api.me().catch(() => undefined),
     });
+  }
+
+  /** The customer's rating (CSAT): live from the socket (its hello, a rating frame), else as the ticket loaded. */
+  get rating(): RatingT | null {
+    return this.chat.rating ?? this.ticket?.rating ?? null;
   }
 
   get closed(): boolean {
@@ -209,6 +215,9 @@ export class TicketStore {
           };
         // The frame has no snooze time or close time: the ticket itself has them.
         void this.refreshTicket();
+        return;
+      case "rating":
+        if (this.ticket) this.ticket = { ...this.ticket, rating: frame.rating };
         return;
       case "ai":
         // Handed off, or taken over: whether the AI agent still has it shows on the ticket.
