@@ -8,8 +8,10 @@
 //    a. customer→agent delivery latency (40 conversations × 25 paced messages, concurrent),
 //    b. in-order acked messages per second in one hot conversation (2,000 pipelined sends),
 //    and for a and b, the servers' CPU time per message,
-//    c. inbox list time at 100,000 tickets (first page, cursor page, unassigned).
-// 4. Prints each Parley figure next to the floor's, the ratio and the targets; stops both servers.
+//    c. inbox list time at 100,000 tickets (first page, cursor page, unassigned),
+//    d. Parley's reports (GET /api/reports) over those tickets' report facts (reports.mjs).
+// 4. Prints each Parley figure next to the floor's, the ratio and the targets (d: Parley's and
+//    its target only, the floor has no reports); stops both servers.
 // Exit 0 when the run completed (missed targets are reported, not failures); 1 when it could not.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import { ROOT, startParley, startWranglerDev } from "../scripts/local-server.mjs
 import { stopAllGroups, stopGroupsOnSignals } from "../scripts/process-group.mjs";
 import { percentile } from "./local-parley.mjs";
 import { report } from "./report.mjs";
+import { reportsReport, reportsRun } from "./reports.mjs";
 import { prepareState, seedSql } from "./seed.mjs";
 import { floorTarget, parleyTarget } from "./targets.mjs";
 import { latencyRun, listRun, throughputRun, timedGet, WORKLOAD } from "./workloads.mjs";
@@ -133,6 +136,7 @@ async function main() {
     for (let i = 0; i < COUNTS_REPS; i++) countsMs.push((await timedGet(targets.Parley, "/api/inbox/counts")).ms);
     results.Parley.countsMs = countsMs;
     const counts = await targets.Parley.counts();
+    results.Parley.reports = await reportsRun(targets.Parley, log);
 
     const issues = Object.fromEntries(Object.entries(logs).map(([name, file]) => [name, logIssues(file)]));
     console.log(
@@ -147,6 +151,7 @@ async function main() {
         seedTickets: SEED_TICKETS,
       }),
     );
+    console.log(reportsReport(results.Parley.reports, SEED_TICKETS));
     const resultsDir = join(ROOT, "bench", "results");
     if (!existsSync(resultsDir)) mkdirSync(resultsDir);
     const file = join(resultsDir, `${new Date().toISOString().replaceAll(":", "-")}.json`);
