@@ -26,6 +26,8 @@ export function startParley(options?: {
   args?: string[];
   output?: Output;
   timeoutMs?: number;
+  /** Also write the local demo data (scripts/demo-data.mjs) after the migrations: `npm start` only. */
+  demoData?: boolean;
 }): Promise<LocalServer>;
 
 export function runWrangler(args: string[], output?: Output): Promise<void>;

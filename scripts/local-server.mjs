@@ -3,10 +3,12 @@
 // widget, D1 migrations, then `wrangler dev` in a process group of its own. A server counts as up
 // only when /healthz answers on its port from a process of its own tree, never someone else's.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { demoDataSql } from "./demo-data.mjs";
 import { runGroup, spawnGroup, treeListensOn } from "./process-group.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -141,11 +143,29 @@ function ensureDevVars(port, say) {
 }
 
 /**
+ * The demo data (scripts/demo-data.mjs) into the local D1: `--local`, so only ever the state on
+ * this machine. Its output is kept for an error message; one line says what it did.
+ */
+async function writeDemoData(persist, say) {
+  const dir = mkdtempSync(join(tmpdir(), "parley-demo-"));
+  const file = join(dir, "demo-data.sql");
+  try {
+    writeFileSync(file, demoDataSql());
+    await runWrangler(["d1", "execute", "DB", "--local", ...persist, "--file", file, "-y"], "capture");
+    say("Demo data (local only): four weeks of closed demo conversations for the Reports page (ids tkt_demo_…, not in the inbox).");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Parley as `npm start` runs it: .dev.vars, the builds, D1 migrations, then `wrangler dev` with
  * the demo store on. `stateDir`: local D1, Durable Object and R2 state of its own (default
- * .wrangler/state); `vars`: extra `--var`s; `args`: more `wrangler dev` arguments.
+ * .wrangler/state); `vars`: extra `--var`s; `args`: more `wrangler dev` arguments; `demoData`:
+ * also write the demo data (scripts/demo-data.mjs) into the local D1 after the migrations, as
+ * only `npm start` asks (with the demo store on).
  */
-export async function startParley({ port, stateDir, vars = {}, args = [], output = "inherit", timeoutMs }) {
+export async function startParley({ port, stateDir, vars = {}, args = [], output = "inherit", timeoutMs, demoData = false }) {
   // The generated password is in .dev.vars too: captured output can go without it.
   const say = (text) => (output === "inherit" ? console.log(text) : output === "capture" ? undefined : appendFileSync(output, `${text}\n`));
   ensureDevVars(port, say);
@@ -158,8 +178,13 @@ export async function startParley({ port, stateDir, vars = {}, args = [], output
       await runGroup(join(BIN, "vite"), ["build", "--logLevel", "warn", "--config", config], production);
     }
   };
-  // The migrations touch only the local state: they run beside the builds.
-  await Promise.all([build(), runWrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], output)]);
-  const extraVars = Object.entries({ DEMO: "on", ...vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const allVars = { DEMO: "on", ...vars };
+  // The migrations (and the demo data after them) touch only the local state: they run beside the builds.
+  const migrate = async () => {
+    await runWrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], output);
+    if (demoData && allVars.DEMO === "on") await writeDemoData(persist, say);
+  };
+  await Promise.all([build(), migrate()]);
+  const extraVars = Object.entries(allVars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   return startWranglerDev({ label: "Parley (npm start)", port, args: [...extraVars, ...persist, ...args], output, timeoutMs });
 }
