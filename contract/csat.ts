@@ -1,7 +1,7 @@
 // Customer satisfaction (spec v2 "Customer satisfaction (CSAT)"): the setting, and the shopper's
 // rating of a closed web chat.
 import { z } from "@hono/zod-openapi";
-import { MAX_BODY_CHARS } from "./limits";
+import { MAX_BODY_CHARS, MAX_RATING_COMMENT_CHARS } from "./limits";
 import { messageText, Rating, Ticket } from "./models";
 import { textProblem } from "./text";
 
@@ -9,7 +9,6 @@ import { textProblem } from "./text";
 export const RATING_WINDOW_DAYS = 7;
 /** An SMS reply counts as the rating this long after the question went out. */
 export const SMS_RATING_WINDOW_HOURS = 24;
-export const MAX_RATING_COMMENT_CHARS = 1_000;
 
 export const CsatSettings = z
   .object({
