@@ -11,6 +11,11 @@ import { admin, context, startLiveChat, typeAndSend, useWidgetBrowser } from "./
 useWidgetBrowser();
 
 const QUESTION = "How did we do today?";
+/** Today in the team's time zone (the office hours'), as the Reports page counts days. */
+async function today(): Promise<string> {
+  const { officeHours } = await ok(await http("/api/settings", { cookie: admin }));
+  return new Intl.DateTimeFormat("en-CA", { timeZone: officeHours.timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+}
 
 /** The ticket's rating as the inbox's API has it: from D1, written within a second or so of the ticket's change. */
 const ratingOf = async (ticketId: string) => (await ok(await http(`/api/tickets/${ticketId}`, { cookie: admin }))).ticket.rating;
@@ -50,6 +55,10 @@ describe("customer satisfaction", { timeout: 30_000 }, () => {
       const agent = await createAgent(admin, "agent", "csat");
       const agentPage = await signInPage(await context(), agent, `/tickets/${ticketId}`);
       await ticketReady(agentPage, ticketId);
+      // The agent answers from the inbox: the reply that Reports credit to them.
+      await agentPage.getByTestId("composer-input").fill("It left our warehouse this morning.");
+      await agentPage.getByTestId("composer-input").press("Enter");
+      await visible(w.messageWithBody("It left our warehouse this morning."));
       await markPage(agentPage);
 
       await w.end.click();
@@ -84,6 +93,27 @@ describe("customer satisfaction", { timeout: 30_000 }, () => {
           score: 5,
           comment: "Fast and friendly, thanks!",
         });
+
+      // The Reports page: today's CSAT, the day's point of the by-day chart and the replying agent's row.
+      const date = await today();
+      await expect
+        .poll(async () => (await ok(await http(`/api/reports?from=${date}&to=${date}&agentId=${agent.id}`, { cookie: admin }))).totals.csat.responses, {
+          timeout: 10_000,
+        })
+        .toBe(1);
+      await agentPage.getByTestId("nav-reports").click();
+      await agentPage.getByTestId("reports").waitFor();
+      await agentPage.getByTestId("reports-preset-today").click();
+      await expect.poll(() => agentPage.getByTestId("reports-agent-filter").locator(`option[value="${agent.id}"]`).count()).toBe(1);
+      await agentPage.getByTestId("reports-agent-filter").selectOption(agent.id);
+      const csatTile = agentPage.getByTestId("reports-tile-csat");
+      await expect.poll(() => csatTile.getByTestId("tile-value").textContent(), { timeout: 10_000 }).toBe("5.0 / 5");
+      expect(await csatTile.getByTestId("tile-detail").textContent()).toBe("100% satisfied · 1 response");
+      const day = agentPage.locator(`[data-testid="reports-day"][data-date="${date}"]`);
+      expect([await day.getAttribute("data-conversations"), await day.getAttribute("data-csat")]).toEqual(["1", "5"]);
+      const row = agentPage.locator(`[data-testid="reports-agent"][data-agent-id="${agent.id}"]`);
+      expect([await row.getAttribute("data-replies"), await row.getAttribute("data-csat")]).toEqual(["1", "5"]);
+      expect(await row.locator("th").textContent()).toBe(agent.name);
 
       // A second chat, which an agent closes; the shopper reloads before rating it.
       await w.newChat.click();
