@@ -206,15 +206,13 @@ describe("rating an SMS ticket by text", () => {
     );
     await json(await call(`/api/tickets/${ticketId}`, { method: "PATCH", cookie: admin, json: { status: "closed" } }), 200);
     const factsOf = (id: string) =>
-      env.DB.prepare("SELECT started_at, first_response_s, first_responder_id, resolution_s, agent_replies FROM tickets WHERE id = ?")
-        .bind(id)
-        .first<{
-          started_at: number | null;
-          first_response_s: number | null;
-          first_responder_id: string | null;
-          resolution_s: number | null;
-          agent_replies: string;
-        }>();
+      env.DB.prepare("SELECT started_at, first_response_s, first_responder_id, resolution_s, agent_replies FROM tickets WHERE id = ?").bind(id).first<{
+        started_at: number | null;
+        first_response_s: number | null;
+        first_responder_id: string | null;
+        resolution_s: number | null;
+        agent_replies: string;
+      }>();
     const me = (await json(await call("/api/me", { cookie: admin }), 200)).agent;
     const first = await eventually(async () => {
       const row = await factsOf(ticketId);

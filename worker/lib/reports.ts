@@ -10,21 +10,28 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { ReportQueryT, ReportT } from "../../contract";
 import { agents, ticketReplies, tickets } from "../db/schema";
 
-const HOUR_S = 3600;
+const DAY_S = 86_400;
 const DAY_MS = 86_400_000;
+
+const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's offset from UTC at `epochMs`, in seconds. */
 export function zoneOffsetSeconds(timeZone: string, epochMs: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(epochMs);
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(epochMs);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
   const asUtc = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
   return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000);
@@ -42,15 +49,16 @@ type OffsetSpan = { until: number | null; offset: number };
 
 /**
  * The zone's offsets over [start, end) epoch seconds, as spans: each offset holds until `until`
- * (the last, to the end). Changes are found hour by hour and pinned to the second.
+ * (the last, to the end). Changes (at most one a day in any zone) are found day by day and pinned
+ * to the second.
  */
 export function offsetSpans(timeZone: string, start: number, end: number): OffsetSpan[] {
   const spans: OffsetSpan[] = [];
   let offset = zoneOffsetSeconds(timeZone, start * 1000);
-  for (let at = start + HOUR_S; at < end + HOUR_S; at += HOUR_S) {
+  for (let at = start + DAY_S; at < end + DAY_S; at += DAY_S) {
     const next = zoneOffsetSeconds(timeZone, Math.min(at, end) * 1000);
     if (next === offset) continue;
-    let low = at - HOUR_S;
+    let low = at - DAY_S;
     let high = Math.min(at, end);
     while (high - low > 1) {
       const middle = Math.floor((low + high) / 2);
@@ -106,104 +114,100 @@ function inRange(range: ReportRange, filter: Filter): SQL {
 /**
  * The median (the middle value, or the mean of the two middle ones) and the p90 (the smallest
  * value at or above 90% of them) of `column` among `conversations`, per `group` (an expression of
- * them, or a constant for the whole range).
+ * them, or a constant for the whole range). The row number and the count share one window, so
+ * the values are sorted once.
  */
-function percentiles(column: string, group: SQL): SQL {
-  return sql`SELECT grp, avg(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END) AS median, max(CASE WHEN rn = (9 * n + 9) / 10 THEN v END) AS p90
-    FROM (SELECT ${group} AS grp, ${sql.raw(column)} AS v,
-      row_number() OVER (PARTITION BY ${group} ORDER BY ${sql.raw(column)}) AS rn, count(*) OVER (PARTITION BY ${group}) AS n
-      FROM conversations WHERE ${sql.raw(column)} IS NOT NULL)
+function percentiles(section: string, column: string, group: SQL): SQL {
+  return sql`SELECT ${section} AS section, grp AS k, NULL AS name,
+      avg(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END) AS a, max(CASE WHEN rn = (9 * n + 9) / 10 THEN v END) AS b, NULL AS c, NULL AS d, NULL AS e
+    FROM (SELECT grp, v, row_number() OVER w AS rn, count(*) OVER w AS n
+      FROM (SELECT ${group} AS grp, ${sql.raw(column)} AS v FROM conversations WHERE ${sql.raw(column)} IS NOT NULL)
+      WINDOW w AS (PARTITION BY grp ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
     GROUP BY grp`;
 }
 
 const localDay = sql`date(local, 'unixepoch')`;
 
-type TotalsRow = { conversations: number; closed: number | null; responses: number; average: number | null; satisfied: number | null };
-type PercentileRow = { grp: string | number; median: number | null; p90: number | null };
-type DayRow = { day: string; conversations: number; average: number | null };
-type AgentRow = { agent_id: string; name: string | null; conversations: number; replies: number; average: number | null };
-type HourRow = { weekday: number; hour: number; n: number };
+/** One row of the report's one statement: a section and its figures (see reportStatement). */
+type SectionRow = {
+  section: string;
+  k: string | number | null;
+  name: string | null;
+  a: number | null;
+  b: number | null;
+  c: number | null;
+  d: number | null;
+  e: number | null;
+};
 
 const rounded = (value: number | null, places = 0) => (value === null ? null : Math.round(value * 10 ** places) / 10 ** places);
 
 /**
- * The report's statements, in the order buildReport runs them in one batch (each is the range's
- * conversations and a query of them). Exported for the query-plan test.
+ * The report as one statement: the range's conversations are read once (one walk of the index,
+ * materialized), and each section of the report is a part of a UNION ALL over them, its rows
+ * tagged with the section's name. Exported for the query-plan test.
  */
-export function reportStatements(range: ReportRange, filter: Filter) {
-  const base = inRange(range, filter);
-  const statement = (body: SQL) => sql`WITH ${base} ${body}`;
-  return {
-    totals: statement(sql`SELECT count(*) AS conversations, sum(status = 'closed') AS closed, count(score) AS responses,
-      avg(score) AS average, avg(CASE WHEN score IS NOT NULL THEN score >= 4 END) AS satisfied FROM conversations`),
-    responses: statement(percentiles("response", sql`0`)),
-    resolutions: statement(percentiles("resolution", sql`0`)),
-    days: statement(sql`SELECT ${localDay} AS day, count(*) AS conversations, avg(score) AS average FROM conversations GROUP BY day`),
-    dayResponses: statement(percentiles("response", localDay)),
-    agentRows: statement(sql`SELECT r.agent_id, a.name, count(*) AS conversations, sum(r.replies) AS replies, avg(c.score) AS average
-      FROM conversations c JOIN ${ticketReplies} r ON r.ticket_id = c.id LEFT JOIN ${agents} a ON a.id = r.agent_id
-      GROUP BY r.agent_id ORDER BY replies DESC, r.agent_id`),
-    agentResponses: statement(percentiles("response", sql`responder`)),
-    hours: statement(sql`SELECT CAST(strftime('%w', local, 'unixepoch') AS INTEGER) AS weekday, CAST(strftime('%H', local, 'unixepoch') AS INTEGER) AS hour,
-      count(*) AS n FROM conversations GROUP BY weekday, hour`),
-  };
+export function reportStatement(range: ReportRange, filter: Filter): SQL {
+  // D1 allows few terms in one compound SELECT: the sections go in two of four. CROSS JOIN keeps
+  // the range's conversations the outer loop (their replies by key), not a walk of every reply.
+  return sql`WITH ${inRange(range, filter)}
+    SELECT * FROM (
+      SELECT 'totals' AS section, NULL AS k, NULL AS name, count(*) AS a, sum(status = 'closed') AS b, count(score) AS c,
+        avg(score) AS d, avg(CASE WHEN score IS NOT NULL THEN score >= 4 END) AS e FROM conversations
+      UNION ALL ${percentiles("response", "response", sql`0`)}
+      UNION ALL ${percentiles("resolution", "resolution", sql`0`)}
+      UNION ALL SELECT 'hour', NULL, NULL, CAST(strftime('%w', local, 'unixepoch') AS INTEGER), CAST(strftime('%H', local, 'unixepoch') AS INTEGER), count(*), NULL, NULL
+        FROM conversations GROUP BY 4, 5)
+    UNION ALL SELECT * FROM (
+      SELECT 'day', ${localDay}, NULL, count(*), NULL, NULL, avg(score), NULL FROM conversations GROUP BY 2
+      UNION ALL ${percentiles("day_response", "response", localDay)}
+      UNION ALL SELECT 'agent', r.agent_id, a.name, count(*), sum(r.replies), NULL, avg(c.score), NULL
+        FROM conversations c CROSS JOIN ${ticketReplies} r ON r.ticket_id = c.id LEFT JOIN ${agents} a ON a.id = r.agent_id GROUP BY r.agent_id
+      UNION ALL ${percentiles("agent_response", "response", sql`responder`)})`;
 }
 
 const dialect = new SQLiteAsyncDialect();
 
-/**
- * The report, from one D1 batch of its statements. (Drizzle's batch does not take raw `all`
- * queries on D1: the statements go to D1 as drizzle renders them.)
- */
 export async function buildReport(database: D1Database, query: ReportQueryT & { timezone: string }): Promise<ReportT> {
   const range = reportRange(query.from, query.to, query.timezone);
-  const s = reportStatements(range, query);
-  const ordered = [s.totals, s.responses, s.resolutions, s.days, s.dayResponses, s.agentRows, s.agentResponses, s.hours];
-  const results = await database.batch(
-    ordered.map((statement) => {
-      const { sql: text, params } = dialect.sqlToQuery(statement);
-      return database.prepare(text).bind(...params);
-    }),
-  );
-  const [totals, responses, resolutions, days, dayResponses, agentRows, agentResponses, hours] = results.map((result) => result.results) as [
-    TotalsRow[],
-    PercentileRow[],
-    PercentileRow[],
-    DayRow[],
-    PercentileRow[],
-    AgentRow[],
-    PercentileRow[],
-    HourRow[],
-  ];
-  const total = totals[0]!;
-  const byGroup = (rows: PercentileRow[]) => new Map(rows.map((row) => [String(row.grp), row]));
-  const dayMedians = byGroup(dayResponses);
-  const dayCounts = new Map(days.map((row) => [row.day, row]));
-  const agentMedians = byGroup(agentResponses);
+  const { sql: text, params } = dialect.sqlToQuery(reportStatement(range, query));
+  const { results } = await database
+    .prepare(text)
+    .bind(...params)
+    .all<SectionRow>();
+  const rows = (section: string) => results.filter((row) => row.section === section);
+  const byKey = (section: string) => new Map(rows(section).map((row) => [String(row.k), row]));
+  const total = rows("totals")[0]!;
+  const response = rows("response")[0];
+  const resolution = rows("resolution")[0];
+  const days = byKey("day");
+  const dayMedians = byKey("day_response");
+  const agentMedians = byKey("agent_response");
+  const agentRows = rows("agent").sort((x, y) => y.b! - x.b! || String(x.k).localeCompare(String(y.k)));
   const byHour = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
-  for (const row of hours) byHour[row.weekday]![row.hour] = row.n;
+  for (const row of rows("hour")) byHour[row.a!]![row.b!] = row.c!;
   return {
     range: { from: query.from, to: query.to, timezone: query.timezone },
     totals: {
-      conversations: total.conversations,
-      closed: total.closed ?? 0,
-      firstResponse: { median: rounded(responses[0]?.median ?? null), p90: responses[0]?.p90 ?? null },
-      resolution: { median: rounded(resolutions[0]?.median ?? null), p90: resolutions[0]?.p90 ?? null },
-      csat: { responses: total.responses, average: rounded(total.average, 2), satisfied: rounded(total.satisfied, 4) },
+      conversations: total.a!,
+      closed: total.b ?? 0,
+      firstResponse: { median: rounded(response?.a ?? null), p90: response?.b ?? null },
+      resolution: { median: rounded(resolution?.a ?? null), p90: resolution?.b ?? null },
+      csat: { responses: total.c!, average: rounded(total.d, 2), satisfied: rounded(total.e, 4) },
     },
     byDay: range.days.map((date) => ({
       date,
-      conversations: dayCounts.get(date)?.conversations ?? 0,
-      firstResponseMedian: rounded(dayMedians.get(date)?.median ?? null),
-      csatAverage: rounded(dayCounts.get(date)?.average ?? null, 2),
+      conversations: days.get(date)?.a ?? 0,
+      firstResponseMedian: rounded(dayMedians.get(date)?.a ?? null),
+      csatAverage: rounded(days.get(date)?.d ?? null, 2),
     })),
     byAgent: agentRows.map((row) => ({
-      agentId: row.agent_id,
+      agentId: String(row.k),
       name: row.name,
-      conversations: row.conversations,
-      replies: row.replies,
-      firstResponseMedian: rounded(agentMedians.get(row.agent_id)?.median ?? null),
-      csatAverage: rounded(row.average, 2),
+      conversations: row.a!,
+      replies: row.b!,
+      firstResponseMedian: rounded(agentMedians.get(String(row.k))?.a ?? null),
+      csatAverage: rounded(row.d, 2),
     })),
     byHour,
   };
