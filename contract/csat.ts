@@ -2,8 +2,7 @@
 // rating of a closed web chat.
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS, MAX_RATING_COMMENT_CHARS } from "./limits";
-import { messageText, Rating, Ticket } from "./models";
-import { textProblem } from "./text";
+import { messageText, optionalText, Rating, Ticket } from "./models";
 
 /** A rating is asked for and taken this long after the ticket closed. */
 export const RATING_WINDOW_DAYS = 7;
@@ -20,17 +19,7 @@ export const CsatSettings = z
 export const RatingRequest = z
   .object({
     score: z.number().int("must be a whole number from 1 to 5").min(1, "must be from 1 to 5").max(5, "must be from 1 to 5"),
-    comment: z
-      .string()
-      .trim()
-      .max(MAX_RATING_COMMENT_CHARS, `is at most ${MAX_RATING_COMMENT_CHARS} characters`)
-      .superRefine((text, ctx) => {
-        const problem = text === "" ? null : textProblem(text);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      })
-      .nullable()
-      .optional()
-      .openapi({ description: "Optional; empty is none." }),
+    comment: optionalText(MAX_RATING_COMMENT_CHARS).openapi({ description: "Optional; empty is none." }),
   })
   .strict()
   .openapi("RatingRequest");

@@ -25,6 +25,22 @@ export const messageText = (max: number) =>
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 
+/**
+ * Text that may be left out: trimmed, at most `max` characters, and empty (after trimming) or
+ * null for none; otherwise with something visible and no broken characters.
+ */
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `is at most ${max} characters`)
+    .superRefine((text, ctx) => {
+      const problem = text === "" ? null : textProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .nullable()
+    .optional();
+
 export const isoTime = z.iso.datetime({ offset: false }).openapi({ example: "2026-11-25T09:30:00.000Z" });
 
 export const Channel = z.enum(["webchat", "sms"]);

@@ -3,10 +3,9 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_BODY_CHARS } from "./limits";
 import { Faq } from "./knowledge";
-import { HandoffTarget, LoginStatus, messageText, serviceUrl, webUrl } from "./models";
+import { HandoffTarget, LoginStatus, messageText, optionalText, serviceUrl, webUrl } from "./models";
 import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
 import { perLocale } from "./per-locale";
-import { textProblem } from "./text";
 import { isTimeZone } from "./time-zone";
 import { CsatSettings } from "./csat";
 
@@ -121,16 +120,7 @@ const TranslatedTexts = z
   .strict();
 
 /** A translated text in a PATCH: an empty string (after trimming) or null removes it. */
-const removableText = z
-  .string()
-  .trim()
-  .max(MAX_BODY_CHARS, `is at most ${MAX_BODY_CHARS} characters`)
-  .superRefine((text, ctx) => {
-    const problem = text === "" ? null : textProblem(text);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  })
-  .nullable()
-  .optional();
+const removableText = optionalText(MAX_BODY_CHARS);
 
 const TranslatedTextsPatch = z
   .object({ welcomeMessage: removableText, closedMessage: removableText, handoffMessage: removableText, csatQuestion: removableText })

@@ -7,14 +7,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../worker/db/client";
 import { tickets } from "../../worker/db/schema";
 import { COUNTS_SQL, labelledQuery, listConditions, type TicketFilter } from "../../worker/lib/tickets";
+import { planRows, type PlanRow, type Query } from "./query-plans";
 
 const TICKETS = 100_000;
 const ME = "agt_me";
 /** The page size the app asks for at its default limit (25 + 1 to know if there is a next page). */
 const PAGE = 26;
-
-type PlanRow = { id: number; parent: number; notused: number; detail: string };
-type Query = { sql: string; params: unknown[] };
 
 /** The list query exactly as worker/lib/tickets.ts listTickets() builds it. */
 function listQuery(filter: Omit<TicketFilter, "limit">): Query {
@@ -29,13 +27,6 @@ function labelledListQuery(filter: Omit<TicketFilter, "limit"> & { label: string
 /** The counts query exactly as countTickets() sends it. */
 function countsQuery(): Query {
   return new SQLiteAsyncDialect().sqlToQuery(COUNTS_SQL as SQL);
-}
-
-async function plan(query: Query): Promise<PlanRow[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
-    .bind(...query.params)
-    .all<PlanRow>();
-  return results;
 }
 
 async function timeIt(query: Query, runs = 5): Promise<{ ms: number[]; rows: number }> {
@@ -188,7 +179,7 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
     for (const [name, filter] of lists) {
       it(`${stage}: list ${name} walks an index in activity order`, async () => {
         const query = listQuery(filter);
-        const rows = await plan(query);
+        const rows = await planRows(query);
         const timing = await timeIt(query);
         console.log(
           `--- ${stage}: list ${name}\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`,
@@ -205,7 +196,7 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
     for (const [name, filter] of labelledLists) {
       it(`${stage}: list ${name} walks ticket_labels' index in activity order`, async () => {
         const query = labelledListQuery(filter);
-        const rows = await plan(query);
+        const rows = await planRows(query);
         const timing = await timeIt(query);
         const text = rows.map((r) => r.detail).join("\n");
         console.log(
@@ -229,7 +220,7 @@ describe(`query plans at ${TICKETS.toLocaleString("en")} tickets`, () => {
 
     it(`${stage}: counts read a covering index`, async () => {
       const query = countsQuery();
-      const rows = await plan(query);
+      const rows = await planRows(query);
       const timing = await timeIt(query);
       console.log(
         `--- ${stage}: counts\n${query.sql}\nparams ${JSON.stringify(query.params)}\n${rows.map((r) => r.detail).join("\n")}\n${timing.rows} rows, ms ${timing.ms.join(" / ")}`,

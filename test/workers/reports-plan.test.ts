@@ -7,22 +7,14 @@ import { env } from "cloudflare:workers";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reportRange, reportStatement } from "../../worker/lib/reports";
+import { planSteps, type Query } from "./query-plans";
 
 const TICKETS = 20_000;
 // The seed's last start: 2026-06-30T12:00:00Z; the tickets start every ~26 minutes before it, over a year.
 const LAST_START = 1_782_820_800;
 const STEP_S = Math.floor((365 * 86_400) / TICKETS);
 
-type PlanRow = { id: number; parent: number; notused: number; detail: string };
-type Query = { sql: string; params: unknown[] };
 type Filter = { channel?: "webchat" | "sms"; agentId?: string };
-
-async function plan({ sql, params }: Query): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<PlanRow>();
-  return results.map((row) => row.detail);
-}
 
 beforeAll(async () => {
   const numbers = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)`;
@@ -101,7 +93,7 @@ describe(`the report query plans at ${TICKETS.toLocaleString("en")} tickets`, ()
     for (const [name, from, to, timezone, filter] of reports) {
       it(`${stage}: ${name} reads the range from the covering index`, async () => {
         const query = statement(from, to, timezone, filter);
-        expectIndexed(`${stage}: ${name}`, filter, await plan(query));
+        expectIndexed(`${stage}: ${name}`, filter, await planSteps(query));
         const { results } = await env.DB.prepare(query.sql)
           .bind(...query.params)
           .all<{ section: string }>();

@@ -6,24 +6,15 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../worker/db/client";
 import { matchFor, searchSql, termsBeginning, type SearchFilter } from "../../worker/lib/search";
+import { planSteps, type Query } from "./query-plans";
 
 const TICKETS = 10_000;
 const MESSAGES_PER_TICKET = 5;
-
-type PlanRow = { id: number; parent: number; notused: number; detail: string };
-type Query = { sql: string; params: unknown[] };
 
 /** The search query exactly as the route builds it, its words expanded from the seeded index. */
 async function query(question: string, filter: Partial<SearchFilter> = {}): Promise<Query> {
   const match = (await matchFor(db(env.DB), question))!;
   return new SQLiteAsyncDialect().sqlToQuery(searchSql(match, { limit: 21, offset: 0, ...filter }));
-}
-
-async function plan({ sql, params }: Query): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<PlanRow>();
-  return results.map((row) => row.detail);
 }
 
 beforeAll(async () => {
@@ -91,7 +82,7 @@ describe(`the search query plan at ${(TICKETS * MESSAGES_PER_TICKET).toLocaleStr
     for (const [name, question, filter] of searches) {
       it(`${stage}: ${name} starts from the FTS index`, async () => {
         const built = await query(question, filter);
-        const steps = await plan(built);
+        const steps = await planSteps(built);
         const started = performance.now();
         const { results } = await env.DB.prepare(built.sql)
           .bind(...built.params)
@@ -105,7 +96,7 @@ describe(`the search query plan at ${(TICKETS * MESSAGES_PER_TICKET).toLocaleStr
     }
 
     it(`${stage}: a word's expansion reads a range of the index's words, not all of them`, async () => {
-      const steps = await plan(new SQLiteAsyncDialect().sqlToQuery(termsBeginning("refu", 0)));
+      const steps = await planSteps(new SQLiteAsyncDialect().sqlToQuery(termsBeginning("refu", 0)));
       console.log(steps.join("\n"));
       // fts5vocab answers a term range itself (a non-zero index number): no walk over every word.
       expect(steps.join("\n")).toMatch(/SCAN search_terms VIRTUAL TABLE INDEX [1-9]\d*:/);
