@@ -73,15 +73,20 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
 
 /**
  * Writes the records in one D1 batch (one transaction: all of them or none), each as
- * writeTicketRecord does, with their ticket_labels rows.
+ * writeTicketRecord does, with their ticket_labels rows, and ticket_replies rows for those an
+ * agent replied in (replies only ever grow: a ticket without any has no rows to bring in line).
  */
 export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
-  const ids = [first.id, ...rest.map((record) => record.id)];
+  const records = [first, ...rest];
+  const replied = records.filter((record) => Object.keys(record.facts?.agentReplies ?? {}).length > 0).map((record) => record.id);
   await database.batch([
     upsertRecord(database, first),
     ...rest.map((record) => upsertRecord(database, record)),
-    ...syncTicketLabels(database, ids),
-    ...syncTicketReplies(database, ids),
+    ...syncTicketLabels(
+      database,
+      records.map((record) => record.id),
+    ),
+    ...(replied.length > 0 ? syncTicketReplies(database, replied) : []),
   ]);
 }
 
