@@ -86,6 +86,9 @@ export async function openTicket(
   throw new ApiError(500, "internal_error", "Could not open a ticket; try again.");
 }
 
+/** JSON in ASCII only, as a header value must be: a name such as "Åke" travels as `\u00c5ke`, which JSON.parse reads back. */
+const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** Hands a WebSocket upgrade to an object, with the identity the Worker has proven. */
 export function forwardUpgrade(
   stub: { fetch(request: Request): Promise<Response> },
@@ -99,7 +102,7 @@ export function forwardUpgrade(
     origin: new URL(request.url).origin,
     ip: request.headers.get("CF-Connecting-IP") ?? "unknown",
   };
-  return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(identity) } }));
+  return stub.fetch(new Request(request.url, { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: asciiJson(identity) } }));
 }
 
 const REFUSAL_STATUS = {
