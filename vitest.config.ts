@@ -42,6 +42,7 @@ function workersProject(
             IDENTITY_SECRET: "test-identity-secret",
             API_KEY: "test-api-key",
             CREDENTIALS_KEY: "test-credentials-key",
+            SHOPIFY_WEBHOOK_SECRET: "test-shopify-webhook-secret",
             ADMIN_EMAIL: "admin@example.com",
             ADMIN_PASSWORD: "admin-password-123",
             // Help-desk and outbox (SMS, webhooks, email) retries in milliseconds, not seconds: the same backoff, faster.

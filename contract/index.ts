@@ -11,3 +11,4 @@ export * from "./labels";
 export * from "./csat";
 export * from "./reports";
 export * from "./time-zone";
+export * from "./shopify";

@@ -9,6 +9,7 @@ import { agentApi } from "./routes/agent";
 import { demoApp } from "./routes/demo";
 import { emailLinkApi } from "./routes/machine/email-links";
 import { storeApi } from "./routes/machine/store";
+import { shopifyApi } from "./routes/machine/shopify";
 import { twilioApi } from "./routes/machine/twilio";
 import { publicApi } from "./routes/public";
 import { signInApi } from "./routes/sign-in";
@@ -34,7 +35,7 @@ app.onError((error, c) => {
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 
 // Store pages, agents, signing in, uploads, the store's server, Twilio, email links, anyone.
-for (const api of [widgetApi, agentApi, signInApi, uploadApi, storeApi, twilioApi, emailLinkApi, publicApi]) app.route("/", api);
+for (const api of [widgetApi, agentApi, signInApi, uploadApi, storeApi, shopifyApi, twilioApi, emailLinkApi, publicApi]) app.route("/", api);
 app.route("/demo", demoApp);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "parley_session" });

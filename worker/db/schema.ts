@@ -384,3 +384,10 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt), index("webhook_deliveries_created_idx").on(t.createdAt)],
 );
+
+/** Shopify webhook deliveries already applied, by X-Shopify-Webhook-Id: a retry is applied once. */
+export const shopifyDeliveries = sqliteTable("shopify_deliveries", {
+  webhookId: text("webhook_id").primaryKey(),
+  topic: text("topic").notNull(),
+  receivedAt: text("received_at").notNull(),
+});

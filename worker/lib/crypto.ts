@@ -15,6 +15,26 @@ export function fromHex(hex: string): Uint8Array | null {
   return out;
 }
 
+/** The bytes of base64 text, or null when it is not base64. */
+export function fromBase64(text: string): Uint8Array | null {
+  try {
+    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `signature` (base64) is the HMAC of `data` with `secret`; WebCrypto's verify compares
+ * in constant time. Twilio signs with SHA-1, Shopify with SHA-256.
+ */
+export async function verifyHmacBase64(hash: "SHA-1" | "SHA-256", secret: string, data: BufferSource, signature: string | null): Promise<boolean> {
+  const bytes = signature === null ? null : fromBase64(signature);
+  if (!bytes) return false;
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash }, false, ["verify"]);
+  return crypto.subtle.verify("HMAC", key, bytes, data);
+}
+
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -26,7 +26,8 @@ const KNOWLEDGE_CACHE_MS = 10_000;
 /** What an LLM is given of the store's knowledge: the best passages for the question. */
 const LLM_PASSAGES = 6;
 const CUSTOMER_EVENTS = 20;
-const ORDER_EVENT = "Placed Order";
+/** An order placed, and what moves it on: read by name, so other events never hide them. */
+const ORDER_EVENTS = ["Placed Order", "Fulfilled Order", "Cancelled Order"] as const;
 const TRY_CANDIDATES = 5;
 /** Beyond the providers' own timeouts: whatever happens, the customer is not left waiting. */
 const DECISION_DEADLINE_MS = 20_000;
@@ -107,12 +108,14 @@ async function rankerFor(ai: AiSettings, env: Env, fresh = false): Promise<Ranke
  */
 async function customerContext(database: Db, profileId: string | null): Promise<CustomerContext> {
   if (!profileId) return { name: null, email: null, events: [] };
-  const [profile, orders, recent] = await Promise.all([
+  const [profile, orders, fulfilled, cancelled, recent] = await Promise.all([
     getProfile(database, profileId),
-    recentEvents(database, profileId, CUSTOMER_EVENTS, ORDER_EVENT),
+    ...ORDER_EVENTS.map((name) => recentEvents(database, profileId, CUSTOMER_EVENTS, name)),
     recentEvents(database, profileId, CUSTOMER_EVENTS),
   ]);
-  const events = [...new Map([...orders, ...recent].map((event) => [event.id, event])).values()].sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1));
+  const events = [...new Map([...orders!, ...fulfilled!, ...cancelled!, ...recent!].map((event) => [event.id, event])).values()].sort((a, b) =>
+    a.occurredAt < b.occurredAt ? 1 : -1,
+  );
   return { name: profile?.name ?? null, email: profile?.email ?? null, events };
 }
 

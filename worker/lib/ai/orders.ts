@@ -285,12 +285,29 @@ export function orderFacts(event: StoreEventT): OrderFacts {
   };
 }
 
-/** The customer's orders, newest first (by when they were placed, whatever order they came in). */
+/** Events that move an order on after it was placed (Shopify's orders/fulfilled and orders/cancelled, or the store's own). */
+const ORDER_UPDATES = new Set(["Fulfilled Order", "Cancelled Order"]);
+
+/**
+ * The customer's orders, newest first (by when they were placed, whatever order they came in),
+ * each as its Fulfilled and Cancelled Order events (same `orderId`) leave it: the newest one's
+ * status, and the newest tracking any of them has.
+ */
 export function customerOrders(customer: CustomerContext): OrderFacts[] {
+  const updates = customer.events.filter((event) => ORDER_UPDATES.has(event.name)).sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
   return customer.events
     .filter((event) => event.name === "Placed Order")
     .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))
-    .map(orderFacts);
+    .map((event) => {
+      const placed = orderFacts(event);
+      const mine = placed.orderId === null ? [] : updates.map(orderFacts).filter((facts) => facts.orderId === placed.orderId);
+      const tracked = mine.find((facts) => facts.trackingNumber || facts.trackingUrl);
+      return {
+        ...placed,
+        status: mine[0]?.status ?? placed.status,
+        ...(tracked ? { carrier: tracked.carrier, trackingNumber: tracked.trackingNumber, trackingUrl: tracked.trackingUrl } : {}),
+      };
+    });
 }
 
 const LOCALES: Record<Language, string> = { en: "en-GB", sv: "sv-SE" };

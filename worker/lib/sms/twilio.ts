@@ -3,6 +3,7 @@
 import type { DeliveryStatusT, SettingsT } from "../../../contract";
 import type { Db } from "../../db/client";
 import { hostOf, readCredential } from "../credentials";
+import { verifyHmacBase64 } from "../crypto";
 import { basicAuth, DeliveryError, requestWithDeadline, statusError } from "../outbound";
 
 const encoder = new TextEncoder();
@@ -13,15 +14,7 @@ const encoder = new TextEncoder();
  * as Twilio's own helper libraries do.
  */
 export async function verifyTwilioSignature(authToken: string, url: string, params: URLSearchParams, signature: string | null): Promise<boolean> {
-  if (!signature) return false;
-  let expected: Uint8Array;
-  try {
-    expected = Uint8Array.from(atob(signature), (char) => char.charCodeAt(0));
-  } catch {
-    return false;
-  }
-  const key = await crypto.subtle.importKey("raw", encoder.encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["verify"]);
-  return crypto.subtle.verify("HMAC", key, expected, encoder.encode(signedText(url, params)));
+  return verifyHmacBase64("SHA-1", authToken, encoder.encode(signedText(url, params)), signature);
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
