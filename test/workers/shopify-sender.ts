@@ -34,7 +34,7 @@ export async function deliver({ topic, body, webhookId = crypto.randomUUID(), si
  */
 export function orderPayload(customerId: number, overrides: Record<string, unknown> = {}) {
   return {
-    id: 820982911946154508 + customerId,
+    id: 5_820_982_911_946 + customerId,
     admin_graphql_api_id: "gid://shopify/Order/820982911946154508",
     app_id: null,
     browser_ip: null,
@@ -55,8 +55,8 @@ export function orderPayload(customerId: number, overrides: Record<string, unkno
     total_tax: "0.00",
     updated_at: "2026-12-01T09:15:00-05:00",
     line_items: [
-      { id: 487817672276298554, title: "Aviator sunglasses", quantity: 1, price: "199.00", sku: "SKU2006-001", vendor: null },
-      { id: 976318377106520349, title: "Mid-century lounger", quantity: 1, price: "199.00", sku: "SKU2006-020", vendor: null },
+      { id: 4_878_176_722_762, title: "Aviator sunglasses", quantity: 1, price: "199.00", sku: "SKU2006-001", vendor: null },
+      { id: 9_763_183_771_065, title: "Mid-century lounger", quantity: 1, price: "199.00", sku: "SKU2006-020", vendor: null },
     ],
     fulfillments: [],
     customer: {

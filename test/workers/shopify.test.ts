@@ -48,7 +48,7 @@ describe("POST /api/integrations/shopify/webhooks", () => {
         properties: {
           orderId: "#9999",
           orderNumber: 1234,
-          shopifyOrderId: String(820982911946154508 + customerId),
+          shopifyOrderId: String(5_820_982_911_946 + customerId),
           currency: "USD",
           status: "unfulfilled",
           items: [
@@ -115,6 +115,16 @@ describe("POST /api/integrations/shopify/webhooks", () => {
       properties: { status: "cancelled", cancelReason: "customer" },
     });
     expect(customerOrders({ name: null, email: null, events: after })[0]).toMatchObject({ orderId: "#9999", status: "cancelled", trackingNumber: "1Z2345" });
+  });
+
+  it("keeps a 64-bit customer id exact, as the theme signs it (JavaScript numbers lose digits beyond 2^53)", async () => {
+    const bigId = `1153106273147${String(Date.now()).slice(-5)}`;
+    // The body as Shopify writes it: the id a bare JSON number.
+    const body = JSON.stringify(orderPayload(1)).replace('"customer":{"id":1,', `"customer":{"id":${bigId},`);
+    expect(body).toContain(`"id":${bigId},`);
+    expect(await json(await deliver({ topic: "orders/create", body }), 200)).toEqual({ applied: true });
+    const row = await env.DB.prepare("SELECT external_id FROM profiles WHERE external_id = ?").bind(bigId).first();
+    expect(row).toEqual({ external_id: bigId });
   });
 
   it("upserts the profile from customers/create and customers/update", async () => {
