@@ -49,11 +49,9 @@ export const ShopifyOrder = z.object({
   customer: ShopifyCustomer.nullish(),
 });
 
-export const ShopifyWebhookResult = z
-  .object({ applied: z.boolean(), reason: z.string().optional() })
-  .openapi("ShopifyWebhookResult", {
-    description: "`applied: false` with the reason when the delivery changes nothing (a repeat, an unknown topic, an order without a customer).",
-  });
+export const ShopifyWebhookResult = z.object({ applied: z.boolean(), reason: z.string().optional() }).openapi("ShopifyWebhookResult", {
+  description: "`applied: false` with the reason when the delivery changes nothing (a repeat, an unknown topic, an order without a customer).",
+});
 
 export type ShopifyCustomerT = z.infer<typeof ShopifyCustomer>;
 export type ShopifyOrderT = z.infer<typeof ShopifyOrder>;
