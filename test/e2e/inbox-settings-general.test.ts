@@ -150,6 +150,10 @@ describe("inbox settings in a browser", { timeout: 60_000 }, () => {
     const snippet = (await id("embed-snippet").textContent())!;
     expect(snippet).toBe(expected);
     expect(await page.locator('[data-testid="hmac-example"]').count()).toBe(4);
+    // Shopify: the Liquid snippet hashes the customer's id on Shopify's servers; the webhook address is this server's.
+    expect(await id("shopify-snippet").textContent()).toContain(`userHash: "{{ customer.id | hmac_sha256: 'YOUR_IDENTITY_SECRET' }}"`);
+    expect(await id("shopify-snippet").textContent()).toContain(`<script src="${base()}/widget.js" async></script>`);
+    expect(await id("shopify-webhook-url").textContent()).toBe(`${base()}/api/integrations/shopify/webhooks`);
     expect(await page.content()).not.toContain(inject("identitySecret"));
     await adminContext.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base() });
     await id("embed-copy").click();
