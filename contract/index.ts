@@ -12,3 +12,4 @@ export * from "./csat";
 export * from "./reports";
 export * from "./time-zone";
 export * from "./shopify";
+export * from "./data-rights";

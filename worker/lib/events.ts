@@ -26,9 +26,17 @@ export async function recordStoreEvent(database: Db, profile: ProfileInput, even
   return { profileId: row!.id, eventId };
 }
 
+export const toStoreEvent = (row: typeof events.$inferSelect): StoreEventT => ({
+  id: row.id,
+  name: row.name,
+  value: row.value,
+  properties: row.properties ?? null,
+  occurredAt: row.occurredAt,
+});
+
 /** The profile's newest events (of one name, if given), newest first. */
 export async function recentEvents(database: Db, profileId: string, limit: number, name?: string): Promise<StoreEventT[]> {
   const condition = name === undefined ? eq(events.profileId, profileId) : and(eq(events.profileId, profileId), eq(events.name, name));
   const rows = await database.select().from(events).where(condition).orderBy(desc(events.occurredAt)).limit(limit);
-  return rows.map((e) => ({ id: e.id, name: e.name, value: e.value, properties: e.properties ?? null, occurredAt: e.occurredAt }));
+  return rows.map(toStoreEvent);
 }

@@ -9,6 +9,7 @@ import { labelRoutes } from "./labels";
 import { listsRoutes } from "./lists";
 import { meRoutes } from "./me";
 import { noteRoutes } from "./notes";
+import { profileRoutes } from "./profiles";
 import { reportRoutes } from "./reports";
 import { notificationRoutes } from "./notifications";
 import { searchRoutes } from "./search";
@@ -25,6 +26,7 @@ export const agentApi = audience(requireAgent, [
   ...inboxRoutes,
   ...searchRoutes,
   ...reportRoutes,
+  ...profileRoutes,
   ...labelRoutes,
   ...settingsRoutes,
   ...listsRoutes,
