@@ -103,11 +103,15 @@ function inRange(range: ReportRange, filter: Filter): SQL {
     conditions.push(sql`${tickets.id} IN (SELECT ${ticketReplies.ticketId} FROM ${ticketReplies}
       WHERE ${ticketReplies.agentId} = ${filter.agentId} AND ${ticketReplies.startedAt} >= ${range.start} AND ${ticketReplies.startedAt} < ${range.end})`);
   }
+  // The local day, weekday and hour are worked out once per conversation, here: SQLite's date
+  // functions are the dearest part of a row.
   return sql`conversations AS MATERIALIZED (
-    SELECT ${tickets.id} AS id, ${localTime(sql`${tickets.startedAt}`, range.spans)} AS local, ${tickets.status} AS status,
+    SELECT id, date(local, 'unixepoch') AS day, CAST(strftime('%w', local, 'unixepoch') AS INTEGER) AS weekday,
+      CAST(strftime('%H', local, 'unixepoch') AS INTEGER) AS hour, status, response, resolution, score, responder
+    FROM (SELECT ${tickets.id} AS id, ${localTime(sql`${tickets.startedAt}`, range.spans)} AS local, ${tickets.status} AS status,
       ${tickets.firstResponseSeconds} AS response, ${tickets.resolutionSeconds} AS resolution,
       ${tickets.ratingScore} AS score, ${tickets.firstResponderId} AS responder
-    FROM ${tickets} INDEXED BY tickets_reports_idx WHERE ${sql.join(conditions, sql` AND `)}
+    FROM ${tickets} INDEXED BY tickets_reports_idx WHERE ${sql.join(conditions, sql` AND `)})
   )`;
 }
 
@@ -125,8 +129,6 @@ function percentiles(section: string, column: string, group: SQL): SQL {
       WINDOW w AS (PARTITION BY grp ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
     GROUP BY grp`;
 }
-
-const localDay = sql`date(local, 'unixepoch')`;
 
 /** One row of the report's one statement: a section and its figures (see reportStatement). */
 type SectionRow = {
@@ -156,11 +158,11 @@ export function reportStatement(range: ReportRange, filter: Filter): SQL {
         avg(score) AS d, avg(CASE WHEN score IS NOT NULL THEN score >= 4 END) AS e FROM conversations
       UNION ALL ${percentiles("response", "response", sql`0`)}
       UNION ALL ${percentiles("resolution", "resolution", sql`0`)}
-      UNION ALL SELECT 'hour', NULL, NULL, CAST(strftime('%w', local, 'unixepoch') AS INTEGER), CAST(strftime('%H', local, 'unixepoch') AS INTEGER), count(*), NULL, NULL
+      UNION ALL SELECT 'hour', NULL, NULL, weekday, hour, count(*), NULL, NULL
         FROM conversations GROUP BY 4, 5)
     UNION ALL SELECT * FROM (
-      SELECT 'day', ${localDay}, NULL, count(*), NULL, NULL, avg(score), NULL FROM conversations GROUP BY 2
-      UNION ALL ${percentiles("day_response", "response", localDay)}
+      SELECT 'day', day, NULL, count(*), NULL, NULL, avg(score), NULL FROM conversations GROUP BY 2
+      UNION ALL ${percentiles("day_response", "response", sql`day`)}
       UNION ALL SELECT 'agent', r.agent_id, a.name, count(*), sum(r.replies), NULL, avg(c.score), NULL
         FROM conversations c CROSS JOIN ${ticketReplies} r ON r.ticket_id = c.id LEFT JOIN ${agents} a ON a.id = r.agent_id GROUP BY r.agent_id
       UNION ALL ${percentiles("agent_response", "response", sql`responder`)})`;
