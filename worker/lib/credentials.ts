@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { CREDENTIAL_NAMES, type CredentialNameT, type CredentialStatusesT, type SettingsT } from "../../contract";
 import type { Db } from "../db/client";
 import { credentials } from "../db/schema";
+import { fromBase64 } from "./crypto";
 import { ApiError } from "./errors";
 import { nowIso } from "./ids";
 
@@ -36,7 +37,6 @@ async function encryptionKey(env: Env): Promise<CryptoKey> {
 const boundTo = (name: CredentialNameT, host: string) => `${name}\n${host}`;
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 
 export const hostOf = (url: string | null): string | null => (url ? new URL(url).host : null);
 
@@ -52,12 +52,9 @@ export async function seal(env: Env, value: string, context: string): Promise<st
 /** The secret `seal` encrypted, or null when it was sealed for another context or under another key. */
 export async function unseal(env: Env, ciphertext: string, context: string): Promise<string | null> {
   try {
-    const [iv, sealed] = ciphertext.split(".");
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(iv!), additionalData: encoder.encode(context) },
-      await encryptionKey(env),
-      fromBase64(sealed!),
-    );
+    const [iv, sealed] = ciphertext.split(".").map(fromBase64);
+    if (!iv || !sealed) return null;
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await encryptionKey(env), sealed);
     return new TextDecoder().decode(plain);
   } catch {
     return null;

@@ -3,7 +3,7 @@ import { Settings, type Locale, type SettingsPatchT, type SettingsT, type Transl
 import { db, type Db } from "../db/client";
 import { settings } from "../db/schema";
 import { cachedPerDatabase } from "./cache";
-import { ApiError } from "./errors";
+import { ApiError, firstIssue } from "./errors";
 import { nowIso } from "./ids";
 import { DEFAULT_SUGGEST_THRESHOLD, DEFAULT_THRESHOLD } from "./ai/builtin";
 import { DEFAULT_WORKERS_AI_MODEL } from "./ai/workers-ai";
@@ -98,8 +98,7 @@ export async function patchSettings(database: Db, patch: SettingsPatchT): Promis
   merged.translations = prunedTranslations(merged.translations);
   const checked = Settings.safeParse(merged);
   if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw new ApiError(400, "invalid_request", `${issue?.path.join(".") || "settings"}: ${issue?.message ?? "invalid"}`);
+    throw new ApiError(400, "invalid_request", firstIssue(checked.error, "settings"));
   }
   const data = checked.data;
   await database

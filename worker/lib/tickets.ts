@@ -138,20 +138,23 @@ export async function recentOpenings(database: Db, profileId: string, windowMs: 
   return rows.map((row) => row.createdAt);
 }
 
-/**
- * The profile's newest web chat, when it closed within the rating window and has no rating yet
- * (the profile's index, newest first, reads one row).
- */
-export async function unratedTicket(database: Db, profileId: string, now: number): Promise<TicketT | null> {
+/** The profile's newest ticket on `channel` (the profile's index, newest first, reads one row). */
+export async function newestTicketOf(database: Db, profileId: string, channel: ChannelT): Promise<TicketT | null> {
   const row = await database
     .select()
     .from(tickets)
-    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, "webchat")))
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel)))
     .orderBy(desc(tickets.createdAt))
     .limit(1)
     .get();
-  const closedWithin = row?.closedAt && now - Date.parse(row.closedAt) <= RATING_WINDOW_DAYS * 86_400_000;
-  return row && row.status === "closed" && closedWithin && row.ratingScore === null ? ticketFromRow(row) : null;
+  return row ? ticketFromRow(row) : null;
+}
+
+/** The profile's newest web chat, when it closed within the rating window and has no rating yet. */
+export async function unratedTicket(database: Db, profileId: string, now: number): Promise<TicketT | null> {
+  const ticket = await newestTicketOf(database, profileId, "webchat");
+  const closedWithin = ticket?.closedAt && now - Date.parse(ticket.closedAt) <= RATING_WINDOW_DAYS * 86_400_000;
+  return ticket?.status === "closed" && closedWithin && ticket.rating === null ? ticket : null;
 }
 
 /**
@@ -166,18 +169,6 @@ export async function ticketsWithoutFacts(database: Db, after: string, limit: nu
     .orderBy(tickets.id)
     .limit(limit);
   return rows.map((row) => row.id);
-}
-
-/** The newest SMS ticket of the profile: a text answering the rating question rates it. */
-export async function newestSmsTicket(database: Db, profileId: string): Promise<TicketT | null> {
-  const row = await database
-    .select()
-    .from(tickets)
-    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, "sms")))
-    .orderBy(desc(tickets.createdAt))
-    .limit(1)
-    .get();
-  return row ? ticketFromRow(row) : null;
 }
 
 /** The profile's newest tickets the team can see, of every channel (the profile panel's history). */

@@ -7,7 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { OneClickUnsubscribe, UnsubscribeLink } from "../../../contract";
 import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
-import { ApiError } from "../../lib/errors";
+import { ApiError, firstIssue } from "../../lib/errors";
 import { invalidLink, subscribedPage, unsubscribedPage } from "../../lib/notify/pages";
 import { resubscribe, unsubscribe, unsubscribedAmong, verifyUnsubscribeToken } from "../../lib/notify/unsubscribe";
 import { errors } from "../../lib/openapi";
@@ -17,8 +17,7 @@ import { audience, defineRoute } from "../audience";
 const requireSignedLink = createMiddleware<AppEnv>(async (c, next) => {
   const link = UnsubscribeLink.safeParse(c.req.query());
   if (!link.success) {
-    const issue = link.error.issues[0];
-    throw new ApiError(400, "invalid_request", `${issue?.path.join(".") || "query"}: ${issue?.message ?? "is invalid"}`);
+    throw new ApiError(400, "invalid_request", firstIssue(link.error, "query"));
   }
   if (!(await verifyUnsubscribeToken(c.env, link.data.email, link.data.token))) return invalidLink();
   await next();

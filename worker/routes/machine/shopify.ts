@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { SHOPIFY_TOPICS, ShopifyCustomer, ShopifyOrder, ShopifyWebhookHeaders, ShopifyWebhookResult, type ShopifyTopic } from "../../../contract";
 import type { AppEnv } from "../../env";
 import { db } from "../../db/client";
-import { ApiError } from "../../lib/errors";
+import { ApiError, firstIssue } from "../../lib/errors";
 import { recordStoreEvent } from "../../lib/events";
 import { errors, json } from "../../lib/openapi";
 import { upsertProfile } from "../../lib/profiles";
@@ -41,10 +41,7 @@ function payloadOf<S extends z.ZodType>(raw: ArrayBuffer, schema: S): z.infer<S>
     throw new ApiError(400, "invalid_request", "The body is not JSON.");
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ApiError(400, "invalid_request", `${issue.path.map(String).join(".") || "body"}: ${issue.message}`);
-  }
+  if (!parsed.success) throw new ApiError(400, "invalid_request", firstIssue(parsed.error, "body"));
   return parsed.data;
 }
 

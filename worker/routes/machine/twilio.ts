@@ -23,7 +23,7 @@ import {
 import { optIn, optOut } from "../../lib/sms/opt-outs";
 import { deliveryStatusOf, twilioConfig, verifyTwilioSignature } from "../../lib/sms/twilio";
 import { conversationStub } from "../../lib/stubs";
-import { newestSmsTicket } from "../../lib/tickets";
+import { newestTicketOf } from "../../lib/tickets";
 import { audience, defineRoute } from "../audience";
 
 const decoder = new TextDecoder();
@@ -90,7 +90,7 @@ async function rateBySms(env: Env, database: Db, phone: string, body: string): P
   const score = RATING_REPLY.exec(body)?.[1];
   if (!score) return null;
   const profile = await findProfileByPhone(database, phone);
-  const ticket = profile && (await newestSmsTicket(database, profile.id));
+  const ticket = profile && (await newestTicketOf(database, profile.id, "sms"));
   // The ticket's object decides (D1 may not have heard of the close yet): it was asked, and is unrated.
   if (!ticket) return null;
   const result = await conversationStub(env, ticket.id).rateBySms(Number(score));
