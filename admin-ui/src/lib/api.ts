@@ -99,6 +99,9 @@ export const api = {
   counts: () => call<CountsT>("/api/inbox/counts"),
   search: (params: Partial<SearchQueryT> & { q: string }) => call<SearchPageT>(`/api/search${query(params)}`),
 
+  /** Erases the customer and everything of theirs (admins; docs/data-rights.md). */
+  deleteProfile: (id: string) => send<void>("DELETE", `/api/profiles/${encodeURIComponent(id)}`),
+
   upload: (file: File) => {
     const form = new FormData();
     form.append("file", file);
@@ -149,6 +152,9 @@ export const api = {
   webhookDeliveries: (webhookId: string, limit: number) =>
     call<WebhookDeliveryListT>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
 };
+
+/** The customer's data as a JSON download (admins): a plain link, the session cookie goes with it. */
+export const profileExportUrl = (id: string) => `/api/profiles/${encodeURIComponent(id)}/export`;
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */
 export const socketUrl = (path: string) => `${location.origin.replace(/^http/, "ws")}${path}`;
