@@ -12,6 +12,7 @@ import { ClosedHours } from "./closed-hours";
 import { ConversationCore } from "./core";
 import { D1Sync } from "./d1-sync";
 import { TeamEmails } from "./emails";
+import { Erasure, type ErasureOutcome } from "./erasure";
 import { HelpDeskHandoff } from "./handoff";
 import { MessageLog } from "./message-log";
 import { Messaging } from "./messaging";
@@ -28,6 +29,7 @@ import {
   type SmsStatusReport,
   type TicketPatch,
   type UpdateResult,
+  refuse,
 } from "./rpc";
 import { Satisfaction } from "./satisfaction";
 import { SmsChannel } from "./sms";
@@ -47,6 +49,7 @@ export class Conversation extends DurableObject<Env> {
   private readonly sync: D1Sync;
   private readonly protocol: SocketProtocol;
   private readonly satisfaction: Satisfaction;
+  private readonly erasure: Erasure;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -72,6 +75,7 @@ export class Conversation extends DurableObject<Env> {
     this.updates = new TicketUpdates(core, this.ai);
     this.satisfaction = new Satisfaction(core, this.log, this.outbox);
     this.sync = new D1Sync(core);
+    this.erasure = new Erasure(core, this.outbox, this.sync);
     this.protocol = new SocketProtocol(core, this.messaging, this.updates, this.ai);
     this.outbox.serve({
       sms: (job) => this.sms.send(job),
@@ -109,6 +113,7 @@ export class Conversation extends DurableObject<Env> {
         notify: { lastEmailAt: null, emailedSeq: 0 },
         locale: locale ?? null,
         ratingAskedAt: null,
+        erasure: null,
       });
     }
     return this.core.ticket();
@@ -124,16 +129,29 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async post(author: Participant, input: SendInput, origin: string): Promise<PostResult> {
-    return this.messaging.post(author, input, origin);
+    return this.erasedRefusal() ?? this.messaging.post(author, input, origin);
   }
 
   async update(patch: TicketPatch): Promise<UpdateResult> {
-    return this.updates.update(patch);
+    return this.erasedRefusal() ?? this.updates.update(patch);
   }
 
   /** The customer rates the closed ticket. */
   async rate(customerId: string, input: RatingRequestT): Promise<RateResult> {
-    return this.satisfaction.rate(customerId, input);
+    return this.erasedRefusal() ?? this.satisfaction.rate(customerId, input);
+  }
+
+  /**
+   * Erases the ticket's customer from it (DELETE /api/profiles/:id): "erased" once nothing of
+   * them is left here, in D1 or in R2; "owed" when the alarm still has to finish it.
+   */
+  async erase(): Promise<ErasureOutcome> {
+    return this.erasure.erase();
+  }
+
+  /** After an erasure, nothing reaches the conversation: it is as if it never was. */
+  private erasedRefusal() {
+    return this.erasure.erased ? refuse("not_found", "Ticket was not found.") : null;
   }
 
   /**
@@ -141,19 +159,19 @@ export class Conversation extends DurableObject<Env> {
    * reports (POST /api/reports/backfill). The version moves on, so D1 takes the write.
    */
   async refreshReportFacts(): Promise<void> {
-    if (!this.core.state) return;
+    if (!this.core.state || this.erasure.erased) return;
     this.core.commit(this.core.snapshot());
     await this.core.schedule();
   }
 
   /** A text from the customer that may answer the rating question (a number from 1 to 5). */
   async rateBySms(score: number): Promise<RateResult> {
-    return this.satisfaction.rateBySms(score);
+    return this.erasedRefusal() ?? this.satisfaction.rateBySms(score);
   }
 
   /** A text from the customer's phone (Twilio's webhook, checked by the Worker). */
   async receiveSms(customer: { id: string; name: string | null }, input: InboundSms, origin: string): Promise<PostResult> {
-    return this.sms.receive(customer, input, origin);
+    return this.erasedRefusal() ?? this.sms.receive(customer, input, origin);
   }
 
   /** Twilio's status callback for the text of a message; false when it does not match one. */
@@ -184,7 +202,7 @@ export class Conversation extends DurableObject<Env> {
     const participant = readIdentity(request);
     if (!participant) return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     const state = this.core.state;
-    if (!state) return Response.json(errorBody("not_found", "Ticket was not found."), { status: 404 });
+    if (!state || this.erasure.erased) return Response.json(errorBody("not_found", "Ticket was not found."), { status: 404 });
     if (participant.side === "customer" && participant.id !== state.profileId) {
       return Response.json(errorBody("forbidden", "This conversation belongs to another customer."), { status: 403 });
     }
@@ -222,7 +240,7 @@ export class Conversation extends DurableObject<Env> {
 
   /**
    * Whatever is due: a snoozed ticket waking, the owed D1 write, an AI answer lost to an
-   * eviction, the next attempt at an outside handoff, and the outbox. Each step's failure is its
+   * eviction, the next attempt at an outside handoff, the outbox, and an erasure's images. Each step's failure is its
    * own, and the alarm is armed again whatever happened.
    */
   override async alarm(): Promise<void> {
@@ -233,6 +251,7 @@ export class Conversation extends DurableObject<Env> {
     await this.ai.runWatchdog().catch((error) => console.warn(`ticket ${this.core.state?.id}: the AI's answer failed`, error));
     await this.handoffs.deliver().catch((error) => console.warn(`ticket ${this.core.state?.id}: the handoff failed`, error));
     await this.outbox.drain();
+    await this.erasure.finish();
     await this.core.schedule();
   }
 }

@@ -134,6 +134,20 @@ export class ConversationCore {
   }
 
   /**
+   * The log was emptied (the customer was erased): its summary starts over, and D1 is owed the
+   * change at once, not after a burst's wait. The alarm is set in the same turn as the step's
+   * writes, without an await between, so it is stored with them: what the erasure still owes is
+   * done even if the object stops right after.
+   */
+  forgetLog(): void {
+    this.summary = undefined;
+    const now = Date.now();
+    this.syncDueAt = now;
+    void this.ctx.storage.setAlarm(now);
+    this.alarmAt = now;
+  }
+
+  /**
    * D1 is owed the newest version: a burst of changes waits D1_SYNC_DELAY_MS to become one
    * write, no sooner than MIN_SYNC_INTERVAL_MS after the previous one.
    */

@@ -7,6 +7,7 @@
 // MAX_INDEXED_PER_SYNC of them; the rest go with the next write. Messages never wait for the
 // index: it is fed here, never on the message's own path.
 import type { IndexedMessage } from "../../worker/lib/search";
+import type { ReportFacts } from "../../worker/lib/tickets";
 import { inboxStub } from "../../worker/lib/stubs";
 import { MIN_SYNC_INTERVAL_MS, type ConversationCore } from "./core";
 import { ReportFactsOfLog } from "./report-facts";
@@ -31,7 +32,7 @@ export class D1Sync {
     core.syncDueAt ??= this.indexOwedAt();
     if (core.syncDueAt === null || core.syncDueAt > Date.now()) return;
     const state = core.state!;
-    const record = { ...ticketRecord(state, core.log), facts: this.facts.current() };
+    const record = { ...ticketRecord(state, core.log), facts: this.reportFacts() };
     const messages = this.unindexed();
     try {
       const outcome = await inboxStub(core.env).ticketChanged(record, messages);
@@ -51,6 +52,16 @@ export class D1Sync {
       console.warn(`ticket ${state.id}: D1 write of version ${record.version} failed (attempt ${state.sync.attempts}); retrying`, error);
     }
     core.saveQuietly();
+  }
+
+  /** What reports read of this ticket: from its log, or as they stood when the customer was erased. */
+  reportFacts(): ReportFacts {
+    return this.core.state!.erasure?.facts ?? this.facts.current();
+  }
+
+  /** Whether D1 holds the ticket as it stands. */
+  get current(): boolean {
+    return this.core.state!.sync.version >= this.core.version();
   }
 
   private indexOwed(): boolean {

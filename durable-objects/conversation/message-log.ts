@@ -46,6 +46,8 @@ export class MessageLog {
    * one statement decides both, so a message costs one row written and nothing more.
    */
   appendOnce(author: AuthorT, body: string, { attachments = [], clientId = null, ai }: AppendOptions = {}): MessageT | null {
+    // An answer that was on its way (the AI's, say) when the customer was erased never lands.
+    if (this.core.state?.erasure) throw new Error("The customer of this conversation was erased.");
     const delivery = this.out?.delivery(author, body);
     const message: MessageT = {
       seq: this.core.log.lastSeq + 1,

@@ -117,6 +117,13 @@ export class Outbox {
     if (at <= Date.now()) queueMicrotask(() => this.core.ctx.waitUntil(this.startLane(lane)));
   }
 
+  /** Drops every job owed (the customer was erased: nothing of them may still go out). */
+  clear(): void {
+    this.sql.exec("DELETE FROM outbox");
+    this.lanes = new Map();
+    this.nextDueAt = null;
+  }
+
   /** Whether the lane owes anything besides the job `except` (the one finishing). */
   has<K extends JobKind>(lane: string, except?: Job<K>): boolean {
     return (this.laneCounts().get(lane) ?? 0) > (except?.lane === lane ? 1 : 0);

@@ -7,7 +7,7 @@
 import type { AiModeT, AiNoteT, AiSourceT, AttachmentT, AuthorT, DeliveryT, HandoffTargetT, Locale, MessageT, SideT, TicketT } from "../../contract";
 import { previewOf } from "../../contract/text";
 import { nowIso } from "../../worker/lib/ids";
-import type { TicketRecord } from "../../worker/lib/tickets";
+import type { ReportFacts, TicketRecord } from "../../worker/lib/tickets";
 import type { HandoffJob } from "./rpc";
 
 /** The AI agent's part of the conversation. */
@@ -60,7 +60,11 @@ export type StoredState = TicketFields & {
   locale: Locale | null;
   /** SMS tickets: when the rating question went out by text (ms), so that a reply 1–5 within a day is taken as the rating. */
   ratingAskedAt: number | null;
+  /** The customer was erased (erasure.ts): when, the report facts their log gave, and the images still to delete from R2. */
+  erasure: ErasureRecord | null;
 };
+
+export type ErasureRecord = { at: string; facts: ReportFacts; uploads: string[] };
 
 /** What the message log says, kept in memory: derived at wake-up, moved on by each message. */
 export type LogSummary = {
@@ -137,6 +141,7 @@ export function readStoredState(data: string): StoredState {
   stored.labels ??= [];
   stored.rating ??= null;
   stored.ratingAskedAt ??= null;
+  stored.erasure ??= null;
   return stored;
 }
 
@@ -208,5 +213,6 @@ export function publicTicket(state: StoredState, log: LogSummary): TicketT {
 export const ticketVersion = (state: StoredState, log: LogSummary) => state.version + log.lastSeq;
 
 export function ticketRecord(state: StoredState, log: LogSummary): TicketRecord {
-  return { ...publicTicket(state, log), visible: state.visible, version: ticketVersion(state, log) };
+  const record: TicketRecord = { ...publicTicket(state, log), visible: state.visible, version: ticketVersion(state, log) };
+  return state.erasure ? { ...record, erasedAt: state.erasure.at } : record;
 }

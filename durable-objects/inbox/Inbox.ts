@@ -69,13 +69,15 @@ export class Inbox extends DurableObject<Env> {
   /** Records D1 now holds: each becomes the ticket's newest change, and the agents hear of it. */
   private announce(records: TicketRecord[]): void {
     let counted = false;
-    for (const { visible, version: _, facts: _facts, ...ticket } of records) {
+    let erased = false;
+    for (const { visible, version: _, facts: _facts, erasedAt, ...ticket } of records) {
+      erased ||= erasedAt !== undefined;
       if (!visible && !ticket.handledByAi) continue;
       // REPLACE deletes the ticket's previous change, so the new one takes the next revision.
       const { rev } = this.sql
         .exec<{ rev: number }>("INSERT OR REPLACE INTO changes (ticket_id, ticket) VALUES (?, ?) RETURNING rev", ticket.id, JSON.stringify(ticket))
         .one();
-      if (rev % 1000 === 0) this.prune(rev);
+      if (rev % 1000 === 0) this.pruneUpTo(rev - RETAINED_CHANGES);
       // The AI agent's conversations are for admins (their AI view) and leave the counts alone.
       const listeners = liveSockets(this.ctx, ticket.handledByAi ? ADMIN_TAG : undefined);
       if (listeners.length === 0) continue;
@@ -83,6 +85,18 @@ export class Inbox extends DurableObject<Env> {
       counted ||= !ticket.handledByAi;
     }
     if (counted) this.countSoon();
+    if (erased) this.forgetChanges();
+  }
+
+  /**
+   * A customer was erased: the changes kept for catching up may hold their name and words, so
+   * they all go, and every agent reloads the list (so does one who reconnects later).
+   */
+  private forgetChanges(): void {
+    const rev = this.currentRev();
+    this.pruneUpTo(rev);
+    this.broadcast({ type: "resync", rev });
+    this.countSoon();
   }
 
   /** Counts scan an index in D1: changes arriving together share one count, by the alarm. */
@@ -99,8 +113,8 @@ export class Inbox extends DurableObject<Env> {
     this.broadcast({ type: "counts", rev, ...(await countTickets(db(this.env.DB))) });
   }
 
-  private prune(rev: number): void {
-    const floor = rev - RETAINED_CHANGES;
+  /** Drops the changes up to `floor`: a client behind it reloads the list. */
+  private pruneUpTo(floor: number): void {
     if (floor <= this.prunedRev()) return;
     this.sql.exec("DELETE FROM changes WHERE rev <= ?", floor);
     this.sql.exec("INSERT INTO pruned (id, rev) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rev = excluded.rev", floor);

@@ -14,6 +14,11 @@ export const profiles = sqliteTable(
     updatedAt: text("updated_at").notNull(),
     /** When the team was last emailed about a new ticket of this customer (one email per burst). */
     newTicketEmailAt: text("new_ticket_email_at"),
+    /**
+     * When the person was erased (DELETE /api/profiles/:id): the row stays, emptied of everything
+     * personal, because their tickets' report counts still point at it.
+     */
+    erasedAt: text("erased_at"),
   },
   (t) => [uniqueIndex("profiles_external_id_idx").on(t.externalId), index("profiles_phone_idx").on(t.phone)],
 );
@@ -75,6 +80,8 @@ export const tickets = sqliteTable(
     ratingScore: integer("rating_score"),
     ratingComment: text("rating_comment"),
     ratedAt: text("rated_at"),
+    /** When the customer was erased: the row is a report count, out of every list and search. */
+    erasedAt: text("erased_at"),
   },
   (t) => [
     // Inbox list: newest activity first, by status, optionally by assignee or channel.

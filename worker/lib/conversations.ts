@@ -79,7 +79,17 @@ export async function openTicket(
     };
     // The partial unique index admits one open ticket per profile and channel: a concurrent
     // open loses here and takes the winner's ticket on the next pass.
-    const inserted = await database.insert(tickets).values(record).onConflictDoNothing().returning({ id: tickets.id });
+    const inserted = await database
+      .insert(tickets)
+      .values(record)
+      .onConflictDoNothing()
+      .returning({ id: tickets.id })
+      .catch((error: unknown) => {
+        // The database's own refusal (migration 0012): the customer was erased meanwhile.
+        if (/profile erased/.test(`${String(error)} ${String((error as Error).cause)}`))
+          throw new ApiError(401, "unauthorized", "This customer's data was deleted; start a new session.");
+        throw error;
+      });
     if (inserted.length === 0) continue;
     return { ticket: (await conversationStub(env, record.id).init(record, locale)) as TicketT, created: true };
   }

@@ -12,6 +12,7 @@ export const errors = {
   413: error("Too large (`too_large`)."),
   415: error("Unsupported media type (`unsupported_media_type`)."),
   429: error("Too many requests (`rate_limited`); see `Retry-After`."),
+  500: error("Parley could not finish it now (`internal_error`); the message says whether to send it again."),
 } as const;
 
 export const json = <T>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });

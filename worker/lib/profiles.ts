@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { ProfileT } from "../../contract";
 import type { Db } from "../db/client";
 import { profiles } from "../db/schema";
@@ -6,7 +6,7 @@ import { newId, nowIso } from "./ids";
 
 export type ProfileInput = { externalId: string; email?: string | null; phone?: string | null; name?: string | null };
 
-export const toProfile = (row: typeof profiles.$inferSelect): ProfileT => ({
+export const toProfile = (row: Pick<typeof profiles.$inferSelect, "id" | "externalId" | "email" | "phone" | "name" | "createdAt">): ProfileT => ({
   id: row.id,
   externalId: row.externalId,
   email: row.email,
@@ -49,8 +49,13 @@ export async function upsertProfile(database: Db, input: ProfileInput, source: "
   return toProfile(row!);
 }
 
+/** The profile, unless there is none or its person was erased. */
 export async function getProfile(database: Db, id: string): Promise<ProfileT | null> {
-  const row = await database.select().from(profiles).where(eq(profiles.id, id)).get();
+  const row = await database
+    .select()
+    .from(profiles)
+    .where(and(eq(profiles.id, id), isNull(profiles.erasedAt)))
+    .get();
   return row ? toProfile(row) : null;
 }
 

@@ -234,8 +234,6 @@ function resultOf(row: Row, terms: string[]): SearchResultT {
           phone: row.p_phone,
           name: row.p_name,
           createdAt: row.p_created_at!,
-          updatedAt: row.p_created_at!,
-          newTicketEmailAt: null,
         });
   return { ticket, profile, match: matchOf(row, terms) };
 }

@@ -4,6 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { RATING_WINDOW_DAYS, type ChannelT, type CountsT, type TicketStatusT, type TicketT } from "../../contract";
 import type { Db } from "../db/client";
 import { mentions, ticketLabels, ticketReplies, tickets } from "../db/schema";
+import { ticketTraces } from "./erasure";
 import { syncTicketLabels } from "./labels";
 
 /**
@@ -22,13 +23,14 @@ export type ReportFacts = {
 /**
  * What the ticket's object owes D1: the public ticket plus inbox visibility and a version, and
  * its report facts (absent from records that did not come from the object: D1's are kept).
+ * `erasedAt`: the customer was erased, and the row is only a report count from now on.
  */
-export type TicketRecord = TicketT & { visible: boolean; version: number; facts?: ReportFacts };
+export type TicketRecord = TicketT & { visible: boolean; version: number; facts?: ReportFacts; erasedAt?: string };
 
 type Row = typeof tickets.$inferSelect;
 
-/** A row as the inbox reads it: reports' facts aside. */
-type TicketRow = Omit<Row, "startedAt" | "firstResponseSeconds" | "firstResponderId" | "resolutionSeconds" | "agentReplies">;
+/** A row as the inbox reads it: reports' facts and the erasure aside. */
+type TicketRow = Omit<Row, "startedAt" | "firstResponseSeconds" | "firstResponderId" | "resolutionSeconds" | "agentReplies" | "erasedAt">;
 
 export function ticketFromRow(row: TicketRow): TicketT {
   return {
@@ -73,12 +75,14 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
 
 /**
  * Writes the records in one D1 batch (one transaction: all of them or none), each as
- * writeTicketRecord does, with their ticket_labels rows, and ticket_replies rows for those an
- * agent replied in (replies only ever grow: a ticket without any has no rows to bring in line).
+ * writeTicketRecord does, with their ticket_labels rows, ticket_replies rows for those an agent
+ * replied in (replies only ever grow: a ticket without any has no rows to bring in line), and
+ * for erased ones the deletion of everything else D1 holds of them.
  */
 export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
   const records = [first, ...rest];
   const replied = records.filter((record) => Object.keys(record.facts?.agentReplies ?? {}).length > 0).map((record) => record.id);
+  const erased = records.filter((record) => record.erasedAt !== undefined).map((record) => record.id);
   await database.batch([
     upsertRecord(database, first),
     ...rest.map((record) => upsertRecord(database, record)),
@@ -87,6 +91,8 @@ export async function writeTicketRecords(database: Db, [first, ...rest]: [Ticket
       records.map((record) => record.id),
     ),
     ...(replied.length > 0 ? syncTicketReplies(database, replied) : []),
+    // After the upserts: a ticket D1 first hears of now gets its search documents by trigger.
+    ...(erased.length > 0 ? ticketTraces(database, erased) : []),
   ]);
 }
 
@@ -143,7 +149,7 @@ export async function newestTicketOf(database: Db, profileId: string, channel: C
   const row = await database
     .select()
     .from(tickets)
-    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel)))
+    .where(and(eq(tickets.profileId, profileId), eq(tickets.channel, channel), isNull(tickets.erasedAt)))
     .orderBy(desc(tickets.createdAt))
     .limit(1)
     .get();
