@@ -122,6 +122,7 @@ const KEPT: Array<[string, string]> = [
   ["an attribution-like line followed by the shopper's own text", "On Monday 3 March 2025 the courier wrote:\nIt comes at 10:15."],
   ["From/To/Date lines without Outlook's Sent and Subject", "From: Stockholm\nTo: Berlin\nDate: Monday\nIs that possible?"],
   ["'Sent from' about something else", "Sent from our warehouse in Borås?\nIt never came."],
+  ["a sentence that starts like a footer", "Sent from my iPhone because my laptop broke down\nso please excuse typos"],
   ["a quote in the middle, answered below it", "You said:\n> size M\nBut M is too small."],
 ];
 
@@ -129,6 +130,18 @@ describe("stripReply", () => {
   for (const [client, lines, text] of STRIPPED) it(client, () => expect(stripReply(lines.join("\n"))).toBe(text));
 
   for (const [name, text] of KEPT) it(`keeps ${name}`, () => expect(stripReply(text)).toBe(text));
+
+  it("takes linear time on long lines and long quotes", () => {
+    const started = Date.now();
+    const long = [
+      `Sent from my iPhone${" ".repeat(100_000)}x`,
+      `On 2025 ${"<".repeat(50_000)} wrote:`,
+      ...Array<string>(50_000).fill("> quoted: 10:15 wrote:"),
+    ];
+    expect(stripReply(["Hi", ...long].join("\n"))).toBe(["Hi", ...long.slice(0, 2)].join("\n"));
+    expect(stripReply(`${": ".repeat(100_000)}x`)).toBe(`${": ".repeat(100_000)}x`.trim());
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
 
   it("keeps the line right before an attribution that has no blank line between", () => {
     expect(stripReply(`Thanks\nOn Tue, Mar 4, 2025 at 9:12 AM Parley Support <\n${ADDRESS}> wrote:\n> Hi`)).toBe("Thanks");

@@ -49,8 +49,11 @@ const ORIGINAL_MESSAGE = new RegExp(
   "iu",
 );
 
+/** A footer is a few words: a longer line is the shopper's, whatever it starts with. */
+const FOOTER_MAX_CHARS = 120;
 /** A phone's or app's footer, alone on its line, maybe with a full stop and its link. */
-const DEVICE = "(?:iPhone|iPad|iPod|Android|Samsung|Galaxy|BlackBerry|Huawei|Pixel|Outlook|Mail|Yahoo|Gmail|Proton|mobile)[\\p{L}\\p{N} -]*";
+/** A device or app, and up to four more words ("Samsung Galaxy smartphone", "Yahoo Mail for iPhone"). */
+const DEVICE = "(?:iPhone|iPad|iPod|Android|Samsung|Galaxy|BlackBerry|Huawei|Pixel|Outlook|Mail|Yahoo|Gmail|Proton|mobile)(?:[\\s-][\\p{L}\\p{N}]+){0,4}";
 const TRAILER = "[.!]?(?:\\s*[<(]\\S*[>)])?";
 const MOBILE_FOOTER = new RegExp(
   `^(?:${[
@@ -106,8 +109,9 @@ function startsOutlookBlock(lines: string[], at: number): boolean {
 
 /** Whether line `at` itself starts what is not the shopper's message: a signature, a footer, history. */
 function startsTrailer(lines: string[], at: number): boolean {
-  const line = lines[at]!;
-  return line.trimEnd() === "--" || MOBILE_FOOTER.test(line.trim()) || ORIGINAL_MESSAGE.test(line.trim()) || startsOutlookBlock(lines, at);
+  const line = lines[at]!.trim();
+  const footer = line.length <= FOOTER_MAX_CHARS && MOBILE_FOOTER.test(line);
+  return line === "--" || footer || ORIGINAL_MESSAGE.test(line) || startsOutlookBlock(lines, at);
 }
 
 /**
