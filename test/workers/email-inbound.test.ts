@@ -140,6 +140,11 @@ describe("parseInbound", () => {
     expect(fromBuffer).toEqual(fromStream);
   });
 
+  it("reads bytes that are no email as an email from no one, with nothing in it", async () => {
+    for (const raw of ["garbage", "", "\u0000\u0001", new ArrayBuffer(0)])
+      expect(await parseInbound(raw)).toEqual({ from: null, to: [], subject: "", messageId: null, text: "", images: [], automatic: null });
+  });
+
   it("makes the text of an HTML-only email from its HTML, quote as quote, so the history strips as in text", async () => {
     const email = await parseInbound(HTML_ONLY);
     expect(email.text).toBe(`Size M, please & thanks!\nAda\n\nOn Tue, Mar 4, 2025 at 9:12 AM Parley Support <${REPLY_TO}> wrote:\n> Would size M work?`);

@@ -51,7 +51,8 @@ function imagesOf(email: Email): InboundImage[] {
 
 /**
  * Parses a raw email. `envelopeFrom` is the SMTP sender (the email() handler's `message.from`),
- * which tells a bounce even when no header does. Throws only for what is no email at all.
+ * which tells a bounce even when no header does. Bytes that are no email parse too, as an email
+ * from no one (`from` null) with no text.
  */
 export async function parseInbound(raw: ReadableStream | ArrayBuffer | string, options: { envelopeFrom?: string } = {}): Promise<InboundEmail> {
   const email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
