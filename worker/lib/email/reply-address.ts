@@ -8,7 +8,6 @@ import { constantTimeEqual, hmacHex } from "../crypto";
 /** 20 hex digits: 80 bits, which keeps the longest local part at 63 of the 64 characters RFC 5321 allows. */
 const SIGNATURE_CHARS = 20;
 const LOCAL_PART_MAX = 64;
-const PREFIX = "reply+";
 /** What newId's ids are made of (a prefix, `_`, lowercase hex): atext in RFC 5322, so fine unquoted. */
 const TICKET_ID = /^[a-z0-9_]+$/;
 const ADDRESS = new RegExp(`^reply\\+([a-z0-9_]+)\\.([0-9a-f]{${SIGNATURE_CHARS}})@[a-z0-9.-]+$`);
@@ -25,7 +24,7 @@ const signatureOf = async (secret: string, ticketId: string) => (await hmacHex(a
 /** The reply address of a ticket; throws for an id that could not stand in a local part unchanged. */
 export async function replyAddress(secret: string, ticketId: string, domain: string): Promise<string> {
   if (!TICKET_ID.test(ticketId)) throw new TypeError(`ticket id ${JSON.stringify(ticketId)} has characters a reply address cannot carry`);
-  const local = `${PREFIX}${ticketId}.${await signatureOf(secret, ticketId)}`;
+  const local = `reply+${ticketId}.${await signatureOf(secret, ticketId)}`;
   if (local.length > LOCAL_PART_MAX) throw new TypeError(`ticket id ${ticketId} is too long for a reply address`);
   return `${local}@${domain.toLowerCase()}`;
 }
