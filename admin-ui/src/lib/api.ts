@@ -72,7 +72,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
 }
 
-const send = <T>(method: string, path: string, body?: unknown) => call<T>(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+export const send = <T>(method: string, path: string, body?: unknown) => call<T>(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
 
 function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
@@ -98,9 +98,6 @@ export const api = {
   retrySms: (id: string, seq: number) => send<MessageResponseT>("POST", `/api/tickets/${encodeURIComponent(id)}/messages/${seq}/retry`).then((r) => r.message),
   counts: () => call<CountsT>("/api/inbox/counts"),
   search: (params: Partial<SearchQueryT> & { q: string }) => call<SearchPageT>(`/api/search${query(params)}`),
-
-  /** Erases the customer and everything of theirs (admins; docs/data-rights.md). */
-  deleteProfile: (id: string) => send<void>("DELETE", `/api/profiles/${encodeURIComponent(id)}`),
 
   upload: (file: File) => {
     const form = new FormData();
@@ -152,9 +149,6 @@ export const api = {
   webhookDeliveries: (webhookId: string, limit: number) =>
     call<WebhookDeliveryListT>(`/api/webhooks/deliveries${query({ webhookId, limit })}`).then((r) => r.deliveries),
 };
-
-/** The customer's data as a JSON download (admins): a plain link, the session cookie goes with it. */
-export const profileExportUrl = (id: string) => `/api/profiles/${encodeURIComponent(id)}/export`;
 
 /** A WebSocket URL on this origin (the session cookie goes with the upgrade). */
 export const socketUrl = (path: string) => `${location.origin.replace(/^http/, "ws")}${path}`;

@@ -50,8 +50,6 @@ export class InboxStore {
   labels = $state<LabelT[]>([]);
   /** Mentions heard live since the agent last opened the Mentions view. */
   unseenMentions = $state(0);
-  /** A word for the agent above the list about what just happened (a customer deleted), until they open a ticket. */
-  notice = $state("");
 
   private rev: number | null = null;
   private connection: Connection | null = null;
@@ -120,15 +118,6 @@ export class InboxStore {
     const known = new Set(loaded.map((ticket) => ticket.id));
     const opened = [...this.heard.values()].filter((ticket) => ticket.profileId === profileId && !known.has(ticket.id));
     return [...opened, ...loaded.map((ticket) => this.heard.get(ticket.id) ?? ticket)].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  /**
-   * An erased customer's tickets leave the list and the customer panels at once; the server's
-   * `resync` that follows reloads the list from what is left.
-   */
-  forgetCustomer(profileId: string): void {
-    this.tickets = this.tickets.filter((ticket) => ticket.profileId !== profileId);
-    for (const [id, ticket] of this.heard) if (ticket.profileId === profileId) this.heard.delete(id);
   }
 
   /** The ticket `offset` places away from `id` in the list (j/k), or the first one. */
