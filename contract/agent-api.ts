@@ -180,7 +180,7 @@ export const EmailLogEntry = z
   .object({
     id: z.string(),
     ticketId: z.string(),
-    kind: z.enum(["new_ticket", "customer_reply"]),
+    kind: z.enum(["new_ticket", "customer_reply", "continuity"]),
     recipient: z.string(),
     subject: z.string(),
     sentAt: z.string(),

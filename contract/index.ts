@@ -9,6 +9,7 @@ export * from "./search";
 export * from "./notes";
 export * from "./labels";
 export * from "./csat";
+export * from "./email-continuity";
 export * from "./reports";
 export * from "./time-zone";
 export * from "./shopify";

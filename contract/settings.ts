@@ -8,6 +8,7 @@ import { E164_PATTERN, MAX_SMS_CHARS } from "./sms";
 import { perLocale } from "./per-locale";
 import { isTimeZone } from "./time-zone";
 import { CsatSettings } from "./csat";
+import { EmailContinuitySettings } from "./email-continuity";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
 
@@ -150,6 +151,7 @@ export const Settings = z
     sms: SmsSettings,
     translations: Translations,
     csat: CsatSettings,
+    emailContinuity: EmailContinuitySettings,
   })
   .openapi("Settings");
 
@@ -166,6 +168,7 @@ export const SettingsPatch = z
     notifyFrom: Settings.shape.notifyFrom,
     sms: z.object(SmsSettings.shape).partial().strict(),
     csat: CsatSettings.partial().strict(),
+    emailContinuity: EmailContinuitySettings.partial().strict(),
     translations: perLocale(TranslatedTextsPatch).openapi({
       description: "Locales merge one by one and texts field by field; an empty string or null removes a text, null a whole locale.",
     }),

@@ -1,8 +1,10 @@
 // The Parley Worker: one Hono app that composes the routes of each audience (each behind its one
 // guard), generates the OpenAPI document from the same schemas, and exports the Durable Objects.
+// Email Routing's mail comes to the email() handler (inbound-email.ts).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
+import { handleEmail } from "./inbound-email";
 import { ApiError, errorBody } from "./lib/errors";
 import { securityHeaders } from "./middleware/security-headers";
 import { agentApi } from "./routes/agent";
@@ -46,4 +48,9 @@ app.doc31("/api/openapi.json", {
   info: { title: "Parley API", version: "1.0.0", description: "Web chat and a shared support inbox. WebSocket frames are described in docs/api.md." },
 });
 
-export default app;
+export { app };
+
+export default {
+  fetch: app.fetch,
+  email: handleEmail,
+} satisfies ExportedHandler<Env>;

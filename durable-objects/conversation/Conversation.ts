@@ -9,6 +9,7 @@ import type { TicketRecord } from "../../worker/lib/tickets";
 import { answerClose, broadcastFrame, endSession, identityTags, liveSockets, readIdentity } from "../sockets";
 import { AiResponder } from "./ai";
 import { ClosedHours } from "./closed-hours";
+import { ContinuityEmails } from "./continuity";
 import { ConversationCore } from "./core";
 import { D1Sync } from "./d1-sync";
 import { TeamEmails } from "./emails";
@@ -64,7 +65,8 @@ export class Conversation extends DurableObject<Env> {
     const closedHours = new ClosedHours(core, this.log);
     this.handoffs = new HelpDeskHandoff(core, this.log, closedHours);
     this.ai = new AiResponder(core, this.log, closedHours, this.handoffs);
-    this.messaging = new Messaging(core, this.log, webhooks, emails);
+    const continuity = new ContinuityEmails(core, this.outbox, this.log);
+    this.messaging = new Messaging(core, this.log, webhooks, emails, continuity);
     this.sms = new SmsChannel(core, this.log, this.outbox, this.messaging);
     this.messaging.hooks = {
       followsCustomerMessage: () => this.ai.followsMessage(),
@@ -83,6 +85,7 @@ export class Conversation extends DurableObject<Env> {
       fanout: (job) => webhooks.fanOut(job),
       webhook: (job) => webhooks.deliver(job),
       csat: (job) => this.satisfaction.askBySms(job),
+      continuity: (job) => continuity.send(job),
     });
   }
 
@@ -113,6 +116,7 @@ export class Conversation extends DurableObject<Env> {
         notify: { lastEmailAt: null, emailedSeq: 0 },
         locale: locale ?? null,
         ratingAskedAt: null,
+        continuity: { emailedSeq: 0, lastEmailAt: null },
         erasure: null,
       });
     }
@@ -172,6 +176,11 @@ export class Conversation extends DurableObject<Env> {
   /** A text from the customer's phone (Twilio's webhook, checked by the Worker). */
   async receiveSms(customer: { id: string; name: string | null }, input: InboundSms, origin: string): Promise<PostResult> {
     return this.erasedRefusal() ?? this.sms.receive(customer, input, origin);
+  }
+
+  /** The customer's answer by email (the Worker's email() handler checked the address and the sender). */
+  async receiveEmail(customer: Participant, input: SendInput): Promise<PostResult> {
+    return this.erasedRefusal() ?? this.messaging.post(customer, input, this.core.state?.origin ?? "");
   }
 
   /** Twilio's status callback for the text of a message; false when it does not match one. */

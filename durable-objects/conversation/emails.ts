@@ -64,7 +64,7 @@ export class TeamEmails {
       if (!(await claimNewTicketEmail(db(this.core.env.DB), state.profileId))) return "done";
       payload = { ...payload, claimed: true };
     }
-    const messages = this.log.customerMessagesAfter(payload.email === "new_ticket" ? 0 : state.notify.emailedSeq, EMAIL_MESSAGES);
+    const messages = this.log.messagesAfter("customer", payload.email === "new_ticket" ? 0 : state.notify.emailedSeq, EMAIL_MESSAGES);
     const { sent, error } = await sendTicketNotification(this.core.env, db(this.core.env.DB), {
       kind: payload.email,
       ticket: this.core.ticket(),

@@ -1,6 +1,6 @@
 // The message log: every message of the conversation, in the one order every participant sees.
 // Appending gives a message the next `seq`, stores it as one row and broadcasts it.
-import type { AiNoteT, AttachmentT, AuthorT, DeliveryT, MessageT } from "../../contract";
+import type { AiNoteT, AttachmentT, AuthorT, DeliveryT, MessageT, SideT } from "../../contract";
 import { previewOf } from "../../contract/text";
 import { newId, nowIso } from "../../worker/lib/ids";
 import type { ConversationCore } from "./core";
@@ -100,11 +100,9 @@ export class MessageLog {
     })();
   }
 
-  /** The customer's messages after `seq`, the newest `limit` of them, oldest first. */
-  customerMessagesAfter(seq: number, limit: number): MessageT[] {
-    return rowsOf(
-      this.sql.exec<MessageRow>("SELECT * FROM messages WHERE author_kind = 'customer' AND seq > ? ORDER BY seq DESC LIMIT ?", seq, limit),
-    ).reverse();
+  /** One side's messages after `seq`, the newest `limit` of them, oldest first. */
+  messagesAfter(side: SideT, seq: number, limit: number): MessageT[] {
+    return rowsOf(this.sql.exec<MessageRow>("SELECT * FROM messages WHERE author_kind = ? AND seq > ? ORDER BY seq DESC LIMIT ?", side, seq, limit)).reverse();
   }
 
   /**

@@ -4,6 +4,7 @@
 // else follows from it later (D1, the inbox, emails, SMS out, webhooks, the AI).
 import type { AttachmentT } from "../../contract";
 import { recentSettings } from "../../worker/lib/settings";
+import type { ContinuityEmails } from "./continuity";
 import type { ConversationCore } from "./core";
 import type { TeamEmails } from "./emails";
 import type { MessageLog } from "./message-log";
@@ -31,6 +32,7 @@ export class Messaging {
     private readonly log: MessageLog,
     private readonly events: WebhookEvents,
     private readonly emails: TeamEmails,
+    private readonly continuity: ContinuityEmails,
   ) {}
 
   /**
@@ -64,8 +66,9 @@ export class Messaging {
       if (!appended) return null;
       const changed = author.side === "customer" ? this.customerWrote() : this.agentWrote(author);
       // Where links in emails and Twilio's callbacks point: bookkeeping, not a change to the ticket.
-      const moved = state.origin !== origin;
-      state.origin = origin;
+      // An emailed answer comes with no origin of its own ("").
+      const moved = origin !== "" && state.origin !== origin;
+      if (moved) state.origin = origin;
       if (changed) this.core.commit(before);
       else if (moved) this.core.saveQuietly();
       this.events.messageCreated(appended);
@@ -128,6 +131,7 @@ export class Messaging {
   private agentWrote(author: Participant): boolean {
     const state = this.core.state!;
     let changed = false;
+    this.continuity.agentReplied();
     // An agent who writes in a conversation the AI has takes it over: it is the team's now.
     if (aiHasIt(state)) {
       this.hooks.takeOver();

@@ -1,5 +1,5 @@
 // A ticket's durable outbox: what the conversation owes the outside world (an SMS to Twilio, an
-// email to the team, a webhook to each endpoint), kept in the object's own SQLite storage so that
+// email to the team or the shopper, a webhook to each endpoint), kept in the object's own SQLite storage so that
 // nothing owed is lost to an eviction or an outage. Jobs run in lanes: only the oldest job of a
 // lane runs, so an SMS never overtakes the one before it and an endpoint receives a ticket's
 // events in order, while one slow endpoint never holds up another lane.
@@ -20,7 +20,9 @@ export type JobPayload =
   | { kind: "fanout"; event: WebhookEventTypeT; body: string }
   | { kind: "webhook"; deliveryId: string; webhookId: string; event: WebhookEventTypeT; body: string }
   /** An SMS ticket closed: its customer is asked for a rating, if CSAT is on. */
-  | { kind: "csat" };
+  | { kind: "csat" }
+  /** An agent replied in a web chat: the shopper gets what they have not seen by email, after the delay. */
+  | { kind: "continuity" };
 
 export type JobKind = JobPayload["kind"];
 
@@ -44,7 +46,14 @@ type JobRow = { id: number; lane: string; kind: JobKind; payload: string; attemp
 /** Longer than any outside request may take (the clients time out sooner). */
 const LEASE_MS = 60_000;
 /** The longest wait between two attempts, by kind. */
-const MAX_BACKOFF_MS: Record<JobKind, number> = { sms: 5 * 60_000, email: 10 * 60_000, fanout: 60_000, webhook: 60 * 60_000, csat: 5 * 60_000 };
+const MAX_BACKOFF_MS: Record<JobKind, number> = {
+  sms: 5 * 60_000,
+  email: 10 * 60_000,
+  fanout: 60_000,
+  webhook: 60 * 60_000,
+  csat: 5 * 60_000,
+  continuity: 10 * 60_000,
+};
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -192,6 +201,8 @@ export class Outbox {
         return runners.webhook({ ...job, payload });
       case "csat":
         return runners.csat({ ...job, payload });
+      case "continuity":
+        return runners.continuity({ ...job, payload });
       default:
         return payload satisfies never;
     }

@@ -60,6 +60,8 @@ export type StoredState = TicketFields & {
   locale: Locale | null;
   /** SMS tickets: when the rating question went out by text (ms), so that a reply 1–5 within a day is taken as the rating. */
   ratingAskedAt: number | null;
+  /** Email continuity: the newest agent reply the shopper got by email (or needed not), and when the last email went (ms). */
+  continuity: { emailedSeq: number; lastEmailAt: number | null };
   /** The customer was erased (erasure.ts): when, the report facts their log gave, and the images still to delete from R2. */
   erasure: ErasureRecord | null;
 };
@@ -141,6 +143,7 @@ export function readStoredState(data: string): StoredState {
   stored.labels ??= [];
   stored.rating ??= null;
   stored.ratingAskedAt ??= null;
+  stored.continuity ??= { emailedSeq: 0, lastEmailAt: null };
   stored.erasure ??= null;
   return stored;
 }

@@ -12,7 +12,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { FaqT } from "../../contract";
-import app from "../../worker/index";
+import { app } from "../../worker/index";
 import { db } from "../../worker/db/client";
 import { knowledgeEmbeddings } from "../../worker/db/schema";
 import { sha256Hex } from "../../worker/lib/crypto";

@@ -3,7 +3,7 @@
 import { getRefId } from "@asteasolutions/zod-to-openapi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ZodType } from "zod";
-import app from "../../worker/index";
+import { app } from "../../worker/index";
 import { call } from "./helpers";
 
 type Operation = {

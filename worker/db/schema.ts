@@ -351,7 +351,7 @@ export const emailLog = sqliteTable(
   {
     id: text("id").primaryKey(),
     ticketId: text("ticket_id").notNull(),
-    kind: text("kind", { enum: ["new_ticket", "customer_reply"] }).notNull(),
+    kind: text("kind", { enum: ["new_ticket", "customer_reply", "continuity"] }).notNull(),
     recipient: text("recipient").notNull(),
     subject: text("subject").notNull(),
     sentAt: text("sent_at").notNull(),

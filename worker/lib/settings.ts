@@ -46,6 +46,7 @@ export const DEFAULT_SETTINGS: SettingsT = {
   },
   translations: {},
   csat: { enabled: false, question: "How would you rate our help?" },
+  emailContinuity: { enabled: true, delayMinutes: 5, teamName: null, chatUrl: null, color: null },
 };
 
 type Plain = Record<string, unknown>;

@@ -5,6 +5,7 @@
 // left the panel open on the previous page of this tab.
 import type { TicketT, WidgetConfigT, WidgetSessionRequestT, WidgetSessionT } from "../../../contract";
 import { ApiError } from "../../../client/api";
+import { CHAT_FRAGMENT } from "../../../contract/chat-link";
 import { shippedLocale, type Locale } from "../../../contract/locales";
 import { tabStorage } from "../tab-storage";
 import { createApi } from "../api";
@@ -45,7 +46,8 @@ function webAddress(url: string | undefined): string | null {
 }
 
 let booted: Booted | null = null;
-let open = tabStorage.read<boolean>("open") === true;
+// Left open on the previous page of this tab, or a link into the chat (a continuity email's).
+let open = tabStorage.read<boolean>("open") === true || location.hash === CHAT_FRAGMENT;
 let panelModule: Promise<PanelModule> | null = null;
 let panel: PanelHandle | null = null;
 /** Bumped by every boot and shutdown: answers that arrive for an earlier shopper are dropped. */

@@ -32,7 +32,8 @@ const PERMANENT = /^E_(SENDER_NOT_VERIFIED|SENDER_DOMAIN_NOT_AVAILABLE|VALIDATIO
 
 type Refusal = "recipient" | "permanent" | "temporary";
 
-function classify(error: unknown): { refusal: Refusal; detail: string } {
+/** How the email service refused a send: one recipient, for good, or for now. */
+export function classifySendError(error: unknown): { refusal: Refusal; detail: string } {
   const code = typeof error === "object" && error && "code" in error && typeof error.code === "string" ? error.code : null;
   const message = error instanceof Error ? error.message : String(error);
   const detail = code ? `${code}: ${message}` : message;
@@ -53,7 +54,7 @@ async function intendedRecipients(database: Db, kind: NotificationKind, ticket: 
   return assignee?.optedIn ? [assignee.email] : [];
 }
 
-const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ?? `notifications@${new URL(origin).hostname}`;
+export const senderOf = (settings: SettingsT, origin: string) => settings.notifyFrom ?? `notifications@${new URL(origin).hostname}`;
 
 /**
  * Emails each recipient of this notification once, each with their own unsubscribe link, and logs
@@ -93,7 +94,7 @@ export async function sendTicketNotification(env: Env, database: Db, input: Tick
     try {
       await env.NOTIFY_EMAIL.send(email);
     } catch (error) {
-      const { refusal, detail } = classify(error);
+      const { refusal, detail } = classifySendError(error);
       if (refusal === "recipient") {
         refused.push(`${recipient} (${detail})`);
         continue;
