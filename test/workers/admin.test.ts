@@ -23,6 +23,7 @@ describe("settings", () => {
         "ai",
         "allowedOrigins",
         "csat",
+        "emailContinuity",
         "links",
         "loginStatus",
         "notifyEmails",
@@ -41,6 +42,7 @@ describe("settings", () => {
       officeHours: { enabled: expect.any(Boolean), timezone: expect.any(String), weekly: expect.any(Array), closedMessage: expect.any(String) },
       allowedOrigins: [],
       notifyEmails: [],
+      emailContinuity: { enabled: true, delayMinutes: 5, teamName: null, chatUrl: null, color: null },
       ai: { enabled: expect.any(Boolean), handoff: expect.stringMatching(/^(inbox|zendesk|gorgias|message)$/), handoffMessage: expect.any(String) },
     });
 

@@ -138,4 +138,25 @@ describe("email continuity", () => {
     expect(await continuityEmails(first.ticket.id)).toEqual([]);
     expect(await continuityEmails(second.ticket.id)).toEqual([]);
   });
+
+  it("refuses bad settings, naming the field, and changes nothing", async () => {
+    await setContinuity({ enabled: true, delayMinutes: 5, teamName: "Borås Wool", chatUrl: null, color: null });
+    const before = await json(await call("/api/settings", { cookie: admin }), 200);
+    for (const [patch, field] of [
+      [{ delayMinutes: -1 }, "emailContinuity.delayMinutes"],
+      [{ delayMinutes: 1441 }, "emailContinuity.delayMinutes"],
+      [{ delayMinutes: 2.5 }, "emailContinuity.delayMinutes"],
+      [{ teamName: "   " }, "emailContinuity.teamName"],
+      [{ chatUrl: "javascript:alert(1)" }, "emailContinuity.chatUrl"],
+      [{ color: "red" }, "emailContinuity.color"],
+      [{ enabled: "yes" }, "emailContinuity.enabled"],
+      [{ replyDomain: "shop.test" }, "emailContinuity"],
+    ] as const) {
+      const response = await call("/api/settings", { method: "PATCH", cookie: admin, json: { emailContinuity: patch } });
+      const body = await json<{ error: { code: string; message: string } }>(response, 400);
+      expect(body.error.code).toBe("invalid_request");
+      expect(body.error.message, JSON.stringify(patch)).toContain(field);
+    }
+    expect(await json(await call("/api/settings", { cookie: admin }), 200)).toEqual(before);
+  });
 });

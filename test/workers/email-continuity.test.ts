@@ -82,7 +82,7 @@ describe("composeContinuityEmail", () => {
     expect(html).toContain('href="https://shop.test/?parley=open"');
     expect(html).toContain("background: #AA3366;");
     expect(html).toContain("<strong>Kim</strong> · 4 mars 2025 09:12");
-    expect(html).toContain("Reply to this email to answer.");
+    expect(html).toContain(`<a href="mailto:${REPLY_TO}" style="color: #59636e;">Reply to this email to answer.</a>`);
   });
 
   it("says 'New reply' for one, names the team for an unnamed agent, and falls back to Parley's blue for a non-colour", async () => {

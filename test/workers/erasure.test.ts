@@ -1,12 +1,14 @@
 // Erasing a customer (spec v2 "Customer data rights"): DELETE /api/profiles/:id leaves nothing of
-// the person in any API, socket, search, export or upload URL, across web chat, SMS, email, images
-// and notes, while report counts stay; it is idempotent, and an object that stopped halfway
-// finishes by its alarm.
+// the person in any API, socket, search, export or upload URL, across web chat, SMS, email (the
+// team's, the shopper's unseen replies and their emailed answer), images and notes, while report
+// counts stay; it is idempotent, and an object that stopped halfway finishes by its alarm.
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { TicketT } from "../../contract";
 import type { Conversation } from "../../durable-objects/conversation/Conversation";
+import worker from "../../worker/index";
+import { replyAddress } from "../../worker/lib/email/reply-address";
 import { conversationStub } from "../../worker/lib/stubs";
 import {
   addAgent,
@@ -65,7 +67,14 @@ async function seedCustomer(word: string) {
   const mentioned = await addAgent(admin);
   const phone = newPhone();
   const shopper = await customer(`cust-${word}`, `Rowan ${word}`);
-  await json(await call("/api/settings", { method: "PATCH", cookie: admin, json: { notifyEmails: ["team@example.com"], webchatEnabled: true } }), 200);
+  await json(
+    await call("/api/settings", {
+      method: "PATCH",
+      cookie: admin,
+      json: { notifyEmails: ["team@example.com"], notifyFrom: "support@shop.test", webchatEnabled: true, emailContinuity: { enabled: true, delayMinutes: 0 } },
+    }),
+    200,
+  );
   await json(
     await call("/api/events", {
       method: "POST",
@@ -91,6 +100,33 @@ async function seedCustomer(word: string) {
     }),
     201,
   );
+  // The agent's reply went unseen: it is emailed, and the shopper answers by email with a photo.
+  await eventually(async () => expect(await rows("SELECT 1 FROM email_log WHERE ticket_id = ? AND kind = 'continuity'", chat.id)).toHaveLength(1));
+  const address = await replyAddress(env.IDENTITY_SECRET, chat.id, "shop.test");
+  const answer = [
+    `From: Rowan <casey@example.com>`,
+    `To: ${address}`,
+    `Subject: Re: New reply`,
+    `Message-ID: <${word}@mail.example.com>`,
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain",
+    "",
+    `Here is the ${word} hole by email`,
+    "--b",
+    "Content-Type: image/png",
+    "Content-Transfer-Encoding: base64",
+    "",
+    btoa(String.fromCharCode(...PNG)),
+    "--b--",
+  ].join("\r\n");
+  const bytes = new TextEncoder().encode(answer);
+  const delivered = { from: "casey@example.com", to: address, raw: new Response(bytes).body!, rawSize: bytes.byteLength, setReject: () => undefined };
+  await worker.email(delivered as unknown as ForwardableEmailMessage, env);
+  const emailed = (await conversationStub(env, chat.id).history(null, 50)).at(-1)!;
+  expect(emailed.body).toBe(`Here is the ${word} hole by email`);
   await json(
     await call(`/api/tickets/${chat.id}/notes`, {
       method: "POST",
@@ -123,11 +159,11 @@ async function seedCustomer(word: string) {
   // Everything is where the team finds it: the search, the email log, the lists, the report facts.
   await eventually(async () => {
     expect(new Set((await search(word)).map((result) => result.ticket.id))).toEqual(new Set([chat.id, smsTicket]));
-    expect(await rows("SELECT id FROM email_log WHERE ticket_id = ?", chat.id)).toHaveLength(1);
+    expect(await rows("SELECT id FROM email_log WHERE ticket_id = ?", chat.id)).toHaveLength(2);
     expect(await rows("SELECT ticket_id FROM ticket_replies WHERE ticket_id IN (?, ?)", chat.id, smsTicket)).toHaveLength(2);
     expect(await listed("mentioned=me", mentioned.cookie)).toEqual([chat.id]);
   }, 10_000);
-  return { shopper, phone, mentioned, chat: chat.id, smsTicket, images: [customerImage, agentImage] };
+  return { shopper, phone, mentioned, chat: chat.id, smsTicket, images: [customerImage, agentImage, ...emailed.attachments] };
 }
 
 const closedOn = async (client: Client) => eventually(async () => expect(client.closed?.code).toBe(4404));

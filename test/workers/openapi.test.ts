@@ -250,6 +250,7 @@ describe("components.schemas", () => {
         "ai",
         "allowedOrigins",
         "csat",
+        "emailContinuity",
         "links",
         "loginStatus",
         "notifyEmails",
@@ -262,6 +263,7 @@ describe("components.schemas", () => {
       ].sort(),
     );
     const settings = doc.components.schemas.Settings;
+    expect(Object.keys(schemaOf(settings.properties.emailContinuity).properties).sort()).toEqual(["chatUrl", "color", "delayMinutes", "enabled", "teamName"]);
     expect(schemaOf(settings.properties.loginStatus).enum.sort()).toEqual(["all", "logged_in"]);
     expect(Object.keys(schemaOf(settings.properties.officeHours).properties).sort()).toEqual(["closedMessage", "enabled", "timezone", "weekly"]);
     expect(schemaOf(schemaOf(settings.properties.ai).properties.handoff).enum.sort()).toEqual(["gorgias", "inbox", "message", "zendesk"]);

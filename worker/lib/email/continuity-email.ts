@@ -95,7 +95,7 @@ export async function composeContinuityEmail(input: ContinuityInput): Promise<Co
             >Continue the chat</a
           >
         </p>
-        <p style="font-size: 13px; color: #59636e;">${REPLY_HINT}</p>
+        <p style="font-size: 13px; color: #59636e;"><a href="mailto:${input.replyTo}" style="color: #59636e;">${REPLY_HINT}</a></p>
       </body>
     </html>`;
 
