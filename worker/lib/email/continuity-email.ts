@@ -5,6 +5,7 @@
 import { html } from "hono/html";
 import type { MessageT } from "../../../contract";
 import { PARLEY_MARKER_HEADER } from "./automatic";
+import { actionButton, DEFAULT_ACCENT, emailPage, oneLine } from "./layout";
 
 /** One shopper's email, as the send_email binding's object form takes it. */
 export type ContinuityEmail = {
@@ -38,11 +39,7 @@ export type ContinuityInput = {
   accentColor?: string | null;
 };
 
-const DEFAULT_ACCENT = "#1f6feb";
 const REPLY_HINT = "Reply to this email to answer.";
-
-/** A name as one line of plain text: a line break in a subject or a display name would start a new header. */
-const oneLine = (text: string) => text.replace(/[\s\p{Cc}]+/gu, " ").trim();
 
 const imageLabel = (index: number, count: number) => (count === 1 ? "Image" : `Image ${index + 1}`);
 
@@ -72,32 +69,19 @@ export async function composeContinuityEmail(input: ContinuityInput): Promise<Co
     "",
   ].join("\n");
 
-  const body = await html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>${heading}</title>
-      </head>
-      <body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; color: #1f2328; line-height: 1.5;">
-        <p style="font-size: 16px; margin: 0 0 12px;"><strong>${heading}</strong></p>
-        ${items.map(
-          (item) =>
-            html`<div style="margin: 0 0 12px; padding: 8px 12px; border-left: 3px solid ${accent}; background: #f6f8fa;">
-              <p style="margin: 0 0 4px; font-size: 13px; color: #59636e;"><strong>${item.author}</strong> · ${item.time}</p>
-              <p style="margin: 0;">${item.lines.map((line, index) => (index === 0 ? line : html`<br />${line}`))}</p>
-              ${item.images.map((image) => html`<p style="margin: 4px 0 0;"><a href="${image.url}">${image.label}</a></p>`)}
-            </div>`,
-        )}
-        <p style="margin: 16px 0;">
-          <a
-            href="${chatUrl}"
-            style="display: inline-block; padding: 8px 14px; background: ${accent}; color: #ffffff; text-decoration: none; border-radius: 6px;"
-            >Continue the chat</a
-          >
-        </p>
-        <p style="font-size: 13px; color: #59636e;"><a href="mailto:${input.replyTo}" style="color: #59636e;">${REPLY_HINT}</a></p>
-      </body>
-    </html>`;
+  const body = await emailPage(
+    heading,
+    html`${items.map(
+      (item) =>
+        html`<div style="margin: 0 0 12px; padding: 8px 12px; border-left: 3px solid ${accent}; background: #f6f8fa;">
+          <p style="margin: 0 0 4px; font-size: 13px; color: #59636e;"><strong>${item.author}</strong> · ${item.time}</p>
+          <p style="margin: 0;">${item.lines.map((line, index) => (index === 0 ? line : html`<br />${line}`))}</p>
+          ${item.images.map((image) => html`<p style="margin: 4px 0 0;"><a href="${image.url}">${image.label}</a></p>`)}
+        </div>`,
+    )}`,
+    actionButton(chatUrl, "Continue the chat", accent),
+    html`<p style="font-size: 13px; color: #59636e;"><a href="mailto:${input.replyTo}" style="color: #59636e;">${REPLY_HINT}</a></p>`,
+  );
 
   return {
     from: { name: team, email: input.from },
@@ -105,7 +89,7 @@ export async function composeContinuityEmail(input: ContinuityInput): Promise<Co
     replyTo: input.replyTo,
     subject: oneLine(count === 1 ? `New reply from ${team}` : `${count} new replies from ${team}`),
     text,
-    html: body.toString(),
+    html: body,
     headers: {
       // Marks the email as ours, so that it coming back in is known as a loop (automatic.ts).
       [PARLEY_MARKER_HEADER]: input.ticketId,

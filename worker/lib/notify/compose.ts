@@ -5,6 +5,7 @@ import { html } from "hono/html";
 import type { MessageT, TicketT } from "../../../contract";
 import { formatPhone } from "../../../contract/phone";
 import { previewOf } from "../../../contract/text";
+import { actionButton, emailPage, oneLine } from "../email/layout";
 
 export type NotificationKind = "new_ticket" | "customer_reply";
 
@@ -24,9 +25,6 @@ const WHY: Record<NotificationKind, string> = {
   new_ticket: "You get this email because your address is on Parley's list for new tickets.",
   customer_reply: "You get this email because you asked Parley to tell you when a customer writes in a ticket assigned to you.",
 };
-
-/** A name as one line of plain text: a line break in a subject would start a new header. */
-const oneLine = (text: string) => text.replace(/[\s\p{Cc}]+/gu, " ").trim();
 
 /** The customer as the team knows them: their name, and for SMS their number. */
 export function senderLabel(ticket: TicketT, phone: string | null): string {
@@ -79,32 +77,19 @@ export async function composeNotification(input: {
     "",
   ].join("\n");
 
-  const body = await html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>${heading}</title>
-      </head>
-      <body style="font-family: -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; color: #1f2328; line-height: 1.5;">
-        <p style="font-size: 16px; margin: 0 0 12px;"><strong>${heading}</strong></p>
-        ${previews.map((preview) => html`<blockquote style="margin: 0 0 8px; padding: 8px 12px; border-left: 3px solid #d0d7de; background: #f6f8fa;">${preview}</blockquote>`)}
-        <p style="margin: 16px 0;">
-          <a
-            href="${ticketUrl}"
-            style="display: inline-block; padding: 8px 14px; background: #1f6feb; color: #ffffff; text-decoration: none; border-radius: 6px;"
-            >Open the ticket</a
-          >
-        </p>
-        <p style="font-size: 12px; color: #59636e; margin-top: 24px;">${WHY[kind]} <a href="${unsubscribeUrl}" style="color: #59636e;">Unsubscribe</a></p>
-      </body>
-    </html>`;
+  const body = await emailPage(
+    heading,
+    html`${previews.map((preview) => html`<blockquote style="margin: 0 0 8px; padding: 8px 12px; border-left: 3px solid #d0d7de; background: #f6f8fa;">${preview}</blockquote>`)}`,
+    actionButton(ticketUrl, "Open the ticket"),
+    html`<p style="font-size: 12px; color: #59636e; margin-top: 24px;">${WHY[kind]} <a href="${unsubscribeUrl}" style="color: #59636e;">Unsubscribe</a></p>`,
+  );
 
   return {
     from: { name: "Parley", email: input.from },
     to: input.to,
     subject: subjectOf(kind, ticket, sender, messages),
     text,
-    html: body.toString(),
+    html: body,
     // RFC 8058: mail clients show their own unsubscribe button and POST to the link, no page involved.
     headers: { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
   };
