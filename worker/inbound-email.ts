@@ -5,6 +5,7 @@
 // emails coming back), and mail from anyone but the ticket's customer. Only an answer too large
 // to take is refused, so that its sender learns it did not arrive.
 import { MAX_UPLOAD_BYTES } from "../contract";
+import { hasVisibleText } from "../contract/text";
 import type { Participant, SendInput } from "../durable-objects/conversation/rpc";
 import { db } from "./db/client";
 import { openTicket } from "./lib/conversations";
@@ -45,12 +46,15 @@ export async function receiveEmail(message: ForwardableEmailMessage, env: Env): 
 
   const images = email.images.filter((image) => image.bytes.byteLength <= MAX_UPLOAD_BYTES).slice(0, MAX_IMAGES);
   const left = email.images.length - images.length;
+  const words = stripReply(email.text);
+  // Sent by mistake, or only the quoted email: nothing for the team to read.
+  if (!hasVisibleText(words) && images.length === 0) return { dropped: "nothing in it but the quoted email" };
   const owner = `customer:${profile.id}`;
   const stored = await Promise.all(images.map((image) => storeImage(env.UPLOADS, image.bytes, owner)));
   const input: SendInput = {
     // A delivery Email Routing makes again is the same message: stored once.
     clientId: `email:${(await sha256Hex(email.messageId ?? `${email.from} ${email.subject} ${email.text}`)).slice(0, 40)}`,
-    body: inboundBody(stripReply(email.text), left > 0 ? [`(${left} more image${left === 1 ? "" : "s"} left out: too many or too large)`] : [], images.length),
+    body: inboundBody(words, left > 0 ? [`(${left} more image${left === 1 ? "" : "s"} left out: too many or too large)`] : [], images.length),
     attachments: stored.flatMap((image) => (image ? [{ key: image.key }] : [])),
   };
   const customer: Participant = { side: "customer", id: profile.id, name: profile.name };

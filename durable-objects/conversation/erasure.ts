@@ -5,14 +5,13 @@
 // done: D1's row becomes a bare report count (the same write deletes the notes, the search
 // documents and the email and handoff logs), and the images go from R2.
 import { nowIso } from "../../worker/lib/ids";
+import { R2_DELETE_BATCH } from "../../worker/lib/uploads";
 import { answerClose } from "../sockets";
 import type { ConversationCore } from "./core";
 import type { D1Sync } from "./d1-sync";
 import type { Outbox } from "./outbox";
 import type { AttachmentT } from "../../contract";
 
-/** R2 deletes at most this many keys per call. */
-const R2_DELETE_BATCH = 1000;
 const MAX_BACKOFF_MS = 60_000;
 /** The close code of sockets on an erased conversation (4000–4999 are the application's). */
 const ERASED_CLOSE_CODE = 4404;

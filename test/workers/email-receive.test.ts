@@ -208,6 +208,10 @@ describe("what never reaches a ticket", () => {
     );
   });
 
+  it("an answer with nothing in it but the quoted email", async () => {
+    await expectDropped(({ address }) => incoming(plainReply(address, GMAIL_QUOTE.trimStart()), { from: SHOPPER, to: address }));
+  });
+
   it("an auto-reply, and bulk mail", async () => {
     await expectDropped(({ address }) =>
       incoming(plainReply(address, "I am away until Monday.", { "Auto-Submitted": "auto-replied" }), { from: SHOPPER, to: address }),

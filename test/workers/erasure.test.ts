@@ -89,6 +89,8 @@ async function seedCustomer(word: string) {
   const socket = await customerSocket(chat.id, shopper.token);
   await socket.nextOfType("hello");
   const customerImage = await upload({ token: shopper.token });
+  // Uploaded, then never sent: no message carries it.
+  const unsentImage = await upload({ token: shopper.token });
   socket.send({ type: "send", clientId: crypto.randomUUID(), body: `My ${word} scarf has a hole`, attachments: [{ key: customerImage.key }] });
   await socket.nextOfType("ack");
   const agentImage = await upload({ cookie: admin });
@@ -163,7 +165,7 @@ async function seedCustomer(word: string) {
     expect(await rows("SELECT ticket_id FROM ticket_replies WHERE ticket_id IN (?, ?)", chat.id, smsTicket)).toHaveLength(2);
     expect(await listed("mentioned=me", mentioned.cookie)).toEqual([chat.id]);
   }, 10_000);
-  return { shopper, phone, mentioned, chat: chat.id, smsTicket, images: [customerImage, agentImage, ...emailed.attachments] };
+  return { shopper, phone, mentioned, chat: chat.id, smsTicket, images: [customerImage, agentImage, unsentImage, ...emailed.attachments] };
 }
 
 const closedOn = async (client: Client) => eventually(async () => expect(client.closed?.code).toBe(4404));
@@ -235,7 +237,7 @@ describe("DELETE /api/profiles/:id", () => {
     expect(await rows("SELECT external_id, email, phone, name, erased_at IS NOT NULL AS erased FROM profiles WHERE id = ?", shopper.profileId)).toEqual([
       { external_id: null, email: null, phone: null, name: null, erased: 1 },
     ]);
-    for (const table of ["events"]) expect(await rows(`SELECT 1 FROM ${table} WHERE profile_id = ?`, shopper.profileId), table).toEqual([]);
+    for (const table of ["events", "customer_uploads"]) expect(await rows(`SELECT 1 FROM ${table} WHERE profile_id = ?`, shopper.profileId), table).toEqual([]);
     for (const table of ["notes", "mentions", "search_documents", "email_log", "handoffs", "webhook_deliveries", "ticket_labels"]) {
       expect(await rows(`SELECT 1 FROM ${table} WHERE ticket_id IN (?, ?)`, chat, smsTicket), table).toEqual([]);
     }

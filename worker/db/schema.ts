@@ -392,6 +392,20 @@ export const webhookDeliveries = sqliteTable(
   (t) => [index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt), index("webhook_deliveries_created_idx").on(t.createdAt)],
 );
 
+/**
+ * Images shoppers uploaded (POST /api/uploads with a widget token), by profile: an upload is not
+ * tied to a message until it is sent, and erasing the shopper must reach those never sent too.
+ */
+export const customerUploads = sqliteTable(
+  "customer_uploads",
+  {
+    key: text("key").primaryKey(),
+    profileId: text("profile_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("customer_uploads_profile_idx").on(t.profileId)],
+);
+
 /** Shopify webhook deliveries already applied, by X-Shopify-Webhook-Id: a retry is applied once. */
 export const shopifyDeliveries = sqliteTable("shopify_deliveries", {
   webhookId: text("webhook_id").primaryKey(),

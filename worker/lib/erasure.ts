@@ -1,13 +1,15 @@
 // Erasing a customer (spec v2 "Customer data rights", docs/data-rights.md). D1's share of it:
 // the profile is emptied (the row stays, because report counts point at it), its events go, and
 // each ticket's object erases its conversation and has D1's traces of it deleted with its last
-// write (ticketTraces). Every step may run again: a DELETE that failed halfway is sent again.
+// write (ticketTraces); then the shopper's uploads that no message carried. Every step may run
+// again: a DELETE that failed halfway is sent again.
 import { eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { emailLog, events, handoffs, mentions, notes, profiles, searchDocuments, ticketLabels, tickets, webhookDeliveries } from "../db/schema";
 import { nowIso } from "./ids";
 import { conversationStub } from "./stubs";
+import { deleteCustomerUploads } from "./uploads";
 
 /** Ticket objects asked at once. */
 const CONCURRENT_TICKETS = 10;
@@ -78,5 +80,7 @@ export async function eraseProfile(env: Env, database: Db, profileId: string): P
   }
   const rowsOnly = ticketIds.filter((_, index) => outcomes[index] === "unknown");
   if (rowsOnly.length > 0) await database.batch(eraseRowsOnly(database, rowsOnly, at) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  // The tickets' objects delete the images their messages carry; these are the shopper's uploads never sent.
+  await deleteCustomerUploads(env.UPLOADS, database, profileId);
   return outcomes.includes("owed") ? "owed" : "erased";
 }

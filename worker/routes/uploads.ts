@@ -11,7 +11,8 @@ import { widgetSurface } from "../middleware/origin";
 import { enforceLimit } from "../middleware/rate-limit";
 import { ApiError } from "../lib/errors";
 import { agentAuth, errors, json, widgetAuth } from "../lib/openapi";
-import { storeImage } from "../lib/uploads";
+import { db } from "../db/client";
+import { recordCustomerUpload, storeImage } from "../lib/uploads";
 import { audience, defineRoute } from "./audience";
 
 const tooLarge = () => new ApiError(413, "too_large", `An upload is at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`);
@@ -54,6 +55,7 @@ const uploadRoutes = [
       const stored = await storeImage(c.env.UPLOADS, bytes, ownerOf(c));
       if (!stored) throw new ApiError(415, "unsupported_media_type", "Only png, jpeg, gif and webp images can be uploaded.");
       const { key, contentType } = stored;
+      if (!c.var.agent) await recordCustomerUpload(db(c.env.DB), key, (c.var.widget as { profileId: string }).profileId);
       return c.json({ key, url: `${new URL(c.req.url).origin}/api/uploads/${key}`, contentType, size: bytes.byteLength }, 201);
     },
   ),
