@@ -47,14 +47,14 @@ describe("composeContinuityEmail", () => {
       from: { name: "Borås Shop", email: "support@shop.test" },
       to: "ada@example.com",
       replyTo: REPLY_TO,
-      subject: "2 new replies from Borås Shop",
+      subject: "2 nya svar från Borås Shop",
       text: undefined,
       html: undefined,
       headers: { "X-Parley-Ticket": TICKET, "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply" },
     });
     expect(email.text).toBe(
       [
-        "You have 2 new replies from Borås Shop:",
+        "Du har fått 2 nya svar från Borås Shop:",
         "",
         "Kim (4 mars 2025 09:12):",
         "Hi Ada,",
@@ -62,12 +62,12 @@ describe("composeContinuityEmail", () => {
         "",
         "Borås Shop (4 mars 2025 09:13):",
         'Here it is <script>alert("x")</script> & more',
-        `Image 1: https://parley.shop.test/api/uploads/${"a".repeat(32)}`,
-        `Image 2: https://parley.shop.test/api/uploads/${"b".repeat(32)}`,
+        `Bild 1: https://parley.shop.test/api/uploads/${"a".repeat(32)}`,
+        `Bild 2: https://parley.shop.test/api/uploads/${"b".repeat(32)}`,
         "",
-        "Continue the chat: https://shop.test/?parley=open",
+        "Fortsätt chatten: https://shop.test/?parley=open",
         "",
-        "Reply to this email to answer.",
+        "Svara på det här mejlet för att svara oss.",
         "",
       ].join("\n"),
     );
@@ -78,11 +78,13 @@ describe("composeContinuityEmail", () => {
     expect(html).not.toContain("<script>");
     expect(html).toContain("Here it is &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more");
     expect(html).toContain("Hi Ada,<br />Would size M work?");
-    expect(html).toContain(`<a href="https://parley.shop.test/api/uploads/${"b".repeat(32)}">Image 2</a>`);
+    expect(html).toContain('<html lang="sv">');
+    expect(html).toContain(`<a href="https://parley.shop.test/api/uploads/${"b".repeat(32)}">Bild 2</a>`);
     expect(html).toContain('href="https://shop.test/?parley=open"');
     expect(html).toContain("background: #AA3366;");
     expect(html).toContain("<strong>Kim</strong> · 4 mars 2025 09:12");
-    expect(html).toContain(`<a href="mailto:${REPLY_TO}" style="color: #59636e;">Reply to this email to answer.</a>`);
+    expect(html).toContain(`<a href="mailto:${REPLY_TO}" style="color: #59636e;">Svara på det här mejlet för att svara oss.</a>`);
+    expect(html).toContain(">Fortsätt chatten</a");
   });
 
   it("says 'New reply' for one, names the team for an unnamed agent, and falls back to Parley's blue for a non-colour", async () => {
@@ -110,6 +112,35 @@ describe("composeContinuityEmail", () => {
     );
     expect(email.html).toContain("background: #1f6feb;");
     expect(email.html).not.toContain("evil.test");
+  });
+
+  it("speaks each language the widget speaks, one reply or several, and English for any other", async () => {
+    const subjects = async (locale: string) =>
+      Promise.all(
+        [1, 3].map(
+          async (count) =>
+            (await composeContinuityEmail({ ...INPUT, locale, replies: INPUT.replies.slice(0, 1).concat(Array(count - 1).fill(INPUT.replies[1])) })).subject,
+        ),
+      );
+    expect(
+      Object.fromEntries(
+        await Promise.all(["en", "sv", "da", "nb", "fi", "de", "fr", "es", "nl", "pt-BR"].map(async (locale) => [locale, await subjects(locale)])),
+      ),
+    ).toEqual({
+      en: ["New reply from Borås Shop", "3 new replies from Borås Shop"],
+      sv: ["Nytt svar från Borås Shop", "3 nya svar från Borås Shop"],
+      da: ["Nyt svar fra Borås Shop", "3 nye svar fra Borås Shop"],
+      nb: ["Nytt svar fra Borås Shop", "3 nye svar fra Borås Shop"],
+      fi: ["Uusi vastaus – Borås Shop", "3 uutta vastausta – Borås Shop"],
+      de: ["Neue Antwort von Borås Shop", "3 neue Antworten von Borås Shop"],
+      fr: ["Nouvelle réponse de Borås Shop", "3 nouvelles réponses de Borås Shop"],
+      es: ["Nueva respuesta de Borås Shop", "3 respuestas nuevas de Borås Shop"],
+      nl: ["Nieuw antwoord van Borås Shop", "3 nieuwe antwoorden van Borås Shop"],
+      "pt-BR": ["New reply from Borås Shop", "3 new replies from Borås Shop"],
+    });
+    const german = await composeContinuityEmail({ ...INPUT, locale: "de-AT" });
+    expect(german.text.split("\n")[0]).toBe("Sie haben 2 neue Antworten von Borås Shop:");
+    expect(german.html).toContain('<html lang="de">');
   });
 
   it("refuses a chat URL that is not http(s), and a locale or time zone that is none", async () => {

@@ -5,6 +5,8 @@
 import { html } from "hono/html";
 import type { MessageT } from "../../../contract";
 import { PARLEY_MARKER_HEADER } from "./automatic";
+import { shippedLocale } from "../../../contract/locales";
+import { continuityTexts } from "./continuity-texts";
 import { actionButton, DEFAULT_ACCENT, emailPage, oneLine } from "./layout";
 
 /** One shopper's email, as the send_email binding's object form takes it. */
@@ -32,16 +34,15 @@ export type ContinuityInput = {
   replyTo: string;
   /** Where the shopper goes on with the chat on the store: http(s) only. */
   chatUrl: string;
-  /** The shopper's locale and the store's time zone, for the replies' times; an invalid one throws a RangeError. */
+  /**
+   * The shopper's locale (the email's language, English where Parley does not ship it, and the
+   * replies' times) and the store's time zone; an invalid one throws a RangeError.
+   */
   locale: string;
   timeZone: string;
   /** The widget's accent colour (#rrggbb) for the button; Parley's blue when unset or not a colour. */
   accentColor?: string | null;
 };
-
-const REPLY_HINT = "Reply to this email to answer.";
-
-const imageLabel = (index: number, count: number) => (count === 1 ? "Image" : `Image ${index + 1}`);
 
 export async function composeContinuityEmail(input: ContinuityInput): Promise<ContinuityEmail> {
   const { replies, chatUrl } = input;
@@ -50,27 +51,28 @@ export async function composeContinuityEmail(input: ContinuityInput): Promise<Co
   const accent = /^#[0-9a-f]{6}$/i.test(input.accentColor ?? "") ? input.accentColor! : DEFAULT_ACCENT;
   const time = new Intl.DateTimeFormat(input.locale, { dateStyle: "medium", timeStyle: "short", timeZone: input.timeZone });
   const count = replies.length;
-  const heading = count === 1 ? `You have a new reply from ${team}` : `You have ${count} new replies from ${team}`;
+  const t = continuityTexts(input.locale);
+  const heading = t.heading(count, team);
 
   const items = replies.map((reply) => ({
     author: oneLine(reply.author.name ?? "") || team,
     time: time.format(new Date(reply.createdAt)),
     lines: reply.body.replace(/\r\n?/g, "\n").split("\n"),
-    images: reply.attachments.map((attachment, index, all) => ({ label: imageLabel(index, all.length), url: attachment.url })),
+    images: reply.attachments.map((attachment, index, all) => ({ label: t.image(all.length === 1 ? null : index + 1), url: attachment.url })),
   }));
 
   const text = [
     `${heading}:`,
     "",
     ...items.flatMap((item) => [`${item.author} (${item.time}):`, ...item.lines, ...item.images.map((image) => `${image.label}: ${image.url}`), ""]),
-    `Continue the chat: ${chatUrl}`,
+    `${t.continueChat}: ${chatUrl}`,
     "",
-    REPLY_HINT,
+    t.replyHint,
     "",
   ].join("\n");
 
   const body = await emailPage(
-    heading,
+    { heading, lang: shippedLocale(input.locale) ?? "en" },
     html`${items.map(
       (item) =>
         html`<div style="margin: 0 0 12px; padding: 8px 12px; border-left: 3px solid ${accent}; background: #f6f8fa;">
@@ -79,15 +81,15 @@ export async function composeContinuityEmail(input: ContinuityInput): Promise<Co
           ${item.images.map((image) => html`<p style="margin: 4px 0 0;"><a href="${image.url}">${image.label}</a></p>`)}
         </div>`,
     )}`,
-    actionButton(chatUrl, "Continue the chat", accent),
-    html`<p style="font-size: 13px; color: #59636e;"><a href="mailto:${input.replyTo}" style="color: #59636e;">${REPLY_HINT}</a></p>`,
+    actionButton(chatUrl, t.continueChat, accent),
+    html`<p style="font-size: 13px; color: #59636e;"><a href="mailto:${input.replyTo}" style="color: #59636e;">${t.replyHint}</a></p>`,
   );
 
   return {
     from: { name: team, email: input.from },
     to: input.to,
     replyTo: input.replyTo,
-    subject: oneLine(count === 1 ? `New reply from ${team}` : `${count} new replies from ${team}`),
+    subject: oneLine(t.subject(count, team)),
     text,
     html: body,
     headers: {

@@ -20,10 +20,10 @@ export const actionButton = (href: string, label: string, color = DEFAULT_ACCENT
     >
   </p>`;
 
-/** The whole HTML part: the heading, then the fragments in order. */
-export async function emailPage(heading: string, ...content: Fragment[]): Promise<string> {
+/** The whole HTML part, in the email's language: the heading, then the fragments in order. */
+export async function emailPage({ heading, lang }: { heading: string; lang: string }, ...content: Fragment[]): Promise<string> {
   const page = await html`<!doctype html>
-    <html lang="en">
+    <html lang="${lang}">
       <head>
         <meta charset="utf-8" />
         <title>${heading}</title>

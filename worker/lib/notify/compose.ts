@@ -78,7 +78,8 @@ export async function composeNotification(input: {
   ].join("\n");
 
   const body = await emailPage(
-    heading,
+    // The team's own emails are in English, as the inbox is.
+    { heading, lang: "en" },
     html`${previews.map((preview) => html`<blockquote style="margin: 0 0 8px; padding: 8px 12px; border-left: 3px solid #d0d7de; background: #f6f8fa;">${preview}</blockquote>`)}`,
     actionButton(ticketUrl, "Open the ticket"),
     html`<p style="font-size: 12px; color: #59636e; margin-top: 24px;">${WHY[kind]} <a href="${unsubscribeUrl}" style="color: #59636e;">Unsubscribe</a></p>`,
