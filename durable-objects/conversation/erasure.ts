@@ -5,7 +5,7 @@
 // done: D1's row becomes a bare report count (the same write deletes the notes, the search
 // documents and the email and handoff logs), and the images go from R2.
 import { nowIso } from "../../worker/lib/ids";
-import { R2_DELETE_BATCH } from "../../worker/lib/uploads";
+import { deleteImages } from "../../worker/lib/uploads";
 import { answerClose } from "../sockets";
 import type { ConversationCore } from "./core";
 import type { D1Sync } from "./d1-sync";
@@ -92,9 +92,9 @@ export class Erasure {
     const state = this.core.state!;
     const erasure = state.erasure!;
     try {
-      while (erasure.uploads.length > 0) {
-        await this.core.env.UPLOADS.delete(erasure.uploads.slice(0, R2_DELETE_BATCH));
-        erasure.uploads = erasure.uploads.slice(R2_DELETE_BATCH);
+      if (erasure.uploads.length > 0) {
+        await deleteImages(this.core.env.UPLOADS, erasure.uploads);
+        erasure.uploads = [];
         this.core.saveQuietly();
       }
       this.uploadFailures = 0;

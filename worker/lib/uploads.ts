@@ -24,13 +24,18 @@ export async function recordCustomerUpload(database: Db, key: string, profileId:
 }
 
 /** R2 deletes at most this many keys per call. */
-export const R2_DELETE_BATCH = 1000;
+const R2_DELETE_BATCH = 1000;
+
+/** Deletes the images from R2, as many calls as it takes; keys already gone are no error, so a retry may repeat some. */
+export async function deleteImages(bucket: R2Bucket, keys: string[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += R2_DELETE_BATCH) await bucket.delete(keys.slice(start, start + R2_DELETE_BATCH));
+}
 
 /** Deletes every image the shopper uploaded, sent or not, and the record of them. */
 export async function deleteCustomerUploads(bucket: R2Bucket, database: Db, profileId: string): Promise<void> {
   const keys = (await database.select({ key: customerUploads.key }).from(customerUploads).where(eq(customerUploads.profileId, profileId))).map(
     (row) => row.key,
   );
-  for (let start = 0; start < keys.length; start += R2_DELETE_BATCH) await bucket.delete(keys.slice(start, start + R2_DELETE_BATCH));
+  await deleteImages(bucket, keys);
   await database.delete(customerUploads).where(eq(customerUploads.profileId, profileId));
 }
