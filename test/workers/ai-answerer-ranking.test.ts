@@ -60,6 +60,23 @@ describe("passages and ranking", () => {
     expect(rankPassages("washbasin?", [faqPassage({ id: "m", question: "Can I machine wash it?", answer: "No." })], 3)).toEqual([]);
   });
 
+  it("reads two Nordic question words as the store's compound of them, ahead of a passage with one part", () => {
+    const knowledge = [
+      faqPassage({ id: "payment", question: "Vilka betalsätt tar ni emot?", answer: "Kort, Klarna, Swish och PayPal." }),
+      faqPassage({ id: "damaged", question: "Vad gör jag om min vara kom fram skadad?", answer: "Skicka ett foto så betalar vi tillbaka pengarna." }),
+    ];
+    // "betala" alone is in the damaged-item answer; "sätt" + "betala" is "betalsätt".
+    const ranked = rankPassages("vilka sätt kan man betala på", knowledge, 2);
+    expect(ranked[0]?.passage.id).toBe("payment");
+    expect(ranked[0]!.confidence).toBeGreaterThan(ranked[1]?.confidence ?? 0);
+    // Either order, with a linking -s-: "kort present" is "presentkort".
+    const gift = [faqPassage({ id: "gift", question: "Säljer ni presentkort?", answer: "Ja, digitala från 200 kr." }), ...knowledge];
+    expect(rankPassages("kan man köpa kort som present", gift, 1)[0]?.passage.id).toBe("gift");
+    // English writes its compounds apart, and a compound of two English words is not one term.
+    const english = [faqPassage({ id: "m", question: "Which payment methods do you take?", answer: "Cards." })];
+    expect(rankPassages("what methods of payment", english, 1)[0]?.passage.id).toBe("m");
+  });
+
   it("prefers passages in the question's language", () => {
     expect(rankPassages("Can I pay with Apple Pay?", PASSAGES, 1)[0]?.passage.id).toBe("faq-payment");
     expect(rankPassages("Kan jag betala med Apple Pay?", PASSAGES, 1)[0]?.passage.id).toBe("faq-sv-betalning");

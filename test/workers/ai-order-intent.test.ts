@@ -95,6 +95,8 @@ const NOT_ABOUT_THEIR_ORDER = [
   "I got my parcel but the socks are defective",
   "the socks in my delivery were stained when I got them",
   "I received my order yesterday but the parka smells weird",
+  "the package came all wet and now the jumper stinks",
+  "my delivery was soaked through, the scarf is ruined",
   "when I opened my parcel the sweater was the wrong one",
   "my package came ripped open",
   "the item was scratched when i unpacked it",
@@ -133,6 +135,7 @@ const NOT_ABOUT_THEIR_ORDER = [
   "mitt returpaket har kommit fram till er, när får jag pengarna?",
   "jag fick mitt paket igår men jackan luktar konstigt",
   "när jag öppnade paketet var dragkedjan sönder",
+  "paketet kom fram helt blött och tröjan luktar mögel",
   "får jag spårningsnummer när jag beställer?",
   "Vad händer om mitt paket försvinner?",
 ];

@@ -72,8 +72,9 @@ const HYPOTHETICAL_PHRASES = [
 ];
 
 const COMPLAINTS = `wrong incorrect damaged damage broken broke defective defect faulty torn ripped hole stain dirty
-  crushed scratched missing complaint compensation
-  fel felaktig trasig sönder skadad defekt hål fläck smutsig saknas saknade reklamation reklamera klagomål ersättning`;
+  crushed scratched missing complaint compensation wet soaked soaking damp smell smells smelly stink stinks mouldy moldy ruined
+  fel felaktig trasig sönder skadad defekt hål fläck smutsig saknas saknade reklamation reklamera klagomål ersättning
+  blöt blött blöta fuktig luktar lukt stinker möglig mögel förstörd förstört`;
 const CHANGES = `return refund exchange swap cancel change modify edit add adds added adding remove address confirmation
   returnera retur återbetalning byta byte bytt avbryta avboka ångra ändra ändring adress bekräftelse`;
 const MONEY = `pay paid payment charge charged card klarna swish cost price fee free tax vat duty discount code coupon

@@ -4,7 +4,7 @@
 // The index is built per request from the store's passages (tens to a few hundred); only each
 // passage's word analysis is memoised (see `analysePassage`). The test measures both.
 import type { ArticleTranslationsT, FaqTranslationsT, Locale } from "../../../contract";
-import { analyse, editDistance, isWeakWord, term, TEXT_LANGUAGES, textLanguageOf, words, type TextLanguage } from "./text";
+import { analyse, editDistance, isWeakWord, stem, term, TEXT_LANGUAGES, textLanguageOf, words, type TextLanguage } from "./text";
 import type { Passage } from "./types";
 
 export type FaqInput = { id: string; question: string; answer: string };
@@ -134,6 +134,8 @@ type QuestionTerm = { term: string; weak: boolean };
  * unknown words costs a few milliseconds, not hundreds.
  */
 const MAX_QUESTION_WORDS = 40;
+/** Informative words at most this far apart may be the parts of one compound ("sätt [att] betala"). */
+const COMPOUND_WORD_DISTANCE = 2;
 
 /** What a passage's words come to, for the index: read-only, shared between requests. */
 type AnalysedPassage = {
@@ -290,16 +292,52 @@ class PassageIndex {
   }
 
   /**
+   * Two question words the passages write as one compound ("sätt att betala" for "betalsätt",
+   * "present kort" for "presentkort"): the compound's term, in either order, the first part
+   * whole or stemmed ("betal|sätt"), with or without a linking -s-. Not in English, which
+   * writes its compounds apart.
+   */
+  private compoundOf(first: string, second: string, language: TextLanguage): string | null {
+    if (language === "en" || first.length < 3 || second.length < 3) return null;
+    for (const [head, tail] of [
+      [first, second],
+      [second, first],
+    ] as const) {
+      for (const start of new Set([head, stem(head, language)])) {
+        for (const link of ["", "s"]) {
+          const t = term(`${start}${link}${tail}`, language);
+          if (this.known(t)) return t;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
    * The question's terms, each once; weak only if every word that gave it is weak. Only the first
-   * MAX_QUESTION_WORDS informative words count.
+   * MAX_QUESTION_WORDS informative words count. Two words near each other that make a compound
+   * of the passages count as that compound alone, a strong term even when one of them is weak
+   * ("sätt"): otherwise a passage with just one of the parts ("betalar") covers the question
+   * better than the one that says both.
    */
   private questionTerms(question: string, locale: Locale | null): QuestionTerm[] {
-    const { language, words: informative } = analyse(question, locale);
+    const { language, words: analysed } = analyse(question, locale);
+    const informative = analysed.slice(0, MAX_QUESTION_WORDS);
     const terms = new Map<string, boolean>();
-    for (const word of informative.slice(0, MAX_QUESTION_WORDS)) {
+    const joined = new Set<number>();
+    informative.forEach((word, i) => {
+      for (let j = i + 1; j <= i + COMPOUND_WORD_DISTANCE && j < informative.length && !joined.has(i); j++) {
+        const compound = joined.has(j) ? null : this.compoundOf(word, informative[j]!, language);
+        if (compound === null) continue;
+        terms.set(compound, false);
+        joined.add(i).add(j);
+      }
+    });
+    informative.forEach((word, i) => {
+      if (joined.has(i)) return;
       const weak = isWeakWord(word, language);
       for (const t of this.resolve(word, language)) terms.set(t, (terms.get(t) ?? true) && weak);
-    }
+    });
     return [...terms].map(([t, weak]) => ({ term: t, weak }));
   }
 
