@@ -30,6 +30,9 @@ export class ConversationCore {
   private readonly dueSources: DueSource[] = [];
   /** When the owed D1 write is due (memory only: after a wake-up, owed is version > synced). */
   syncDueAt: number | null = null;
+  /** When the first change the owed write carries was made, and the latest (memory only). */
+  private firstOwedChangeAt = 0;
+  private lastChangeAt = 0;
   /** The alarm as last read or set; undefined until first needed after a wake-up. */
   private alarmAt: number | null | undefined;
   private writing = false;
@@ -143,18 +146,40 @@ export class ConversationCore {
     this.summary = undefined;
     const now = Date.now();
     this.syncDueAt = now;
+    // Owed at once: whatever changes come on its heels, no burst holds this write back.
+    this.firstOwedChangeAt = this.lastChangeAt = 0;
     void this.ctx.storage.setAlarm(now);
     this.alarmAt = now;
   }
 
   /**
-   * D1 is owed the newest version: a burst of changes waits D1_SYNC_DELAY_MS to become one
-   * write, no sooner than MIN_SYNC_INTERVAL_MS after the previous one.
+   * D1 is owed the newest version: a change waits D1_SYNC_DELAY_MS for the rest of its burst, no
+   * sooner than MIN_SYNC_INTERVAL_MS after the previous write.
    */
   private oweSync(): void {
+    const now = Date.now();
+    this.lastChangeAt = now;
     if (this.syncDueAt !== null) return;
-    const delay = Number(this.env.D1_SYNC_DELAY_MS ?? DEFAULT_SYNC_DELAY_MS);
-    this.syncDueAt = Math.max(Date.now() + delay, this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+    this.firstOwedChangeAt = now;
+    this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+  }
+
+  /**
+   * The owed write is due, but its burst is still going (changes keep coming, the latest younger
+   * than D1_SYNC_DELAY_MS): it moves to the end of the burst's first second, so that a burst of
+   * up to a second is one write, and still no change waits longer than that. True when it moved.
+   */
+  holdSyncForBurst(): boolean {
+    const now = Date.now();
+    const latest = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
+    const going = this.lastChangeAt > this.firstOwedChangeAt && now - this.lastChangeAt < this.syncDelay();
+    if (!going || now >= latest) return false;
+    this.syncDueAt = latest;
+    return true;
+  }
+
+  private syncDelay(): number {
+    return Number(this.env.D1_SYNC_DELAY_MS ?? DEFAULT_SYNC_DELAY_MS);
   }
 
   // ---- sockets -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TicketT } from "../../contract";
-import { addAgent, agentSocket, call, Client, connect, customer, customerSocket, expectError, json, login, sleep, startChat } from "./helpers";
+import { addAgent, agentSocket, call, Client, connect, customer, customerSocket, expectError, json, login, sendAndWait, sleep, startChat } from "./helpers";
 
 const inboxSocket = (cookie: string, since?: number) => connect(`/api/inbox/ws${since === undefined ? "" : `?since=${since}`}`, { cookie });
 
@@ -223,6 +223,42 @@ describe("inbox frames and counts", () => {
     lastRev = woke.rev;
     a.close();
   }, 15_000);
+
+  it("announces a burst of messages once, when it ends, within about a second of its first message", async () => {
+    const a = await inboxSocket(admin);
+    await a.nextOfType("counts");
+    const shopper = await customer();
+    const ticket = await startChat(shopper.token);
+    const chat = await customerSocket(ticket.id, shopper.token);
+    await chat.nextOfType("hello");
+    // The first message brings the ticket into the inbox, a change of its own.
+    await sendAndWait(chat, "opening", "hello?");
+    const opened = await ticketChange(a, ticket.id, (t) => t.preview === "hello?");
+    // Past a second after that write, so that the burst's first change waits only the sync delay (250 ms).
+    await sleep(1100);
+
+    // Six messages over about 400 ms: longer than the sync delay, shorter than a second.
+    const started = Date.now();
+    for (let i = 1; i <= 6; i++) {
+      if (i > 1) await sleep(70);
+      expect(await sendAndWait(chat, `burst-${i}`, `burst ${i}`)).toMatchObject({ type: "ack" });
+    }
+    const burstMs = Date.now() - started;
+    expect(burstMs, "the burst must end within a second of its first message").toBeLessThan(900);
+    const burst = await ticketChange(a, ticket.id);
+    const announcedAfter = Date.now() - started;
+    expect(burst.ticket.preview).toBe("burst 6");
+    // A second, plus the write itself on a busy machine.
+    expect(announcedAfter).toBeLessThan(2500);
+
+    // Nothing followed it: the burst was one change.
+    await sleep(1500);
+    const changes = a.frames.filter((f) => f.type === "ticket" && f.ticket.id === ticket.id && f.rev > opened.rev);
+    expect(changes.map((f) => f.ticket.preview)).toEqual(["burst 6"]);
+    lastRev = burst.rev;
+    chat.close();
+    a.close();
+  }, 20_000);
 });
 
 describe("inbox catch-up racing a live change", () => {

@@ -125,7 +125,11 @@ describe("labels", () => {
   it("filters by label (any case), with status, assignee and channel filters, and pages with the cursor", async () => {
     for (const ticket of tickets) await json(await patch(ticket.id, { labels: ["VIP", "bug"] }), 200);
     await json(await patch(tickets[2]!.id, { status: "snoozed", snoozeUntil: "2099-01-01T00:00:00.000Z", assigneeId: null }), 200);
-    await eventually(async () => expect((await list("label=vip&status=open")).tickets).toHaveLength(3));
+    // Every ticket's write has landed: three open ones, and the snoozed one.
+    await eventually(async () => {
+      expect((await list("label=vip&status=open")).tickets).toHaveLength(3);
+      expect((await list("label=vip&status=snoozed")).tickets).toHaveLength(1);
+    });
 
     const newestFirst = [...tickets].reverse();
     const openOnes = newestFirst.filter((ticket) => ticket.id !== tickets[2]!.id).map((ticket) => ticket.id);
