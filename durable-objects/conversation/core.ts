@@ -165,14 +165,15 @@ export class ConversationCore {
   }
 
   /**
-   * The owed write is due, but its burst is still going (changes keep coming, the latest younger
-   * than D1_SYNC_DELAY_MS): it moves to the end of the burst's first second, so that a burst of
-   * up to a second is one write, and still no change waits longer than that. True when it moved.
+   * The owed write is due, but its burst is still going (changes keep coming: the latest came in
+   * the second half of D1_SYNC_DELAY_MS, not just on the heels of the first, as an automatic
+   * reply does): it moves to the end of the burst's first second, so that a burst of up to a
+   * second is one write, and still no change waits longer than that. True when it moved.
    */
   holdSyncForBurst(): boolean {
     const now = Date.now();
     const latest = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
-    const going = this.lastChangeAt > this.firstOwedChangeAt && now - this.lastChangeAt < this.syncDelay();
+    const going = this.lastChangeAt > this.firstOwedChangeAt && now - this.lastChangeAt < this.syncDelay() / 2;
     if (!going || now >= latest) return false;
     this.syncDueAt = latest;
     return true;
