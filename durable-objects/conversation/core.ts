@@ -209,7 +209,8 @@ export class ConversationCore {
     for (const source of this.dueSources) next = Math.min(next, source() ?? Infinity);
     if (next === Infinity) return;
     if (this.alarmAt != null && this.alarmAt <= next) return;
-    this.alarmAt ??= await this.ctx.storage.getAlarm();
+    // Null is known too (it fired, or the last read found none): only undefined is read again.
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || this.alarmAt > next) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
