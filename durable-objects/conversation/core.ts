@@ -30,12 +30,11 @@ export class ConversationCore {
   private readonly dueSources: DueSource[] = [];
   /** When the owed D1 write is due (memory only: after a wake-up, owed is version > synced). */
   syncDueAt: number | null = null;
-  /** When the first change the owed write carries was made (memory only). */
+  /** When the first change the owed write carries was made, and the latest (memory only). */
   private firstOwedChangeAt = 0;
+  private lastChangeAt = 0;
   /** The alarm as last read or set; undefined until first needed after a wake-up. */
   private alarmAt: number | null | undefined;
-  /** A burst moved the owed write later: the alarm armed for it would wake the object for nothing. */
-  private alarmEarly = false;
   private writing = false;
 
   constructor(
@@ -148,30 +147,36 @@ export class ConversationCore {
     const now = Date.now();
     this.syncDueAt = now;
     // Owed at once: whatever changes come on its heels, no burst holds this write back.
-    this.firstOwedChangeAt = 0;
+    this.firstOwedChangeAt = this.lastChangeAt = 0;
     void this.ctx.storage.setAlarm(now);
     this.alarmAt = now;
   }
 
   /**
    * D1 is owed the newest version: a change waits D1_SYNC_DELAY_MS for the rest of its burst, no
-   * sooner than MIN_SYNC_INTERVAL_MS after the previous write. A change in the second half of
-   * that wait (not just on the heels of the first, as an automatic reply comes) means the burst
-   * is still going: the write moves to a second after the burst's first change, so that a burst
-   * of up to a second is one write, and still no change waits longer than that.
+   * sooner than MIN_SYNC_INTERVAL_MS after the previous write.
    */
   private oweSync(): void {
     const now = Date.now();
-    if (this.syncDueAt === null) {
-      this.firstOwedChangeAt = now;
-      this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
-      return;
-    }
-    const endOfBurst = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
-    if (now > this.firstOwedChangeAt && this.syncDueAt - now < this.syncDelay() / 2 && this.syncDueAt < endOfBurst) {
-      this.syncDueAt = endOfBurst;
-      this.alarmEarly = true;
-    }
+    this.lastChangeAt = now;
+    if (this.syncDueAt !== null) return;
+    this.firstOwedChangeAt = now;
+    this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+  }
+
+  /**
+   * The owed write is due, but its burst is still going (changes keep coming: the latest came in
+   * the second half of D1_SYNC_DELAY_MS, not just on the heels of the first, as an automatic
+   * reply does): it moves to the end of the burst's first second, so that a burst of up to a
+   * second is one write, and still no change waits longer than that. True when it moved.
+   */
+  holdSyncForBurst(): boolean {
+    const now = Date.now();
+    const latest = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
+    const going = this.lastChangeAt > this.firstOwedChangeAt && now - this.lastChangeAt < this.syncDelay() / 2;
+    if (!going || now >= latest) return false;
+    this.syncDueAt = latest;
+    return true;
   }
 
   private syncDelay(): number {
@@ -197,19 +202,16 @@ export class ConversationCore {
 
   /**
    * Makes sure the alarm fires by the earliest due time. A burst of changes finds the alarm
-   * already armed early enough and costs no storage call, except once, when it moves the write
-   * later: the alarm moves with it.
+   * already armed early enough and costs no storage call.
    */
   async schedule(): Promise<void> {
     let next = this.syncDueAt ?? Infinity;
     for (const source of this.dueSources) next = Math.min(next, source() ?? Infinity);
-    const later = this.alarmEarly && next !== Infinity;
-    this.alarmEarly = false;
     if (next === Infinity) return;
-    if (this.alarmAt != null && (this.alarmAt === next || (this.alarmAt < next && !later))) return;
+    if (this.alarmAt != null && this.alarmAt <= next) return;
     // Null is known too (it fired, or the last read found none): only undefined is read again.
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || this.alarmAt > next || (later && this.alarmAt < next)) {
+    if (this.alarmAt === null || this.alarmAt > next) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
     }
