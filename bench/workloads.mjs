@@ -42,15 +42,20 @@ async function untilIdle(target) {
   }
 }
 
-/** The server CPU time (ms) that `work` costs, from an idle server to an idle server; `idle` false when either end never went idle. */
+/**
+ * The server CPU time (ms) that `work` costs, from an idle server to an idle server; `idle` false
+ * when either end never went idle. `deferredCpuMs`: its part after `work` ended (the work the
+ * server put off, such as D1 writes).
+ */
 async function cpuOf(target, work) {
   const before = await untilIdle(target);
   // bench:profile's CPU profile covers the same window.
   await target.profiler?.start();
   const result = await work();
+  const ended = target.cpuMs();
   const after = await untilIdle(target);
   await target.profiler?.stop();
-  return { result, cpuMs: after.cpu - before.cpu, idle: before.idle && after.idle };
+  return { result, cpuMs: after.cpu - before.cpu, deferredCpuMs: after.cpu - ended, idle: before.idle && after.idle };
 }
 
 /**
@@ -85,12 +90,12 @@ export async function latencyRun(target, round, conversationCount = WORKLOAD.lat
       samples.push(at - sentAt);
     }
   };
-  const { cpuMs, idle } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
+  const { cpuMs, deferredCpuMs, idle } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
   for (const { customer, agent } of conversations) {
     customer.close();
     agent.close();
   }
-  return { samples, cpuMs, idle, messages: conversationCount * messageCount };
+  return { samples, cpuMs, deferredCpuMs, idle, messages: conversationCount * messageCount };
 }
 
 /** b. One customer socket sends everything at once; acks must come back in order, one per send. */
@@ -152,10 +157,10 @@ async function burst(customer, agent, count, tag) {
 export async function throughputRun(target, round) {
   const { customer, agent } = await openConversation(target, round, "hot");
   await burst(customer, agent, WORKLOAD.hotWarmup, "warmburst-");
-  const { result, cpuMs, idle } = await cpuOf(target, () => burst(customer, agent, WORKLOAD.hotMessages, "hot-"));
+  const { result, cpuMs, deferredCpuMs, idle } = await cpuOf(target, () => burst(customer, agent, WORKLOAD.hotMessages, "hot-"));
   customer.close();
   agent.close();
-  return { ...result, cpuMs, idle, messages: result.count };
+  return { ...result, cpuMs, deferredCpuMs, idle, messages: result.count };
 }
 
 /** One timed GET, to the last byte of the body. */
