@@ -263,6 +263,24 @@ describe("agent inbox in a browser", { timeout: 45_000 }, () => {
         );
       });
 
+      // A file that is not an image is refused in its preview and holds the reply back; each preview can be removed.
+      await page.getByTestId("attach-input").setInputFiles([
+        { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image") },
+        { name: "kept.png", mimeType: "image/png", buffer: png },
+      ]);
+      const previews = page.getByTestId("attachment-preview");
+      await count(previews, 2);
+      await text(previews.first().locator(".error"), "Only PNG, JPEG, GIF and WebP images can be sent.");
+      await attribute(previews.nth(1), "data-uploaded", "true", 10_000);
+      await input.fill("Not sent while a refused file is in it");
+      await attribute(page.getByTestId("composer-send"), "disabled", "");
+      await page.getByRole("button", { name: "Remove notes.txt" }).click();
+      await count(previews, 1);
+      await attribute(page.getByTestId("composer-send"), "disabled", null);
+      await previews.getByTestId("attachment-remove").click();
+      await count(previews, 0);
+      await input.fill("");
+
       const stored = await messagesOf(customer.ticketId);
       expect(stored.filter((m) => m.author.kind === "agent").map((m) => [m.body, m.attachments.length])).toEqual([
         ["Photo from the file picker", 1],
