@@ -120,7 +120,7 @@ function details(results, meta) {
     const { rounds } = results[t].latency;
     const samples = rounds.flatMap((r) => r.samples);
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-    const cpu = rounds.map((r) => `${fmt(r.cpuMs)} ms/${r.messages} (${fmt(r.deferredCpuMs)} after the last delivery)`).join(", ");
+    const cpu = rounds.map((r) => `${fmt(r.cpuMs)} ms/${r.messages} (${Math.round(r.deferredCpuMs)} ms after the last delivery)`).join(", ");
     lines.push(
       `  ${t.padEnd(6)} a: rounds p50/p99 ${rounds.map((r) => `${fmt(percentile(r.samples, 50))}/${fmt(percentile(r.samples, 99))}`).join(", ")} ms; mean ${fmt(mean)}, max ${fmt(Math.max(...samples))} ms; server CPU per round ${cpu} messages`,
     );
@@ -130,7 +130,7 @@ function details(results, meta) {
     const ok = rounds.every((h) => h.inOrder && h.acks === h.count);
     const delivered = rounds.every((h) => h.deliveries === h.count && h.deliveryOrderOk);
     lines.push(
-      `  ${t.padEnd(6)} b: rounds ${rounds.map((h) => `${fmt(h.msgPerSec)} msg/s (${fmt(h.elapsed)} ms, ${fmt(h.cpuMs)} ms CPU, ${fmt(h.deferredCpuMs)} after the last ack)`).join(", ")}; ${WORKLOAD.hotMessages}/${WORKLOAD.hotMessages} acks in send order with strictly increasing seq: ${ok ? "yes" : "NO"}; agent got all in seq order: ${delivered ? "yes" : "NO"}`,
+      `  ${t.padEnd(6)} b: rounds ${rounds.map((h) => `${fmt(h.msgPerSec)} msg/s (${fmt(h.elapsed)} ms, ${fmt(h.cpuMs)} ms CPU, ${Math.round(h.deferredCpuMs)} ms after the last ack)`).join(", ")}; ${WORKLOAD.hotMessages}/${WORKLOAD.hotMessages} acks in send order with strictly increasing seq: ${ok ? "yes" : "NO"}; agent got all in seq order: ${delivered ? "yes" : "NO"}`,
     );
   }
   const c = results.Parley.countsMs;
