@@ -30,11 +30,12 @@ export class ConversationCore {
   private readonly dueSources: DueSource[] = [];
   /** When the owed D1 write is due (memory only: after a wake-up, owed is version > synced). */
   syncDueAt: number | null = null;
-  /** When the first change the owed write carries was made, and the latest (memory only). */
+  /** When the first change the owed write carries was made (memory only). */
   private firstOwedChangeAt = 0;
-  private lastChangeAt = 0;
   /** The alarm as last read or set; undefined until first needed after a wake-up. */
   private alarmAt: number | null | undefined;
+  /** The owed write moved later (a burst): the alarm set for it must follow. */
+  private alarmMovesLater = false;
   private writing = false;
 
   constructor(
@@ -147,7 +148,7 @@ export class ConversationCore {
     const now = Date.now();
     this.syncDueAt = now;
     // Owed at once: whatever changes come on its heels, no burst holds this write back.
-    this.firstOwedChangeAt = this.lastChangeAt = 0;
+    this.firstOwedChangeAt = 0;
     void this.ctx.storage.setAlarm(now);
     this.alarmAt = now;
   }
@@ -158,25 +159,24 @@ export class ConversationCore {
    */
   private oweSync(): void {
     const now = Date.now();
-    this.lastChangeAt = now;
-    if (this.syncDueAt !== null) return;
-    this.firstOwedChangeAt = now;
-    this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+    if (this.syncDueAt === null) {
+      this.firstOwedChangeAt = now;
+      this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
+    } else this.holdForBurst(now);
   }
 
   /**
-   * The owed write is due, but its burst is still going (changes keep coming: the latest came in
-   * the second half of D1_SYNC_DELAY_MS, not just on the heels of the first, as an automatic
-   * reply does): it moves to the end of the burst's first second, so that a burst of up to a
-   * second is one write, and still no change waits longer than that. True when it moved.
+   * A change in the last half of D1_SYNC_DELAY_MS before the owed write (not just on the heels of
+   * the first, as an automatic reply is) means the burst is still going: the write moves to the
+   * end of the burst's first second, so that a burst of up to a second is one write, and still no
+   * change waits longer than that. Decided as the change comes, not when the alarm fires, so the
+   * alarm moves once and the object is not woken for a write that is not due.
    */
-  holdSyncForBurst(): boolean {
-    const now = Date.now();
+  private holdForBurst(now: number): void {
     const latest = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
-    const going = this.lastChangeAt > this.firstOwedChangeAt && now - this.lastChangeAt < this.syncDelay() / 2;
-    if (!going || now >= latest) return false;
+    if (this.syncDueAt === null || this.syncDueAt >= latest || now < this.syncDueAt - this.syncDelay() / 2) return;
     this.syncDueAt = latest;
-    return true;
+    this.alarmMovesLater = true;
   }
 
   private syncDelay(): number {
@@ -202,16 +202,19 @@ export class ConversationCore {
 
   /**
    * Makes sure the alarm fires by the earliest due time. A burst of changes finds the alarm
-   * already armed early enough and costs no storage call.
+   * already armed early enough and costs no storage call; only a write held for its burst moves
+   * the alarm later.
    */
   async schedule(): Promise<void> {
     let next = this.syncDueAt ?? Infinity;
     for (const source of this.dueSources) next = Math.min(next, source() ?? Infinity);
+    const movesLater = this.alarmMovesLater;
+    this.alarmMovesLater = false;
     if (next === Infinity) return;
-    if (this.alarmAt != null && this.alarmAt <= next) return;
+    if (this.alarmAt != null && (this.alarmAt === next || (this.alarmAt < next && !movesLater))) return;
     // Null is known too (it fired, or the last read found none): only undefined is read again.
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || this.alarmAt > next) {
+    if (this.alarmAt !== next && (this.alarmAt === null || this.alarmAt > next || movesLater)) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
     }

@@ -30,7 +30,7 @@ export class D1Sync {
   async runIfDue(): Promise<void> {
     const core = this.core;
     core.syncDueAt ??= this.indexOwedAt();
-    if (core.syncDueAt === null || core.syncDueAt > Date.now() || core.holdSyncForBurst()) return;
+    if (core.syncDueAt === null || core.syncDueAt > Date.now()) return;
     const state = core.state!;
     const record = { ...ticketRecord(state, core.log), facts: this.reportFacts() };
     const messages = this.unindexed();

@@ -3,8 +3,9 @@
 // (and whatever state it changes); everything else is derived or deferred.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { agentSocket, customer, customerSocket, login, seen, sendAndWait, startChat, type Client } from "./helpers";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { Conversation } from "../../durable-objects/conversation/Conversation";
+import { agentSocket, customer, customerSocket, eventually, login, seen, sendAndWait, startChat, type Client } from "./helpers";
 
 const stubOf = (ticketId: string) => env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(ticketId));
 
@@ -56,6 +57,51 @@ describe("the message path", () => {
     expect(perMessage).toBeLessThanOrEqual(1.25);
     customerSide.close();
     agentSide.close();
+  });
+});
+
+describe("the D1 write a burst owes", () => {
+  it("moves the object's alarm once, as the burst goes on, instead of waking the object for a write that is not due", async () => {
+    const shopper = await customer();
+    const ticket = await startChat(shopper.token);
+    const chat = await customerSocket(ticket.id, shopper.token);
+    await sendAndWait(chat, "opening", "Hello?");
+    chat.close();
+    const core = (instance: Conversation) => (instance as unknown as { core: { syncDueAt: number | null } }).core;
+    // The opening message's write has landed: nothing is owed.
+    await eventually(async () => expect(await runInDurableObject(stubOf(ticket.id), (instance: Conversation) => core(instance).syncDueAt)).toBeNull());
+
+    const alarms = await runInDurableObject(stubOf(ticket.id), async (instance: Conversation, ctx) => {
+      // The object's clock, from well past a second after that write.
+      const start = Date.now() + 5_000;
+      const clock = vi.spyOn(Date, "now");
+      const alarmAfter = async (ms: number, clientId: string) => {
+        clock.mockReturnValue(start + ms);
+        const posted = await instance.post({ side: "customer", id: shopper.profileId, name: null }, { clientId, body: clientId }, "");
+        expect(posted.ok).toBe(true);
+        return { after: ms, alarm: (await ctx.storage.getAlarm())! - start };
+      };
+      try {
+        return [
+          await alarmAfter(0, "burst-1"),
+          // On the heels of the first, as an automatic reply comes: the write stays 250 ms after the first.
+          await alarmAfter(20, "burst-2"),
+          // In the last half of those 250 ms: the burst is going on, the write waits for the rest of its first second.
+          await alarmAfter(150, "burst-3"),
+          await alarmAfter(600, "burst-4"),
+          await alarmAfter(990, "burst-5"),
+        ];
+      } finally {
+        clock.mockRestore();
+      }
+    });
+    expect(alarms).toEqual([
+      { after: 0, alarm: 250 },
+      { after: 20, alarm: 250 },
+      { after: 150, alarm: 1000 },
+      { after: 600, alarm: 1000 },
+      { after: 990, alarm: 1000 },
+    ]);
   });
 });
 
