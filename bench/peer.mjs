@@ -32,9 +32,12 @@ export class Peer {
     this.waiters = new Set();
     this.closed = null;
     this.errors = [];
+    /** Frames this socket has received: what the server sent it, each one a send of its own. */
+    this.received = 0;
     this.ws = new WebSocket(url, { headers });
     this.ws.addEventListener("message", (event) => {
       const at = performance.now();
+      this.received++;
       const frame = JSON.parse(event.data);
       if (frame.type === "error") this.errors.push(frame);
       this.onFrame?.(frame, at);

@@ -121,8 +121,10 @@ function details(results, meta) {
     const samples = rounds.flatMap((r) => r.samples);
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
     const cpu = rounds.map((r) => `${fmt(r.cpuMs)} ms/${r.messages} (${Math.round(r.deferredCpuMs)} ms after the last delivery)`).join(", ");
+    const framesPerMessage = rounds.reduce((sum, r) => sum + r.framesOut, 0) / rounds.reduce((sum, r) => sum + r.messages, 0);
     lines.push(
-      `  ${t.padEnd(6)} a: rounds p50/p99 ${rounds.map((r) => `${fmt(percentile(r.samples, 50))}/${fmt(percentile(r.samples, 99))}`).join(", ")} ms; mean ${fmt(mean)}, max ${fmt(Math.max(...samples))} ms; server CPU per round ${cpu} messages`,
+      `  ${t.padEnd(6)} a: rounds p50/p99 ${rounds.map((r) => `${fmt(percentile(r.samples, 50))}/${fmt(percentile(r.samples, 99))}`).join(", ")} ms; mean ${fmt(mean)}, max ${fmt(Math.max(...samples))} ms; server CPU per round ${cpu} messages;`,
+      `           ${framesPerMessage.toFixed(2)} frames from the server per message (each a WebSocket send, through wrangler's proxy, on loopback TCP)`,
     );
   }
   for (const t of ["Parley", "floor"]) {

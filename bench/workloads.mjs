@@ -90,12 +90,18 @@ export async function latencyRun(target, round, conversationCount = WORKLOAD.lat
       samples.push(at - sentAt);
     }
   };
-  const { cpuMs, deferredCpuMs, idle } = await cpuOf(target, () => Promise.all(conversations.map(pace)));
+  const received = () => conversations.reduce((sum, { customer, agent }) => sum + customer.received + agent.received, 0);
+  let receivedBefore = 0;
+  const { cpuMs, deferredCpuMs, idle } = await cpuOf(target, () => {
+    receivedBefore = received();
+    return Promise.all(conversations.map(pace));
+  });
+  const framesOut = received() - receivedBefore;
   for (const { customer, agent } of conversations) {
     customer.close();
     agent.close();
   }
-  return { samples, cpuMs, deferredCpuMs, idle, messages: conversationCount * messageCount };
+  return { samples, cpuMs, deferredCpuMs, idle, framesOut, messages: conversationCount * messageCount };
 }
 
 /** b. One customer socket sends everything at once; acks must come back in order, one per send. */
