@@ -1,13 +1,16 @@
 // Office hours in the store's time zone. The weekly schedule is a set of windows in
 // minutes-of-the-week; a window whose close is before its open runs past midnight.
 import type { SettingsT } from "../../contract";
+import { formatterPerZone } from "./zoned-time";
 
 type OfficeHoursT = SettingsT["officeHours"];
 const WEEK = 7 * 24 * 60;
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
+const weekClock = formatterPerZone({ weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
 function minuteOfWeek(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  const parts = weekClock(timeZone).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return WEEKDAYS.indexOf(get("weekday")) * 1440 + Number(get("hour")) * 60 + Number(get("minute"));
 }
