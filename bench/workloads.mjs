@@ -9,7 +9,7 @@ import { BODY, Peer } from "./peer.mjs";
 export const WORKLOAD = {
   latencyConversations: 40,
   latencyMessages: 25,
-  latencyRounds: 2,
+  latencyRounds: 4,
   warmupConversations: 5,
   warmupMessages: 10,
   hotRounds: 3,
