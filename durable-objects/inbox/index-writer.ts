@@ -1,11 +1,11 @@
 // D1's tickets table (the inbox index) is written here for every ticket: the changes that arrive
-// while one write is on its way go together in the next, as one D1 batch (and the messages they
-// carry for the search index in one more, before it). A D1 call has a cost of
-// its own, whatever it does (locally about a millisecond of CPU; in production a round trip), and
-// D1 is one database for all tickets: forty tickets that change together make one call, not forty.
+// while one write is on its way go together in the next, as one D1 batch, with the messages they
+// carry for the search index. A D1 call has a cost of its own, whatever it does (locally about a
+// millisecond of CPU; in production a round trip), and D1 is one database for all tickets: forty
+// tickets that change together make one call, not forty.
 import type { Db } from "../../worker/db/client";
 import { indexMessages, type IndexedMessage } from "../../worker/lib/search";
-import { writeTicketRecord, writeTicketRecords, type TicketRecord } from "../../worker/lib/tickets";
+import { writeTicketRecords, type TicketRecord } from "../../worker/lib/tickets";
 
 /** Records per D1 batch. */
 const BATCH_SIZE = 50;
@@ -61,8 +61,7 @@ export class IndexWriter {
     const records = batch.map((owed) => owed.record) as [TicketRecord, ...TicketRecord[]];
     let refused = new Map<Owed, unknown>();
     try {
-      await this.indexMessagesOf(batch);
-      await writeTicketRecords(this.database(), records);
+      await writeTicketRecords(this.database(), records, this.messageInserts(batch));
     } catch (error) {
       // One record D1 refuses must not hold up the others: each is tried on its own.
       refused = batch.length === 1 ? new Map([[batch[0]!, error]]) : await this.writeOneByOne(batch);
@@ -84,13 +83,13 @@ export class IndexWriter {
   }
 
   /**
-   * The batch's messages into the search index, first: a ticket written without them would be
-   * reported written, and its object would not send them again.
+   * The inserts of the batch's messages into the search index, which land in the same transaction
+   * as the records: a ticket written without them would be reported written, and its object would
+   * not send them again. (Each is idempotent besides: a repeated write inserts nothing twice.)
    */
-  private async indexMessagesOf(batch: Owed[]): Promise<void> {
+  private messageInserts(batch: Owed[]) {
     const owed = batch.filter((one) => one.messages.size > 0).map((one) => ({ ticketId: one.record.id, messages: [...one.messages.values()] }));
-    // Each insert is idempotent: one that lands before a later one fails is no harm on the retry.
-    for (const insert of indexMessages(owed)) await this.database().run(insert);
+    return indexMessages(this.database(), owed);
   }
 
   /** The records D1 refused, each with its error. */
@@ -98,8 +97,7 @@ export class IndexWriter {
     const refused = new Map<Owed, unknown>();
     for (const owed of batch) {
       try {
-        await this.indexMessagesOf([owed]);
-        await writeTicketRecord(this.database(), owed.record);
+        await writeTicketRecords(this.database(), [owed.record], this.messageInserts([owed]));
       } catch (error) {
         refused.set(owed, error);
       }

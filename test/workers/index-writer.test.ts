@@ -9,9 +9,9 @@ import { writeTicketRecord, type TicketRecord } from "../../worker/lib/tickets";
 
 const stamp = () => new Date().toISOString();
 
-/** The real binding, counting the batches sent through it. */
+/** The real binding, counting the batches sent through it, and the calls that are not batches. */
 function countingD1() {
-  const counts = { batches: 0 };
+  const counts = { batches: 0, others: 0 };
   const binding = new Proxy(env.DB, {
     get(target, property) {
       if (property === "batch") {
@@ -19,6 +19,18 @@ function countingD1() {
           counts.batches += 1;
           return target.batch(statements);
         };
+      }
+      if (property === "exec") counts.others += 1;
+      if (property === "prepare") {
+        // A statement prepared for a batch is only bound; one that runs on its own is a call of its own.
+        return (query: string) =>
+          new Proxy(target.prepare(query), {
+            get(statement, method) {
+              if (method === "run" || method === "all" || method === "first" || method === "raw") counts.others += 1;
+              const value = Reflect.get(statement, method);
+              return typeof value === "function" ? value.bind(statement) : value;
+            },
+          });
       }
       const value = Reflect.get(target, property);
       return typeof value === "function" ? value.bind(target) : value;
@@ -80,6 +92,34 @@ describe("the inbox index writer", () => {
     expect(heard.sort()).toEqual(seeded.map((record) => record.id).sort());
     const stored = await versionsOf(seeded.map((record) => record.id));
     expect(Object.values(stored)).toEqual(Array(30).fill("2 second"));
+  });
+
+  it("writes the tickets and the messages they carry for the search index in one D1 call, and neither without the other", async () => {
+    const seeded = await seedTickets(3, "indexed");
+    const ids = seeded.map((record) => record.id);
+    const { binding, counts } = countingD1();
+    const writer = new IndexWriter(
+      () => db(binding),
+      () => undefined,
+    );
+    const messages = (ticket: number) => [1, 2].map((seq) => ({ seq, authorKind: "customer" as const, body: `parcel ${ticket}-${seq}`, createdAt: stamp() }));
+    await Promise.all(seeded.map((record, i) => writer.write({ ...record, version: 2 }, messages(i))));
+    expect(counts).toEqual({ batches: 1, others: 0 });
+    const indexedOf = async (ticketIds: string[]) =>
+      (
+        await env.DB.prepare(
+          `SELECT d.body FROM search_index JOIN search_documents d ON d.id = search_index.rowid
+           WHERE search_index MATCH 'parcel' AND d.kind = 'message' AND d.ticket_id IN (${ticketIds.map(() => "?").join(", ")}) ORDER BY d.body`,
+        )
+          .bind(...ticketIds)
+          .all<{ body: string }>()
+      ).results.map((row) => row.body);
+    expect(await indexedOf(ids)).toEqual(["parcel 0-1", "parcel 0-2", "parcel 1-1", "parcel 1-2", "parcel 2-1", "parcel 2-2"]);
+
+    // A record D1 refuses takes its messages down with it: its object sends them again with the retry.
+    const refused: TicketRecord = { ...seeded[0]!, id: `tkt_indexed_dup_${crypto.randomUUID().replaceAll("-", "")}`, version: 2 };
+    await expect(writer.write(refused, messages(9))).rejects.toThrow();
+    expect(await indexedOf([refused.id])).toEqual([]);
   });
 
   it("keeps only a ticket's newest version when two arrive for the same write, and never writes an older one over a newer", async () => {

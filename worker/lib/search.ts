@@ -23,10 +23,11 @@ const MAX_INSERT_CHARS = 600_000;
 
 /**
  * The inserts that index these messages: one statement per ~600,000 characters (not one per
- * message, so a batch of many tickets stays one D1 query, or a few). A message indexed already (a
- * sync repeated after its answer was lost) is left as it is.
+ * message, so a batch of many tickets stays one D1 query, or a few), as query builders that go
+ * into a D1 batch. A message indexed already (a sync repeated after its answer was lost) is left
+ * as it is.
  */
-export function indexMessages(owed: TicketMessages[]): SQL[] {
+export function indexMessages(database: Db, owed: TicketMessages[]) {
   const chunks: string[][] = [];
   let size = Infinity;
   for (const { ticketId, messages } of owed) {
@@ -40,10 +41,15 @@ export function indexMessages(owed: TicketMessages[]): SQL[] {
       size += row.length + 1;
     }
   }
-  return chunks.map(
-    (rows) => sql`INSERT INTO ${searchDocuments} (ticket_id, kind, ref, author_kind, body, created_at)
-      SELECT m.value ->> 0, 'message', m.value ->> 1, m.value ->> 2, m.value ->> 3, m.value ->> 4 FROM json_each(${`[${rows.join(",")}]`}) AS m
-      WHERE true ON CONFLICT (ticket_id, kind, ref) DO NOTHING`,
+  // Every column in the table's order, the id (NULL) first: SQLite numbers the rows. `WHERE true`
+  // keeps SQLite from reading the upsert's ON CONFLICT as a join's ON.
+  return chunks.map((rows) =>
+    database
+      .insert(searchDocuments)
+      .select(
+        sql`SELECT NULL, m.value ->> 0, 'message', m.value ->> 1, m.value ->> 2, m.value ->> 3, m.value ->> 4 FROM json_each(${`[${rows.join(",")}]`}) AS m WHERE true`,
+      )
+      .onConflictDoNothing({ target: [searchDocuments.ticketId, searchDocuments.kind, searchDocuments.ref] }),
   );
 }
 

@@ -77,23 +77,23 @@ export async function writeTicketRecord(database: Db, record: TicketRecord): Pro
  * Writes the records in one D1 batch (one transaction: all of them or none), each as
  * writeTicketRecord does, with their ticket_labels rows, ticket_replies rows for those an agent
  * replied in (replies only ever grow: a ticket without any has no rows to bring in line), and
- * for erased ones the deletion of everything else D1 holds of them.
+ * for erased ones the deletion of everything else D1 holds of them. `before`: statements that
+ * belong to the same transaction and go first (the records' messages for the search index).
  */
-export async function writeTicketRecords(database: Db, [first, ...rest]: [TicketRecord, ...TicketRecord[]]): Promise<void> {
-  const records = [first, ...rest];
+export async function writeTicketRecords(database: Db, records: [TicketRecord, ...TicketRecord[]], before: BatchItem<"sqlite">[] = []): Promise<void> {
+  const ids = records.map((record) => record.id);
   const replied = records.filter((record) => Object.keys(record.facts?.agentReplies ?? {}).length > 0).map((record) => record.id);
   const erased = records.filter((record) => record.erasedAt !== undefined).map((record) => record.id);
-  await database.batch([
-    upsertRecord(database, first),
-    ...rest.map((record) => upsertRecord(database, record)),
-    ...syncTicketLabels(
-      database,
-      records.map((record) => record.id),
-    ),
+  const [head, ...tail]: BatchItem<"sqlite">[] = [
+    ...before,
+    ...records.map((record) => upsertRecord(database, record)),
+    ...syncTicketLabels(database, ids),
     ...(replied.length > 0 ? syncTicketReplies(database, replied) : []),
     // After the upserts: a ticket D1 first hears of now gets its search documents by trigger.
     ...(erased.length > 0 ? ticketTraces(database, erased) : []),
-  ]);
+  ];
+  // Never empty: every record has its upsert.
+  await database.batch([head!, ...tail]);
 }
 
 /**
