@@ -12,6 +12,16 @@ const stamp = () => new Date().toISOString();
 /** The real binding, counting the batches sent through it, and the calls that are not batches. */
 function countingD1() {
   const counts = { batches: 0, others: 0 };
+  const counting = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, method) {
+        if (method === "run" || method === "all" || method === "first" || method === "raw") counts.others += 1;
+        // Binding gives a new statement, which runs as the prepared one would.
+        if (method === "bind") return (...values: unknown[]) => counting(target.bind(...values));
+        const value = Reflect.get(target, method);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
   const binding = new Proxy(env.DB, {
     get(target, property) {
       if (property === "batch") {
@@ -21,17 +31,8 @@ function countingD1() {
         };
       }
       if (property === "exec") counts.others += 1;
-      if (property === "prepare") {
-        // A statement prepared for a batch is only bound; one that runs on its own is a call of its own.
-        return (query: string) =>
-          new Proxy(target.prepare(query), {
-            get(statement, method) {
-              if (method === "run" || method === "all" || method === "first" || method === "raw") counts.others += 1;
-              const value = Reflect.get(statement, method);
-              return typeof value === "function" ? value.bind(statement) : value;
-            },
-          });
-      }
+      // A statement prepared for a batch is only bound; one that runs on its own is a call of its own.
+      if (property === "prepare") return (query: string) => counting(target.prepare(query));
       const value = Reflect.get(target, property);
       return typeof value === "function" ? value.bind(target) : value;
     },
