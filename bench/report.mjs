@@ -3,7 +3,7 @@
 // reported; they never fail the run.
 import { availableParallelism, loadavg } from "node:os";
 import { percentile } from "./local-parley.mjs";
-import { WORKLOAD } from "./workloads.mjs";
+import { QUIET, WORKLOAD } from "./workloads.mjs";
 
 /** Parley's targets, absolute and against the floor (issue 14's). Never moved to meet a figure. */
 export const TARGETS = {
@@ -89,7 +89,7 @@ function method(results, meta, loadAtEnd) {
     `  b: one conversation (customer + agent socket); the customer socket sends ${WORKLOAD.hotMessages} messages at once (after a ${WORKLOAD.hotWarmup}-message warm-up);`,
     `     time from the first send to the last ack; acks checked for count and strictly increasing seq; median of ${WORKLOAD.hotRounds} rounds`,
     `  CPU: user + system time of every workerd process in each server's process tree (/proc/<pid>/stat), from an idle server just before`,
-    `     the first send to an idle server after the last ack and delivery (idle: under 20 ms of CPU in 1 s), over all rounds, ÷ the messages sent;`,
+    `     the first send to an idle server after the last ack and delivery (idle: no CPU in ${QUIET.windowMs / 1000} s), over all rounds, ÷ the messages sent;`,
     `     unlike latency, it holds on a busy machine`,
     `  c: ${meta.seedTickets.toLocaleString("en")} seeded visible tickets (60% open, half unassigned); GET the first page of 25 (and page 2, and unassigned)`,
     `     ${WORKLOAD.listReps}× each after ${WORKLOAD.listWarmup} warm-up, sequential, the two targets alternating; time to the last body byte`,
@@ -104,7 +104,7 @@ function method(results, meta, loadAtEnd) {
   const notIdle = ["Parley", "floor"].flatMap((t) => [...results[t].latency.rounds, ...results[t].hot.rounds].filter((r) => !r.idle).map(() => t));
   if (notIdle.length)
     lines.push(
-      `  ⚠ ${notIdle.length} CPU window(s) (${[...new Set(notIdle)].join(", ")}) did not start or end idle within 15 s: their CPU also holds other work`,
+      `  ⚠ ${notIdle.length} CPU window(s) (${[...new Set(notIdle)].join(", ")}) did not start or end idle within ${QUIET.deadlineMs / 1000} s: their CPU also holds other work`,
     );
   if (Math.max(meta.loadBefore, loadAtEnd) > availableParallelism()) {
     lines.push(
