@@ -162,7 +162,7 @@ export class ConversationCore {
     if (this.syncDueAt === null) {
       this.firstOwedChangeAt = now;
       this.syncDueAt = Math.max(now + this.syncDelay(), this.state!.sync.at + MIN_SYNC_INTERVAL_MS);
-    } else this.holdForBurst(now);
+    } else this.holdForBurst(now, this.syncDueAt);
   }
 
   /**
@@ -172,9 +172,9 @@ export class ConversationCore {
    * change waits longer than that. Decided as the change comes, not when the alarm fires, so the
    * alarm moves once and the object is not woken for a write that is not due.
    */
-  private holdForBurst(now: number): void {
+  private holdForBurst(now: number, dueAt: number): void {
     const latest = this.firstOwedChangeAt + Math.max(this.syncDelay(), MIN_SYNC_INTERVAL_MS);
-    if (this.syncDueAt === null || this.syncDueAt >= latest || now < this.syncDueAt - this.syncDelay() / 2) return;
+    if (dueAt >= latest || now < dueAt - this.syncDelay() / 2) return;
     this.syncDueAt = latest;
     this.alarmMovesLater = true;
   }
