@@ -211,10 +211,11 @@ export class ConversationCore {
     const movesLater = this.alarmMovesLater;
     this.alarmMovesLater = false;
     if (next === Infinity) return;
-    if (this.alarmAt != null && (this.alarmAt === next || (this.alarmAt < next && !movesLater))) return;
+    const mustSet = (alarmAt: number | null) => alarmAt === null || alarmAt > next || (movesLater && alarmAt !== next);
+    if (this.alarmAt !== undefined && !mustSet(this.alarmAt)) return;
     // Null is known too (it fired, or the last read found none): only undefined is read again.
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== next && (this.alarmAt === null || this.alarmAt > next || movesLater)) {
+    if (mustSet(this.alarmAt)) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
     }
