@@ -145,25 +145,31 @@ export class Inbox extends DurableObject<Env> {
     if (!agent) return new Response("Expected a WebSocket upgrade from the Parley worker.", { status: 400 });
     const sinceParam = new URL(request.url).searchParams.get("since");
     // Counts cover the changes up to `counted`; anything that lands while D1 answers is
-    // replayed below as ticket frames, and a fresh count follows it.
+    // replayed as ticket frames, and a fresh count follows it.
     const counted = this.currentRev();
-    const counts = await countTickets(db(this.env.DB));
+    const counts: InboxFrame = { type: "counts", rev: counted, ...(await countTickets(db(this.env.DB))) };
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, identityTags(agent));
     server.serializeAttachment(agent);
     const rev = this.currentRev();
-    const since = sinceParam === null ? counted : Number(sinceParam);
-    if (!Number.isInteger(since) || since < this.prunedRev() || since > rev) {
-      this.send(server, { type: "resync", rev });
-    } else {
-      for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
-        const ticket = JSON.parse(row.ticket) as TicketT;
-        if (!ticket.handledByAi || agent.admin) this.send(server, { type: "ticket", ticket, rev: row.rev });
-      }
-    }
-    this.send(server, { type: "counts", rev: counted, ...counts });
+    const catchUp = this.catchUp(sinceParam === null ? counted : Number(sinceParam), rev, agent.admin);
+    // A fresh connection opens with its counts, whose revision the list loads from (docs/inbox.md),
+    // so what landed meanwhile comes after them; a returning one catches up first.
+    const opening = sinceParam === null ? [counts, ...catchUp] : [...catchUp, counts];
+    for (const frame of opening) this.send(server, frame);
     if (rev > counted) this.countSoon();
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** The ticket frames of what changed after `since`, or resync when those changes are not all kept. */
+  private catchUp(since: number, rev: number, admin: boolean | undefined): InboxFrame[] {
+    if (!Number.isInteger(since) || since < this.prunedRev() || since > rev) return [{ type: "resync", rev }];
+    const frames: InboxFrame[] = [];
+    for (const row of this.sql.exec<{ rev: number; ticket: string }>("SELECT rev, ticket FROM changes WHERE rev > ? ORDER BY rev", since)) {
+      const ticket = JSON.parse(row.ticket) as TicketT;
+      if (!ticket.handledByAi || admin) frames.push({ type: "ticket", ticket, rev: row.rev });
+    }
+    return frames;
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
