@@ -76,7 +76,7 @@ function workersProject(
       // Each file runs in a fresh isolate that imports the whole Worker: these dependencies,
       // pre-bundled once into a module each, load far faster than their hundreds of files.
       deps: { optimizer: { ssr: { enabled: true, include: bundledDependencies() } } },
-      setupFiles: ["test/workers/apply-migrations.ts"],
+      setupFiles: ["test/workers/apply-migrations.ts", "test/workers/cancel-alarms.ts"],
       // Local HTTP stand-ins for Zendesk, Gorgias and OpenAI, for the clients that call them, and
       // a webhook receiver.
       globalSetup: ["test/workers/wire-services.ts", "test/workers/webhook-receiver.ts"],
