@@ -4,8 +4,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { PARTICIPANT_HEADER, type SocketIdentity } from "../../durable-objects/conversation/rpc";
 import type { Inbox } from "../../durable-objects/inbox/Inbox";
+import { forwardUpgrade } from "../../worker/lib/conversations";
 import { inboxStub } from "../../worker/lib/stubs";
 import type { TicketRecord } from "../../worker/lib/tickets";
 import { Client, customer, startChat } from "./helpers";
@@ -13,15 +13,7 @@ import { Client, customer, startChat } from "./helpers";
 /** What the inbox does once D1 holds a ticket's change: the step a fresh connection's count can straddle. */
 type Announcing = { announce(records: TicketRecord[]): void };
 
-const agent: SocketIdentity = {
-  side: "agent",
-  id: "agt_opening",
-  name: "Opening Agent",
-  expiresAt: Date.now() + 3_600_000,
-  origin: "https://parley.test",
-  ip: "127.0.0.1",
-  session: null,
-};
+const agent = { side: "agent", id: "agt_opening", name: "Opening Agent", expiresAt: Date.now() + 3_600_000 } as const;
 
 it("opens a fresh connection with counts, then the change that landed while it counted, then fresh counts", async () => {
   const shopper = await customer();
@@ -30,9 +22,9 @@ it("opens a fresh connection with counts, then the change that landed while it c
 
   // The socket is read inside the object's context: a WebSocket cannot be handed out of it.
   const frames = await runInDurableObject(inboxStub(env), async (inbox: Inbox) => {
-    const upgrade = new Request("https://parley.test/api/inbox/ws", { headers: { Upgrade: "websocket", [PARTICIPANT_HEADER]: JSON.stringify(agent) } });
+    const upgrade = new Request("https://parley.test/api/inbox/ws", { headers: { Upgrade: "websocket" } });
     // fetch reads the revision its counts cover, then waits for D1's count: the change lands then.
-    const opening = inbox.fetch(upgrade);
+    const opening = forwardUpgrade(inbox, upgrade, agent);
     (inbox as unknown as Announcing).announce([record]);
     const response = await opening;
     expect(response.status).toBe(101);
