@@ -98,6 +98,9 @@ function method(results, meta, loadAtEnd) {
     "  Left out: a conversation's set-up (Parley's widget session, new ticket and first message, and the sign-in) and its sockets' close, in a's and b's",
     "     times and CPU; wrangler's own node process (not on the request path) and the client's CPU; any network (loopback, no TLS);",
     "     c is one request at a time (no concurrent load); b's figure is acks only (the agent's deliveries are checked, not timed)",
+    (process.env.X_LOCAL_OBSERVABILITY ?? "false").toLowerCase() === "false"
+      ? "     and wrangler's local trace collector, off for both servers (X_LOCAL_OBSERVABILITY=false, as scripts/local-server.mjs starts them)"
+      : `  ⚠ wrangler's local trace collector is on for both servers (X_LOCAL_OBSERVABILITY=${process.env.X_LOCAL_OBSERVABILITY}): its CPU counts, and grows as its store fills`,
     `  Targets (issue 14): paced p50 ≤ ${vsFloor.p50}× the floor, p99 ≤ ${vsFloor.p99}× the floor; hot conversation ≥ ${vsFloor.hotMsgPerSec}× the floor's msg/s;`,
     `     server CPU per message ≤ ${vsFloor.cpuPerMessage}× the floor's; the inbox list within ${vsFloor.list}× the floor. Absolute: p99 < ${TARGETS.p99Ms} ms, ≥ ${TARGETS.msgPerSec} msg/s, list < ${TARGETS.listMs} ms`,
   );

@@ -15,13 +15,21 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const HOST = "127.0.0.1";
 const BIN = join(ROOT, "node_modules", ".bin");
 
-/** Offline and quiet: no metrics, no banner, no request to Cloudflare; Node 22 from node_modules first. */
+/**
+ * Offline and quiet: no metrics, no banner, no request to Cloudflare; Node 22 from node_modules
+ * first. Without wrangler's local trace collector, unless the caller's environment asks for it:
+ * it runs inside workerd beside Parley and stores a trace of every event (each WebSocket message
+ * is one) in a store that only grows, which cost more CPU per message than Parley's own work and
+ * slowed the server down as it filled (bench/README.md). Logs still print; deployed Workers have
+ * no such collector in the Worker's process.
+ */
 const wranglerEnv = () => ({
   ...process.env,
   PATH: `${BIN}:${process.env.PATH ?? ""}`,
   WRANGLER_SEND_METRICS: "false",
   WRANGLER_HIDE_BANNER: "true",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
 });
 
 /** Runs `wrangler <args>` in the project to its end, offline; a failure throws with its output. */
