@@ -2,6 +2,7 @@
 // targets, then what the figures leave out and the details behind them. Missed targets are
 // reported; they never fail the run.
 import { availableParallelism, loadavg } from "node:os";
+import { localTracesSetting } from "../scripts/local-server.mjs";
 import { percentile } from "./local-parley.mjs";
 import { QUIET, WORKLOAD } from "./workloads.mjs";
 
@@ -75,6 +76,7 @@ function rows(results) {
 function method(results, meta, loadAtEnd) {
   const { vsFloor } = TARGETS;
   const n = WORKLOAD.latencyConversations * WORKLOAD.latencyMessages * WORKLOAD.latencyRounds;
+  const traces = localTracesSetting();
   const lines = [
     "",
     "PARLEY BENCHMARK: Parley vs the platform floor (bench/floor: a bare relay Durable Object and a bare D1 route)",
@@ -98,9 +100,9 @@ function method(results, meta, loadAtEnd) {
     "  Left out: a conversation's set-up (Parley's widget session, new ticket and first message, and the sign-in) and its sockets' close, in a's and b's",
     "     times and CPU; wrangler's own node process (not on the request path) and the client's CPU; any network (loopback, no TLS);",
     "     c is one request at a time (no concurrent load); b's figure is acks only (the agent's deliveries are checked, not timed)",
-    (process.env.X_LOCAL_OBSERVABILITY ?? "false").toLowerCase() === "false"
+    traces.toLowerCase() === "false"
       ? "     and wrangler's local trace collector, off for both servers (X_LOCAL_OBSERVABILITY=false, as scripts/local-server.mjs starts them)"
-      : `  ⚠ wrangler's local trace collector is on for both servers (X_LOCAL_OBSERVABILITY=${process.env.X_LOCAL_OBSERVABILITY}): its CPU counts, and grows as its store fills`,
+      : `  ⚠ wrangler's local trace collector is on for both servers (X_LOCAL_OBSERVABILITY=${traces}): its CPU counts, and grows as its store fills`,
     `  Targets (issue 14): paced p50 ≤ ${vsFloor.p50}× the floor, p99 ≤ ${vsFloor.p99}× the floor; hot conversation ≥ ${vsFloor.hotMsgPerSec}× the floor's msg/s;`,
     `     server CPU per message ≤ ${vsFloor.cpuPerMessage}× the floor's; the inbox list within ${vsFloor.list}× the floor. Absolute: p99 < ${TARGETS.p99Ms} ms, ≥ ${TARGETS.msgPerSec} msg/s, list < ${TARGETS.listMs} ms`,
   );

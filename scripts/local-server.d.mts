@@ -15,6 +15,9 @@ export type LocalServer = {
   stop(graceMs?: number): Promise<void>;
 };
 
+/** wrangler's X_LOCAL_OBSERVABILITY as the servers get it ("false" unless the environment sets it). */
+export function localTracesSetting(): string;
+
 export function freePort(): Promise<number>;
 
 export function startWranglerDev(options: { label: string; port?: number; args?: string[]; output?: Output; timeoutMs?: number }): Promise<LocalServer>;

@@ -16,20 +16,23 @@ export const HOST = "127.0.0.1";
 const BIN = join(ROOT, "node_modules", ".bin");
 
 /**
- * Offline and quiet: no metrics, no banner, no request to Cloudflare; Node 22 from node_modules
- * first. Without wrangler's local trace collector, unless the caller's environment asks for it:
- * it runs inside workerd beside Parley and stores a trace of every event (each WebSocket message
- * is one) in a store that only grows, which cost more CPU per message than Parley's own work and
- * slowed the server down as it filled (bench/README.md). Logs still print; deployed Workers have
- * no such collector in the Worker's process.
+ * wrangler's X_LOCAL_OBSERVABILITY as the servers get it: its local trace collector is off unless
+ * the caller's environment asks for it. The collector runs inside workerd beside Parley and
+ * stores a trace of every event (each WebSocket message is one) in a store that only grows, which
+ * cost more CPU per message than Parley's own work and slowed the server down as it filled
+ * (bench/README.md). Logs still print; deployed Workers have no such collector in the Worker's
+ * process.
  */
+export const localTracesSetting = () => process.env.X_LOCAL_OBSERVABILITY ?? "false";
+
+/** Offline and quiet: no metrics, no banner, no request to Cloudflare; Node 22 from node_modules first. */
 const wranglerEnv = () => ({
   ...process.env,
   PATH: `${BIN}:${process.env.PATH ?? ""}`,
   WRANGLER_SEND_METRICS: "false",
   WRANGLER_HIDE_BANNER: "true",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
+  X_LOCAL_OBSERVABILITY: localTracesSetting(),
 });
 
 /** Runs `wrangler <args>` in the project to its end, offline; a failure throws with its output. */
