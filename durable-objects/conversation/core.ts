@@ -127,12 +127,12 @@ export class ConversationCore {
   }
 
   /** A message was stored: the log's summary moves on, and D1 is owed the new version. */
-  noteMessage(row: Pick<MessageRow, "seq" | "author_kind" | "created_at">, preview: string): void {
+  noteMessage(row: Pick<MessageRow, "seq" | "author_kind" | "body" | "created_at">): void {
     const log = this.log;
     log.lastSeq = row.seq;
     if (row.author_kind === "customer") log.lastCustomerSeq = row.seq;
     if (row.author_kind === "agent") log.lastAgentSeq = row.seq;
-    log.preview = preview;
+    log.lastBody = row.body;
     log.lastMessageAt = row.created_at;
     this.oweSync();
   }

@@ -1,7 +1,6 @@
 // The message log: every message of the conversation, in the one order every participant sees.
 // Appending gives a message the next `seq`, stores it as one row and broadcasts it.
 import type { AiNoteT, AttachmentT, AuthorT, DeliveryT, MessageT, SideT } from "../../contract";
-import { previewOf } from "../../contract/text";
 import { newId, nowIso } from "../../worker/lib/ids";
 import type { ConversationCore } from "./core";
 import { messageFromRow, type MessageRow } from "./state";
@@ -75,7 +74,7 @@ export class MessageLog {
       delivery ? JSON.stringify(delivery) : null,
     );
     if (inserted.rowsWritten === 0) return null;
-    this.core.noteMessage({ seq: message.seq, author_kind: author.kind, created_at: message.createdAt }, previewOf(body));
+    this.core.noteMessage({ seq: message.seq, author_kind: author.kind, body, created_at: message.createdAt });
     if (delivery) this.out!.owe(message);
     this.core.broadcast({ type: "message", ...message });
     return message;

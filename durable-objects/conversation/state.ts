@@ -73,7 +73,8 @@ export type LogSummary = {
   lastSeq: number;
   lastCustomerSeq: number;
   lastAgentSeq: number;
-  preview: string | null;
+  /** The last message's text: the ticket's preview is cut from it when someone reads the ticket, not per message. */
+  lastBody: string | null;
   lastMessageAt: string | null;
 };
 
@@ -172,7 +173,7 @@ export function summarizeLog(sql: SqlStorage): LogSummary {
     lastSeq: last?.seq ?? 0,
     lastCustomerSeq: lastOf("customer"),
     lastAgentSeq: lastOf("agent"),
-    preview: last ? previewOf(last.body) : null,
+    lastBody: last?.body ?? null,
     lastMessageAt: last?.created_at ?? null,
   };
 }
@@ -201,7 +202,7 @@ export function publicTicket(state: StoredState, log: LogSummary): TicketT {
     assigneeId: state.assigneeId,
     profileId: state.profileId,
     customerName: state.customerName,
-    preview: log.preview,
+    preview: log.lastBody === null ? null : previewOf(log.lastBody),
     unread: log.lastCustomerSeq > agentRead(state, log),
     lastMessageAt: log.lastMessageAt,
     createdAt: state.createdAt,
